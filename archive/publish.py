@@ -1,0 +1,93 @@
+"""Publishing the archive with Datasette: metadata, settings, and the server."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from datasette.app import Datasette
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8001
+
+SETTINGS = {
+    "sql_time_limit_ms": 3000,
+    "max_returned_rows": 1000,
+    "default_page_size": 50,
+    "truncate_cells_html": 300,
+    "facet_time_limit_ms": 500,
+}
+
+
+def database_name(db_path: str | Path) -> str:
+    """The name Datasette gives a database file: its stem."""
+    return Path(db_path).stem
+
+
+def metadata_for(db_name: str) -> dict:
+    """Titles in Chinese and English, facets on site and date, readable tables."""
+    return {
+        "title": "parknews 园区新闻档案",
+        "description": "中国经济开发区、高新区、工业园区新闻的存档。"
+        " An archive of Chinese industrial-park news, crawled by parknews.",
+        "source": "parknews",
+        "databases": {
+            db_name: {
+                "title": "园区新闻 Park news",
+                "tables": {
+                    "articles": {
+                        "title": "文章 Articles",
+                        "description": "每篇文章一行：标题、日期、来源、作者、正文。"
+                        " One row per article: title, date, source (来源), author, body.",
+                        "sort_desc": "published_at",
+                        "label_column": "title",
+                        "facets": ["site_id", "source", {"date": "published_at"}],
+                        "columns": {
+                            "url": "规范网址 Canonical URL",
+                            "site_id": "站点 Site",
+                            "title": "标题 Title",
+                            "body": "正文 Body text",
+                            "published_at": "发布时间 Published (ISO 8601)",
+                            "source": "来源 Source outlet",
+                            "author": "作者 Author",
+                            "summary": "核心提示/摘要 Summary",
+                            "editor": "责任编辑 Editor",
+                            "fetched_at": "抓取时间 Fetched (UTC)",
+                            "first_seen_at": "首次发现 First seen (UTC)",
+                            "content_hash": "正文指纹 Hash of the normalised body",
+                        },
+                    },
+                    "sites": {
+                        "title": "站点 Sites",
+                        "description": "sites.toml 中的站点。 The sites crawled, from sites.toml.",
+                        "label_column": "name",
+                    },
+                    "pages": {
+                        "title": "抓取记录 Fetched pages",
+                        "description": "每次抓取的网址、状态和错误。"
+                        " Every URL fetched, with its status and any error.",
+                        "sort_desc": "fetched_at",
+                        "facets": ["site_id", "kind", "status", "error"],
+                    },
+                },
+            }
+        },
+    }
+
+
+def make_datasette(db_path: str | Path) -> Datasette:
+    """A Datasette over one archive file, with parknews metadata and settings."""
+    return Datasette(
+        files=[str(db_path)],
+        metadata=metadata_for(database_name(db_path)),
+        settings=SETTINGS,
+    )
+
+
+def serve(db_path: str | Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
+    """Run Datasette on the archive until interrupted."""
+    import uvicorn
+
+    ds = make_datasette(db_path)
+    asyncio.run(ds.invoke_startup())
+    uvicorn.run(ds.app(), host=host, port=port, log_level="warning")

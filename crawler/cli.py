@@ -1,0 +1,180 @@
+"""The ``parknews`` command: crawl, extract, serve, demo."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from archive.store import ArchiveError, check_db_path, open_archive
+from crawler.sites import SitesError, load_sites, select_sites
+
+
+def _fail(message: str) -> None:
+    raise click.ClickException(message)
+
+
+def _parse_set(values: tuple[str, ...]) -> dict[str, str]:
+    overrides = {}
+    for value in values:
+        key, sep, setting = value.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"expected NAME=VALUE, got {value!r}", param_hint="--set")
+        overrides[key.strip()] = setting
+    return overrides
+
+
+def print_summary(results) -> None:
+    click.echo("")
+    click.echo(f"{'site':<16} {'pages':>6} {'lists':>6} {'new':>5} {'updated':>8} "
+               f"{'failed':>7} {'empty':>6}  finish")
+    for r in results:
+        click.echo(f"{r.site_id:<16} {r.pages:>6} {r.list_pages:>6} {r.articles_new:>5} "
+                   f"{r.articles_updated:>8} {r.failures:>7} {r.empty:>6}  {r.finish_reason}")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="parknews")
+def main() -> None:
+    """parknews: crawl Chinese industrial-park news into a SQLite archive and publish it.
+
+    \b
+    Quick start (offline, against bundled mock sites):
+      parknews demo
+    """
+
+
+@main.command()
+@click.option("--sites", "sites_file", default="sites.toml", show_default=True,
+              type=click.Path(dir_okay=False), help="The site registry (TOML).")
+@click.option("--db", "db_path", default="parknews.db", show_default=True,
+              type=click.Path(dir_okay=False), help="The SQLite archive to write (created if new).")
+@click.option("--site", "site_ids", multiple=True, metavar="ID",
+              help="Crawl only this site (repeatable). Default: every site in the file.")
+@click.option("--set", "settings", multiple=True, metavar="NAME=VALUE",
+              help="Override a Scrapy setting, e.g. --set DOWNLOAD_DELAY=2.")
+@click.option("--log-level", default="INFO", show_default=True,
+              type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False))
+def crawl(sites_file, db_path, site_ids, settings, log_level):
+    """Crawl the sites of a sites.toml into an archive; run it again to update.
+
+    \b
+    Example:
+      parknews crawl --sites sites.toml --db parknews.db --site sipac
+    """
+    overrides = _parse_set(settings)
+    try:
+        sites = select_sites(load_sites(sites_file), site_ids)
+        open_archive(db_path).close()  # fail now, before any fetch, on a bad path
+    except (SitesError, ArchiveError) as exc:
+        _fail(str(exc))
+    from crawler.runner import run_crawl
+
+    overrides.setdefault("LOG_LEVEL", log_level.upper())
+    results = run_crawl(sites, db_path, overrides)
+    print_summary(results)
+    if results and all(r.pages == r.failures for r in results):
+        _fail("every site failed: nothing was fetched")
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--url", default=None, help="The URL the page was served from (for relative links).")
+def extract(files, url):
+    """Extract the clean article from saved HTML files, one JSON object a line.
+
+    Reads raw bytes and detects the encoding itself. Fields: path, url, title, body,
+    published_at (ISO 8601), source (来源), author, and whatever else was found.
+
+    \b
+    Example:
+      parknews extract page.html --url http://www.example.gov.cn/xwzx/t20220705_1.html
+    """
+    from pipelines.extract import extract as extract_article
+
+    failed = 0
+    for name in files:
+        try:
+            data = Path(name).read_bytes()
+        except OSError as exc:
+            click.echo(f"parknews extract: cannot read {name}: {exc.strerror}", err=True)
+            failed += 1
+            continue
+        article = extract_article(data, url)
+        record = {"path": name, **article.to_dict()}
+        record["url"] = url or article.url
+        click.echo(json.dumps(record, ensure_ascii=False))
+    if failed:
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--db", "db_path", required=True, type=click.Path(dir_okay=False),
+              help="The archive to publish.")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Interface to bind; 0.0.0.0 exposes it to the network.")
+@click.option("--port", default=8001, show_default=True, type=int)
+def serve(db_path, host, port):
+    """Publish an archive with Datasette (search, facets, readable articles).
+
+    \b
+    Example:
+      parknews serve --db parknews.db --port 8001
+    """
+    if not Path(db_path).is_file():
+        _fail(f"no archive at {db_path}: run `parknews crawl --db {db_path}` first")
+    from archive.publish import database_name, serve as run_server
+
+    click.echo(f"Serving {db_path} at http://{host}:{port}/{database_name(db_path)}/articles")
+    run_server(db_path, host=host, port=port)
+
+
+@main.command()
+@click.option("--db", "db_path", default="parknews-demo.db", show_default=True,
+              type=click.Path(dir_okay=False), help="The demo archive (recreated each run).")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8001, show_default=True, type=int, help="Datasette's port.")
+@click.option("--serve/--no-serve", default=True, show_default=True,
+              help="Serve the archive in Datasette after the crawl.")
+def demo(db_path, host, port, serve):
+    """Crawl the bundled mock park sites into a fresh archive and serve it, all offline.
+
+    Starts three mock sites on loopback (a TRS government portal, a GBK DedeCMS park
+    company site, a DESTOON portal that reposts park news), crawls them, then serves
+    the archive in Datasette until Ctrl-C.
+
+    \b
+    Example:
+      parknews demo --port 8001
+    """
+    from crawler.mocksites import serve_mock_sites, sites_toml
+    from crawler.runner import LOOPBACK_SETTINGS, run_crawl
+    from crawler.sites import parse_sites
+
+    try:
+        path = check_db_path(db_path)
+    except ArchiveError as exc:
+        _fail(str(exc))
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    with serve_mock_sites() as running:
+        text = sites_toml(running)
+        sites_path = path.with_suffix(".sites.toml")
+        sites_path.write_text(text, encoding="utf-8")
+        for site in running:
+            click.echo(f"mock site {site.id:<8} {site.start_urls[0]}  ({site.name})")
+        results = run_crawl(parse_sites(text, str(sites_path)), path,
+                            dict(LOOPBACK_SETTINGS, LOG_LEVEL="WARNING"))
+        print_summary(results)
+        click.echo(f"\nArchive: {path}  (sites file: {sites_path})")
+        if serve:
+            from archive.publish import database_name, serve as run_server
+
+            click.echo(f"Open http://{host}:{port}/{database_name(path)}/articles  (Ctrl-C stops)")
+            run_server(path, host=host, port=port)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,45 @@
+"""Scrapy settings of the parknews project (``scrapy crawl park -a site=ID`` reads these).
+
+Politeness first: robots.txt obeyed, AutoThrottle on, a small per-host concurrency.
+The parknews-specific settings are prefixed by the component that reads them.
+"""
+
+BOT_NAME = "parknews"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# -- parknews --------------------------------------------------------------------------
+SITES_FILE = "sites.toml"  # read by `scrapy crawl park -a site=ID`
+ARCHIVE_DB = "parknews.db"  # the SQLite archive the storage pipeline writes
+ARCHIVE_BATCH_SIZE = 50  # rows per write transaction
+EXTRACTION_ENABLED = True
+
+ITEM_PIPELINES = {
+    "pipelines.extraction.ExtractionPipeline": 300,
+    "pipelines.storage.StoragePipeline": 800,
+}
+
+# -- politeness ------------------------------------------------------------------------
+USER_AGENT = "parknews/0.1 (+https://github.com/parknews/parknews; archive of park news)"
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 0.5
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 0.5
+AUTOTHROTTLE_MAX_DELAY = 30
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+
+# -- bounds ----------------------------------------------------------------------------
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+REDIRECT_MAX_TIMES = 10
+DEPTH_LIMIT = 0
+
+# -- housekeeping ----------------------------------------------------------------------
+TELNETCONSOLE_ENABLED = False
+LOG_LEVEL = "INFO"
+FEED_EXPORT_ENCODING = "utf-8"

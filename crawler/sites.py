@@ -1,0 +1,153 @@
+"""The site registry: load and validate ``sites.toml``.
+
+A sites file is a list of ``[[sites]]`` tables. Only ``id``, ``name`` and ``start_urls``
+are required; everything else is optional and has a sensible default. Validation is
+complete before anything runs, and every message names the site (or line) at fault.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+SITE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+# Optional keys and their expected types; unknown keys are an error (a typo must not pass).
+OPTIONAL_KEYS: dict[str, type | tuple[type, ...]] = {
+    "park": str,
+    "region": str,
+    "allowed_domains": list,
+    "max_pages": int,
+    "encoding": str,
+}
+
+
+class SitesError(ValueError):
+    """A sites file that cannot be used, with a message meant for the user."""
+
+
+@dataclass(frozen=True)
+class Site:
+    id: str
+    name: str
+    start_urls: tuple[str, ...]
+    park: str | None = None
+    region: str | None = None
+    allowed_domains: tuple[str, ...] = ()
+    max_pages: int | None = None  # list pages followed per start URL, None = no limit
+    encoding: str | None = None  # override when a site lies about its charset
+
+    @property
+    def hosts(self) -> tuple[str, ...]:
+        """The hosts the crawl may visit: allowed_domains, else the start URLs' hosts."""
+        if self.allowed_domains:
+            return self.allowed_domains
+        seen: dict[str, None] = {}
+        for url in self.start_urls:
+            seen[urlsplit(url).hostname or ""] = None
+        return tuple(seen)
+
+
+def _where(index: int, raw: dict) -> str:
+    ident = raw.get("id")
+    return f"site {ident!r}" if isinstance(ident, str) and ident else f"site #{index + 1}"
+
+
+def _check_url(url: object, where: str) -> str:
+    if not isinstance(url, str) or not url.strip():
+        raise SitesError(f"{where}: start_urls must be a list of URL strings")
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SitesError(f"{where}: start URL {url!r} is not an http(s) URL")
+    return url.strip()
+
+
+def parse_site(index: int, raw: object) -> Site:
+    if not isinstance(raw, dict):
+        raise SitesError(f"site #{index + 1}: each [[sites]] entry must be a table")
+    where = _where(index, raw)
+    for key in ("id", "name", "start_urls"):
+        if key not in raw:
+            raise SitesError(f"{where}: missing required key {key!r}")
+    ident, name, urls = raw["id"], raw["name"], raw["start_urls"]
+    if not isinstance(ident, str) or not SITE_ID.match(ident):
+        raise SitesError(
+            f"{where}: id must be letters, digits, '_', '-' or '.', at most 64 characters"
+        )
+    if not isinstance(name, str) or not name.strip():
+        raise SitesError(f"{where}: name must be a non-empty string")
+    if isinstance(urls, str):
+        urls = [urls]
+    if not isinstance(urls, list) or not urls:
+        raise SitesError(f"{where}: start_urls must list at least one URL")
+    start_urls = tuple(_check_url(u, where) for u in urls)
+    options: dict = {}
+    for key, value in raw.items():
+        if key in ("id", "name", "start_urls"):
+            continue
+        if key not in OPTIONAL_KEYS:
+            known = ", ".join(["id", "name", "start_urls", *OPTIONAL_KEYS])
+            raise SitesError(f"{where}: unknown key {key!r} (known keys: {known})")
+        if not isinstance(value, OPTIONAL_KEYS[key]) or isinstance(value, bool):
+            raise SitesError(f"{where}: {key} has the wrong type ({type(value).__name__})")
+        options[key] = value
+    if "allowed_domains" in options:
+        domains = options["allowed_domains"]
+        if not all(isinstance(d, str) and d for d in domains):
+            raise SitesError(f"{where}: allowed_domains must be a list of host names")
+        options["allowed_domains"] = tuple(d.lower() for d in domains)
+    if "max_pages" in options and options["max_pages"] < 1:
+        raise SitesError(f"{where}: max_pages must be at least 1")
+    if "encoding" in options:
+        try:
+            "".encode(options["encoding"])
+        except LookupError:
+            raise SitesError(f"{where}: unknown encoding {options['encoding']!r}") from None
+    return Site(id=ident, name=name.strip(), start_urls=start_urls, **options)
+
+
+def parse_sites(text: str, origin: str = "sites.toml") -> list[Site]:
+    """Parse the text of a sites file; raise SitesError naming what is wrong."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SitesError(f"{origin}: not valid TOML: {exc}") from None
+    raw_sites = data.get("sites")
+    if raw_sites is None:
+        raise SitesError(f"{origin}: no [[sites]] tables found")
+    if not isinstance(raw_sites, list):
+        raise SitesError(f"{origin}: 'sites' must be an array of tables ([[sites]])")
+    sites = [parse_site(i, raw) for i, raw in enumerate(raw_sites)]
+    seen: set[str] = set()
+    for site in sites:
+        if site.id in seen:
+            raise SitesError(f"{origin}: site id {site.id!r} appears more than once")
+        seen.add(site.id)
+    return sites
+
+
+def load_sites(path: str | Path) -> list[Site]:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SitesError(f"sites file not found: {path}") from None
+    except UnicodeDecodeError:
+        raise SitesError(f"{path}: not UTF-8 text") from None
+    return parse_sites(text, origin=str(path))
+
+
+def select_sites(sites: list[Site], ids: list[str] | tuple[str, ...]) -> list[Site]:
+    """The sites named by ``ids`` (all when empty); unknown ids are an error."""
+    if not ids:
+        return sites
+    by_id = {s.id: s for s in sites}
+    unknown = [i for i in ids if i not in by_id]
+    if unknown:
+        raise SitesError(
+            f"unknown site id(s): {', '.join(unknown)} (known: {', '.join(by_id) or 'none'})"
+        )
+    return [by_id[i] for i in ids]

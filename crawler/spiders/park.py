@@ -1,0 +1,232 @@
+"""The generic spider: list pages → article links → pagination, for any site in sites.toml.
+
+No per-site selectors: what is an article link and what is a pager comes from the rules
+in :mod:`crawler.discovery`. Every response and every failure becomes a ``FetchedPage``
+item, so the archive records what was tried as well as what was found.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urldefrag, urlsplit
+
+import scrapy
+from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+
+from crawler import discovery
+from crawler.sites import Site, load_sites, select_sites
+from pipelines.items import FetchedPage
+
+logger = logging.getLogger(__name__)
+
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def content_type_of(response: Response) -> str:
+    raw = response.headers.get(b"Content-Type") or b""
+    return raw.decode("latin-1").strip()
+
+
+def is_html(response: Response) -> bool:
+    """HTML by its header, or, with no usable header, by a first tag in the body."""
+    ctype = content_type_of(response).split(";")[0].strip().lower()
+    if ctype:
+        return ctype in HTML_TYPES
+    head = response.body[:512].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html", b"<head", b"<meta", b"<!--"))
+
+
+class ParkSpider(scrapy.Spider):
+    """Crawl one site of sites.toml: ``scrapy crawl park -a site=ID``."""
+
+    name = "park"
+
+    def __init__(self, site: Site | str | None = None, sites_file: str | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self._site_arg = site
+        self._sites_file = sites_file
+        self.site: Site | None = site if isinstance(site, Site) else None
+        if self.site is not None:
+            self.allowed_domains = list(self.site.hosts)
+
+    @classmethod
+    def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        if spider.site is None:
+            spider.site = spider._load_site(crawler.settings.get("SITES_FILE", "sites.toml"))
+            spider.allowed_domains = list(spider.site.hosts)
+        return spider
+
+    def _load_site(self, default_file: str) -> Site:
+        if not self._site_arg:
+            raise ValueError("the park spider needs a site: scrapy crawl park -a site=ID")
+        sites = load_sites(self._sites_file or default_file)
+        return select_sites(sites, [str(self._site_arg)])[0]
+
+    # -- requests -------------------------------------------------------------------
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        assert self.site is not None
+        for url in self.site.start_urls:
+            yield self._request(url, "list", page_no=1, list_start=url)
+
+    def _request(self, url: str, kind: str, referer: str | None = None, **meta: Any):
+        callback = self.parse_list if kind == "list" else self.parse_page
+        return scrapy.Request(
+            url,
+            callback=callback,
+            errback=self.on_error,
+            meta={"kind": kind, "referer_url": referer, **meta},
+        )
+
+    def in_scope(self, url: str) -> bool:
+        assert self.site is not None
+        host = (urlsplit(url).hostname or "").lower()
+        return any(host == h or host.endswith("." + h) for h in self.site.hosts)
+
+    # -- parsing --------------------------------------------------------------------
+
+    def _page(self, response: Response, kind: str, error: str | None = None) -> FetchedPage:
+        assert self.site is not None
+        return FetchedPage(
+            url=response.url,
+            site_id=self.site.id,
+            kind=kind,
+            fetched_at=utc_now(),
+            status=response.status,
+            content_type=content_type_of(response) or None,
+            body=response.body,
+            error=error,
+            referer=response.meta.get("referer_url"),
+            hints=dict(response.meta.get("hints") or {}),
+        )
+
+    def _unusable(self, response: Response) -> str | None:
+        """Why a response cannot be parsed as an HTML page, or None."""
+        if not response.body.strip():
+            return "empty page"
+        if not is_html(response):
+            return f"not HTML ({content_type_of(response) or 'no content type'})"
+        return None
+
+    def parse_list(self, response: Response) -> Iterator[Any]:
+        problem = self._unusable(response)
+        if problem or not isinstance(response, TextResponse):
+            self.crawler.stats.inc_value("discovery/unusable_list")
+            yield self._page(response, "list", error=problem or "not text")
+            return
+        response = self._with_site_encoding(response)
+        self.crawler.stats.inc_value("discovery/list_pages")
+        yield self._page(response, "list")
+        list_start = response.meta.get("list_start", response.url)
+        page_no = response.meta.get("page_no", 1)
+        found = 0
+        for link in self.extract_links(response, list_start):
+            if link["kind"] == "list":
+                if self.site.max_pages and page_no >= self.site.max_pages:
+                    continue
+                yield self._request(
+                    link["url"], "list", response.url, page_no=page_no + 1, list_start=list_start
+                )
+            else:
+                found += 1
+                yield self._request(link["url"], link["kind"], response.url, hints=link["hints"])
+        self.crawler.stats.inc_value("discovery/article_links", found)
+        if not found:
+            logger.warning("list page %s gave no article links", response.url)
+
+    def extract_links(self, response: TextResponse, list_start: str) -> list[dict]:
+        """Classify every in-scope link of a list page as article, attachment or list."""
+        links: dict[str, dict] = {}
+        for anchor in response.xpath("//a[@href]"):
+            href = (anchor.attrib.get("href") or "").strip()
+            if not href or href.startswith(("javascript:", "mailto:", "tel:", "#")):
+                continue
+            url = urldefrag(response.urljoin(href))[0]
+            if url in links or url == response.url or not self.in_scope(url):
+                continue
+            text = " ".join(anchor.xpath("string()").get("").split())
+            title = (anchor.attrib.get("title") or "").strip() or text
+            kind = self.classify(anchor, url, text, list_start)
+            if kind:
+                links[url] = {"url": url, "kind": kind, "hints": {"list_title": title}}
+                if kind == "article":
+                    date = self._nearby_date(anchor)
+                    if date:
+                        links[url]["hints"]["list_date"] = date
+        return list(links.values())
+
+    def classify(self, anchor, url: str, text: str, list_start: str) -> str | None:
+        if discovery.is_pagination(url, text, list_start):
+            return "list"
+        if discovery.is_attachment(url):
+            return "attachment" if self._container(anchor) else None
+        if discovery.article_family(url):
+            return "article"
+        container = self._container(anchor)
+        context = container.xpath("string()").get("") if container else ""
+        tag = container.root.tag if container else None
+        if discovery.looks_like_headline(text, tag, context):
+            return "article"
+        return None
+
+    @staticmethod
+    def _container(anchor):
+        found = anchor.xpath(
+            "ancestor::*[self::li or self::tr or self::dd or self::dt or self::td][1]"
+        )
+        return found[0] if found else None
+
+    def _nearby_date(self, anchor) -> str | None:
+        container = self._container(anchor)
+        if container is None:
+            return None
+        match = discovery.DATE_NEARBY.search(container.xpath("string()").get(""))
+        return match.group(0) if match else None
+
+    def parse_page(self, response: Response) -> Iterator[FetchedPage]:
+        kind = response.meta.get("kind", "article")
+        if kind == "attachment":
+            yield self._page(response, "attachment")
+            return
+        problem = self._unusable(response)
+        if problem:
+            self.crawler.stats.inc_value("discovery/unusable_article")
+        yield self._page(self._with_site_encoding(response), kind, error=problem)
+
+    def _with_site_encoding(self, response: Response) -> Response:
+        if self.site and self.site.encoding and isinstance(response, TextResponse):
+            return response.replace(encoding=self.site.encoding)
+        return response
+
+    # -- failures -------------------------------------------------------------------
+
+    def on_error(self, failure: Failure) -> Iterator[FetchedPage]:
+        assert self.site is not None
+        request = failure.request  # type: ignore[attr-defined]
+        status = None
+        if failure.check(HttpError):
+            status = failure.value.response.status
+            reason = f"HTTP {status}"
+        else:
+            reason = f"{failure.type.__name__}: {failure.getErrorMessage()}"
+        self.crawler.stats.inc_value("discovery/failed")
+        logger.warning("failed %s: %s", request.url, reason)
+        yield FetchedPage(
+            url=request.url,
+            site_id=self.site.id,
+            kind=request.meta.get("kind", "other"),
+            fetched_at=utc_now(),
+            status=status,
+            error=reason,
+            referer=request.meta.get("referer_url"),
+        )

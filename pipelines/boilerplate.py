@@ -1,0 +1,236 @@
+"""Page chrome: strip it from the tree, turn a tree into lines, drop chrome lines.
+
+The tables of markers live in ``rules``; this module only applies them.
+
+- ``clean_tree`` removes non-text tags, hidden elements and chrome blocks in place;
+- ``tree_lines`` renders an element as one line per paragraph (table rows as
+  ``cell | cell`` lines), whitespace normalised;
+- ``filter_lines`` drops toolbar, footer and navigation lines and cuts the text at a
+  trailing "相关新闻"-style heading.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from lxml import etree, html
+
+from . import rules
+
+logger = logging.getLogger(__name__)
+
+BLOCK_TAGS = frozenset({
+    # HTML
+    "address", "article", "aside", "blockquote", "center", "dd", "details", "dialog", "div",
+    "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4",
+    "h5", "h6", "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section", "summary",
+    "table", "tbody", "thead", "tfoot", "tr", "td", "th", "ul", "caption", "body", "html",
+    # trafilatura's output tree
+    "head", "list", "item", "quote", "code", "row", "doc", "main",
+})
+CELL_TAGS = frozenset({"td", "th", "cell"})
+ROW_TAGS = frozenset({"tr", "row"})
+BREAK_TAGS = frozenset({"br", "lb"})
+SKIP_TAGS = frozenset({"graphic", "img", "head_title"})
+ROW_MAX_CHARS = 300  # a longer row is layout, not data: its cells become blocks
+
+_SPACES = re.compile(r"[\s\u3000\u00a0\u2002\u2003\u2009\u200b\ufeff]+")
+_CJK = "\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef"
+_CJK_BREAK = re.compile(rf"(?<=[{_CJK}])[ \t\r]*\n\s*(?=[{_CJK}])")
+
+
+def normalize_space(text: str) -> str:
+    """Collapse all whitespace (full-width and no-break spaces included) to one space."""
+    return _SPACES.sub(" ", _CJK_BREAK.sub("", text)).strip()
+
+
+def text_of(el: etree._Element) -> str:
+    """The element's text content, whitespace normalised."""
+    return normalize_space("".join(el.itertext()))
+
+
+def link_density(el: etree._Element) -> float:
+    """Share of the element's characters that sit inside links."""
+    total = len(text_of(el).replace(" ", ""))
+    if not total:
+        return 0.0
+    linked = sum(len(text_of(a).replace(" ", "")) for a in el.iter("a"))
+    return min(1.0, linked / total)
+
+
+def _remove(el: etree._Element) -> None:
+    """Remove an element but keep its tail text."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    el.drop_tree() if isinstance(el, html.HtmlElement) else parent.remove(el)
+
+
+def _is_hidden(el: etree._Element) -> bool:
+    if el.get("hidden") is not None or (el.get("type") or "").lower() == "hidden":
+        return True
+    return bool(rules.HIDDEN_STYLE.search(el.get("style") or ""))
+
+
+def remove_hidden(root: etree._Element) -> None:
+    """Drop non-text tags and elements hidden by attribute or inline style."""
+    etree.strip_elements(root, *rules.DROP_TAGS, with_tail=False)
+    for el in list(root.iter(etree.Element)):
+        if el is not root and el.getparent() is not None and _is_hidden(el):
+            _remove(el)
+
+
+def _starts_with(text: str, markers: tuple[str, ...]) -> str | None:
+    head = text[:12].lstrip("【[（(·>» ")
+    return next((m for m in markers if head.startswith(m)), None)
+
+
+def _is_chrome_block(el: etree._Element) -> bool:
+    text = text_of(el)
+    if not text:
+        return False
+    heading = _starts_with(text, rules.BLOCK_HEADINGS)
+    if heading and (len(text) <= len(heading) + 8 or link_density(el) > 0.5):
+        return True
+    if _starts_with(text, rules.STATEMENT_MARKERS) and len(text) <= rules.STATEMENT_MAX_CHARS:
+        return True
+    marks = " ".join(filter(None, (el.get("class"), el.get("id"))))
+    return bool(marks and rules.CHROME_CLASS.search(marks)) and (
+        len(text) < 200 or link_density(el) > 0.5
+    )
+
+
+def remove_chrome_blocks(root: etree._Element, keep: etree._Element | None = None) -> None:
+    """Drop related-news boxes, statements and class-marked chrome, top down.
+
+    ``keep`` (the chosen body container) and its ancestors are never dropped.
+    """
+    protected = set() if keep is None else {keep, *keep.iterancestors()}
+    for child in list(root):
+        if not isinstance(child.tag, str):
+            continue
+        if child not in protected and _is_chrome_block(child):
+            heading = _starts_with(text_of(child), rules.BLOCK_HEADINGS)
+            nxt = child.getnext()
+            if heading and nxt is not None and nxt not in protected and link_density(nxt) > 0.5:
+                _remove(nxt)  # the list under a bare "相关新闻" heading
+            _remove(child)
+        else:
+            remove_chrome_blocks(child, keep)
+
+
+def clean_tree(root: etree._Element, keep: etree._Element | None = None) -> None:
+    """Remove hidden elements and chrome blocks from ``root`` in place."""
+    remove_hidden(root)
+    remove_chrome_blocks(root, keep)
+
+
+# ------------------------------------------------------------------------ rendering
+
+
+def _tag(el: etree._Element) -> str:
+    tag = el.tag
+    return tag.lower() if isinstance(tag, str) else ""
+
+
+def _is_data_row(row: etree._Element) -> bool:
+    cells = [c for c in row if _tag(c) in CELL_TAGS]
+    if len(cells) < 2:
+        return False
+    if any(c.find(".//table") is not None for c in cells):
+        return False
+    return len(text_of(row)) <= ROW_MAX_CHARS
+
+
+class _Lines:
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.buf: list[str] = []
+
+    def add(self, text: str | None) -> None:
+        if text:
+            self.buf.append(text)
+
+    def flush(self) -> None:
+        line = normalize_space("".join(self.buf))
+        self.buf = []
+        if line:
+            self.lines.append(line)
+
+
+def _walk(el: etree._Element, out: _Lines) -> None:
+    tag = _tag(el)
+    if not tag:  # comment or processing instruction: only its tail is text
+        out.add(el.tail)
+        return
+    if tag in SKIP_TAGS:
+        out.add(el.tail)
+        return
+    if tag in BREAK_TAGS:
+        out.flush()
+        out.add(el.tail)
+        return
+    if tag in ROW_TAGS and _is_data_row(el):
+        out.flush()
+        cells = [text_of(c) for c in el if _tag(c) in CELL_TAGS]
+        out.lines.append(" | ".join(c for c in cells if c) or "")
+        if not out.lines[-1]:
+            out.lines.pop()
+        out.add(el.tail)
+        return
+    block = tag in BLOCK_TAGS
+    if block:
+        out.flush()
+    out.add(el.text)
+    for child in el:
+        _walk(child, out)
+    if block:
+        out.flush()
+    out.add(el.tail)
+
+
+def tree_lines(el: etree._Element) -> list[str]:
+    """Render ``el`` (its tail excluded) as one normalised line per block."""
+    out = _Lines()
+    tail, el.tail = el.tail, None
+    try:
+        _walk(el, out)
+    finally:
+        el.tail = tail
+    out.flush()
+    return out.lines
+
+
+# --------------------------------------------------------------------------- lines
+
+
+def chrome_rule(line: str) -> str | None:
+    """The name of the rule that marks ``line`` as chrome, or None."""
+    if rules.TOOLBAR_LINE.match(line):
+        return "toolbar"
+    for rule in rules.LINE_RULES:
+        if len(line) <= rule.max_len and rule.pattern.search(line):
+            return rule.name
+    return None
+
+
+def is_trailing_heading(line: str) -> bool:
+    """A "相关新闻"-style heading line after which nothing belongs to the article."""
+    marker = _starts_with(line, rules.BLOCK_HEADINGS)
+    return bool(marker) and len(line) <= len(marker) + 8
+
+
+def filter_lines(lines: list[str]) -> list[str]:
+    """Drop chrome lines; stop at a trailing related-news heading."""
+    kept: list[str] = []
+    for i, line in enumerate(lines):
+        if i and is_trailing_heading(line):
+            logger.debug("cut at %r", line)
+            break
+        rule = chrome_rule(line)
+        if rule:
+            logger.debug("dropped %s line %r", rule, line[:40])
+            continue
+        kept.append(line)
+    return kept

@@ -1,0 +1,177 @@
+"""Turn raw page bytes into text, the way Chinese sites actually send them.
+
+Order of evidence: a byte-order mark; the charset of the HTTP ``Content-Type`` header;
+a ``<meta charset>`` / ``<meta http-equiv content="…charset=…">`` found among the real
+``<meta>`` tags of the first few kilobytes; then trial decoding (strict UTF-8, then GB18030).
+
+Two habits of older sites shape the rules:
+
+- GB2312/GBK declarations cover text that uses characters outside those sets, so every
+  declared member of the GB family is decoded as its superset GB18030;
+- saved copies and re-encoded mirrors keep a ``GB2312`` declaration on UTF-8 bytes. Text
+  that is valid UTF-8 and not plain ASCII is very unlikely to be anything else, so such
+  bytes are decoded as UTF-8 whatever a non-UTF-8 declaration says.
+
+``decode_html`` never raises: when nothing decodes cleanly it keeps the candidate that
+needs the fewest replacement characters.
+"""
+
+from __future__ import annotations
+
+import codecs
+import logging
+import re
+
+logger = logging.getLogger(__name__)
+
+PRESCAN_BYTES = 4096
+
+# Longest first: the UTF-32 LE mark begins with the UTF-16 LE one.
+BOMS: tuple[tuple[bytes, str], ...] = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+# Declared labels decoded as another codec (WHATWG-style supersets).
+ALIASES: dict[str, str] = {
+    "gb2312": "gb18030",
+    "gb_2312": "gb18030",
+    "gb_2312-80": "gb18030",
+    "gb2312-80": "gb18030",
+    "csgb2312": "gb18030",
+    "euc-cn": "gb18030",
+    "x-euc-cn": "gb18030",
+    "gbk": "gb18030",
+    "x-gbk": "gb18030",
+    "cp936": "gb18030",
+    "ms936": "gb18030",
+    "windows-936": "gb18030",
+    "chinese": "gb18030",
+    "iso-ir-58": "gb18030",
+    "big5": "big5hkscs",
+    "x-big5": "big5hkscs",
+    "cn-big5": "big5hkscs",
+    "unicode-1-1-utf-8": "utf-8",
+    "utf8": "utf-8",
+    "iso-8859-1": "cp1252",
+    "latin1": "cp1252",
+    "us-ascii": "cp1252",
+    "ascii": "cp1252",
+}
+
+# Declarations that servers emit by default rather than by knowledge of the page.
+WEAK_DECLARATIONS = frozenset({"cp1252", "latin-1", "iso8859-1", "ascii"})
+
+TRIAL_ORDER: tuple[str, ...] = ("utf-8", "gb18030")
+
+_HEADER_CHARSET = re.compile(r"""charset\s*=\s*["']?\s*([\w.:-]+)""", re.I)
+_META_TAG = re.compile(rb"<meta\b[^>]*>", re.I)
+_ATTR = re.compile(rb"""([a-z][\w:-]*)\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)""", re.I)
+_XML_DECL = re.compile(rb"""^\s*<\?xml[^>]*\bencoding\s*=\s*["']([\w.:-]+)["']""", re.I)
+# Blocks whose content must not be sniffed: comments, scripts, styles (Wayback and
+# analytics scripts carry charset attributes and strings of their own).
+_OPAQUE = re.compile(rb"<!--.*?(?:-->|$)|<(script|style)\b.*?(?:</\1\s*>|$)", re.I | re.S)
+
+
+def normalize_charset(label: str | None) -> str | None:
+    """Map a declared charset label to the Python codec used to decode it, or None."""
+    if not label:
+        return None
+    name = label.strip().strip("\"'").lower()
+    name = ALIASES.get(name, name)
+    try:
+        codec = codecs.lookup(name).name
+    except LookupError:
+        logger.debug("unknown charset label %r", label)
+        return None
+    return ALIASES.get(codec, codec)
+
+
+def charset_from_content_type(content_type: str | None) -> str | None:
+    """The charset parameter of a Content-Type header value, normalised."""
+    if not content_type:
+        return None
+    match = _HEADER_CHARSET.search(content_type)
+    return normalize_charset(match.group(1)) if match else None
+
+
+def sniff_meta_charset(data: bytes, limit: int = PRESCAN_BYTES) -> str | None:
+    """The charset declared by the first real ``<meta>`` tag (or XML declaration)."""
+    head = data[:limit]
+    xml = _XML_DECL.match(head)
+    head = _OPAQUE.sub(b" ", head)
+    for tag in _META_TAG.finditer(head):
+        attrs = {
+            key.lower(): value.strip(b"\"'")
+            for key, value in _ATTR.findall(tag.group(0))
+        }
+        label = attrs.get(b"charset")
+        if label is None and b"content" in attrs:
+            found = _HEADER_CHARSET.search(attrs[b"content"].decode("latin-1"))
+            label = found.group(1).encode("latin-1") if found else None
+        if label:
+            charset = normalize_charset(label.decode("latin-1"))
+            if charset:
+                return charset
+    if xml:
+        return normalize_charset(xml.group(1).decode("latin-1"))
+    return None
+
+
+def _strict(data: bytes, codec: str) -> str | None:
+    try:
+        return data.decode(codec)
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
+def _is_utf8_text(data: bytes) -> bool:
+    """True when the bytes hold non-ASCII text that is valid UTF-8."""
+    if data.isascii():
+        return False
+    return _strict(data, "utf-8") is not None
+
+
+def decode_html(data: bytes, content_type: str | None = None) -> tuple[str, str]:
+    """Decode page bytes; return ``(text, codec_name)``. Never raises."""
+    if not data:
+        return "", charset_from_content_type(content_type) or "utf-8"
+    for bom, codec in BOMS:
+        if data.startswith(bom):
+            text = data.decode(codec, errors="replace")
+            return text.lstrip("\ufeff"), "utf-8" if codec == "utf-8-sig" else codec
+
+    declared: list[str] = []
+    for charset in (charset_from_content_type(content_type), sniff_meta_charset(data)):
+        if charset and charset not in declared:
+            declared.append(charset)
+    utf8_text = _is_utf8_text(data)
+
+    for charset in declared:
+        if charset != "utf-8" and utf8_text:
+            logger.debug("declared %s but the bytes are UTF-8", charset)
+            return data.decode("utf-8"), "utf-8"
+        if charset in WEAK_DECLARATIONS and not data.isascii():
+            continue  # a server default rather than knowledge: trust later evidence
+        text = _strict(data, charset)
+        if text is not None:
+            return text, charset
+        logger.debug("declared %s does not decode the bytes", charset)
+
+    for charset in TRIAL_ORDER:
+        text = _strict(data, charset)
+        if text is not None:
+            return text, charset
+
+    best: tuple[int, str, str] | None = None
+    for charset in (*declared, *TRIAL_ORDER):
+        text = data.decode(charset, errors="replace")
+        bad = text.count("\ufffd")
+        if best is None or bad < best[0]:
+            best = (bad, text, charset)
+    assert best is not None
+    logger.debug("no clean decoding; %s with %d replacements", best[2], best[0])
+    return best[1], best[2]

@@ -1,0 +1,55 @@
+"""Item pipeline: cut each fetched article page down to its clean article.
+
+All the work is in :func:`pipelines.extract.extract`, a pure function of the raw bytes,
+so that it can move to worker processes later. This stage only feeds it and falls back
+on what the list page said (headline, date) when the page itself does not say.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from scrapy.exceptions import NotConfigured
+
+from pipelines.dates import normalise_date
+from pipelines.extract import extract
+from pipelines.items import FetchedPage
+
+logger = logging.getLogger(__name__)
+
+
+class ExtractionPipeline:
+    def __init__(self, stats):
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        if not crawler.settings.getbool("EXTRACTION_ENABLED", True):
+            raise NotConfigured("EXTRACTION_ENABLED is off")
+        return cls(crawler.stats)
+
+    def process_item(self, item):
+        if not isinstance(item, FetchedPage) or item.kind != "article":
+            return item
+        if item.error or not item.body:
+            return item
+        override = item.hints.get("encoding")
+        content_type = f"text/html; charset={override}" if override else item.content_type
+        try:
+            article = extract(item.body, item.url, content_type=content_type)
+        except Exception:  # a bad page must never stop the crawl
+            logger.exception("extraction failed on %s", item.url)
+            self.stats.inc_value("extraction/failed")
+            item.error = "extraction failed"
+            return item
+        if not article.title and item.hints.get("list_title"):
+            article.title = item.hints["list_title"]
+        if not article.published_at and item.hints.get("list_date"):
+            article.published_at = normalise_date(item.hints["list_date"])
+        if not article.body.strip():
+            self.stats.inc_value("extraction/empty")
+            item.error = "no article text found"
+        else:
+            self.stats.inc_value("extraction/articles")
+        item.article = article
+        return item

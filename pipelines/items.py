@@ -1,0 +1,47 @@
+"""The records that flow through the pipelines.
+
+``FetchedPage`` is what the spider yields for every response (and every failure);
+``Article`` is what extraction makes of an article page. Both are plain dataclasses,
+so Scrapy handles them through itemadapter and they pickle across processes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class Article:
+    """One clean article, as extraction returns it."""
+
+    url: str | None = None
+    title: str | None = None
+    body: str = ""
+    published_at: str | None = None  # ISO 8601: "2022-07-05" or "2022-07-05T09:30:00"
+    source: str | None = None  # 来源: the outlet the text comes from
+    author: str | None = None  # 作者 / 记者
+    summary: str | None = None  # 核心提示 / 摘要
+    editor: str | None = None  # 责任编辑
+    encoding: str | None = None  # how the raw bytes were decoded
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class FetchedPage:
+    """One fetch of one URL by the spider: a response or a failure."""
+
+    url: str
+    site_id: str
+    kind: str  # "list", "article", "other"
+    fetched_at: str  # ISO 8601 UTC
+    status: int | None = None
+    content_type: str | None = None
+    body: bytes = b""
+    error: str | None = None  # why nothing usable came of it
+    referer: str | None = None
+    hints: dict[str, str] = field(default_factory=dict)  # list_title, list_date from the list
+    article: Article | None = None  # filled in by the extraction pipeline

@@ -1,0 +1,70 @@
+import pytest
+from datasette.utils import tilde_encode
+from sqlite_utils import Database
+
+from archive.publish import make_datasette, metadata_for
+from archive.store import ArchiveWriter, open_archive
+
+BODY = "第一段：园区签约项目12个。\n第二段 <script>alert(1)</script> 继续。"
+
+
+@pytest.fixture
+def archive_path(tmp_path):
+    path = tmp_path / "parks.db"
+    writer = ArchiveWriter(open_archive(path))
+    writer.upsert_sites([{"id": "yx", "name": "云溪经开区", "park": "云溪", "region": "江苏",
+                          "start_urls": ["http://yx/"], "updated_at": "t"}])
+    for i, (date, source) in enumerate([("2022-07-05", "云溪日报"), ("2023-01-02", "管委会")]):
+        writer.add_article({"url": f"http://yx/{i}.html", "site_id": "yx",
+                            "title": f"云溪新闻{i}", "body": BODY, "published_at": date,
+                            "source": source, "fetched_at": "2026-11-27T00:00:00+00:00"})
+    writer.close()
+    writer.db.close()
+    return path
+
+
+@pytest.mark.asyncio
+async def test_articles_table_has_titles_facets_and_site_labels(archive_path):
+    ds = make_datasette(archive_path)
+    response = await ds.client.get("/parks/articles")
+    assert response.status_code == 200
+    html = response.text
+    assert "文章 Articles" in html
+    assert "云溪新闻0" in html and "云溪新闻1" in html
+    assert "云溪经开区" in html  # site_id shown through the sites label column
+    data = (await ds.client.get("/parks/articles.json?_extra=facet_results")).json()
+    facets = data["facet_results"]
+    assert {"site_id", "source", "published_at"} <= set(facets)
+    sources = {v["value"] for v in facets["source"]["results"]}
+    assert sources == {"云溪日报", "管委会"}
+
+
+@pytest.mark.asyncio
+async def test_row_page_shows_body_as_inert_paragraphs(archive_path):
+    ds = make_datasette(archive_path)
+    response = await ds.client.get("/parks/articles/" + tilde_encode("http://yx/0.html"))
+    assert response.status_code == 200
+    html = response.text
+    assert '<div class="pn-text"><p>第一段：园区签约项目12个。</p>' in html
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    css = await ds.client.get("/-/parknews.css")
+    assert css.status_code == 200 and ".pn-text" in css.text
+    assert "/-/parknews.css" in html
+
+
+@pytest.mark.asyncio
+async def test_sorted_newest_first_and_bilingual_metadata(archive_path):
+    ds = make_datasette(archive_path)
+    data = (await ds.client.get("/parks/articles.json?_shape=array")).json()
+    assert [row["published_at"] for row in data] == ["2023-01-02", "2022-07-05"]
+    meta = metadata_for("parks")
+    assert "园区新闻档案" in meta["title"]
+    assert "Park news" in meta["databases"]["parks"]["title"]
+    index = await ds.client.get("/")
+    assert "parknews 园区新闻档案" in index.text
+
+
+def test_archive_file_is_plain_sqlite(archive_path):
+    db = Database(archive_path)
+    assert db["articles"].count == 2

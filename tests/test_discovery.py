@@ -1,0 +1,108 @@
+"""Link discovery on list pages: the rules as data, and the spider applying them."""
+
+import pytest
+from scrapy.http import HtmlResponse, Request, Response
+
+from crawler import discovery
+from crawler.sites import parse_sites
+from crawler.spiders.park import ParkSpider, is_html
+
+SITE = parse_sites("""
+[[sites]]
+id = "yx"
+name = "云溪经开区"
+start_urls = ["http://www.yx.gov.cn/xwzx/yqdt/index.html"]
+""")[0]
+
+
+@pytest.mark.parametrize(
+    "url, family",
+    [
+        ("http://a.cn/xwzx/yqdt/202207/t20220705_1234.html", "trs"),
+        ("http://a.cn/art/2016/11/22/art_1621004_30332664.html", "hanweb"),
+        ("http://a.cn/a/news/20220705/88.html", "dedecms"),
+        ("http://a.cn/news/show-123.html", "destoon"),
+        ("http://a.cn/szgyyq/mtjj/202608/610189585dd940898eb31b456e71351c.shtml", "suzhou"),
+        ("http://a.cn/2024/05/13/park-opens/", "wordpress"),
+        ("http://a.cn/xwzx/index.html", None),
+        ("http://a.cn/news/list-5-2.html", None),
+    ],
+)
+def test_article_url_rules(url, family):
+    assert discovery.article_family(url) == family
+
+
+@pytest.mark.parametrize(
+    "url, text, expected",
+    [
+        ("http://a.cn/xwzx/index_1.html", "2", True),
+        ("http://a.cn/xwzx/index_1.html", "下一页", True),
+        ("http://a.cn/xwzx/index_9.html", "尾页", True),
+        ("http://a.cn/xwzx/list.html?page=3", "3", True),
+        ("http://a.cn/other/index_1.html", "下一页", False),  # another column's directory
+        ("http://a.cn/xwzx/202207/t20220705_1.html", "下一页", False),  # an article
+        ("http://a.cn/xwzx/about.html", "关于我们", False),
+    ],
+)
+def test_pagination_stays_in_the_list(url, text, expected):
+    assert discovery.is_pagination(url, text, "http://a.cn/xwzx/index.html") is expected
+
+
+LIST_PAGE = """<html><head><meta charset="utf-8"></head><body>
+<div class="nav"><a href="/">首页</a><a href="/xwzx/tzgg/index.html">通知公告</a>
+<a href="http://other.example.cn/news/show-1.html">友情链接的一篇长标题文章不该抓取</a></div>
+<ul class="list">
+ <li><a href="./202207/t20220705_11.html" title="云溪经开区签约十二个重点项目">云溪经开区签约…</a>
+     <span>2022-07-05</span></li>
+ <li><a href="./202207/t20220701_10.html">园区企业服务月活动启动</a><span>2022-07-01</span></li>
+ <li><a href="/xwzx/yqdt/detail.jsp?id=9">青梧高新区举办人才招聘周活动</a><span>2022年6月28日</span></li>
+ <li><a href="./P020220705123.pdf">关于申报专项资金的通知附件</a><span>2022-06-20</span></li>
+ <li><a href="javascript:void(0)">分享</a></li>
+</ul>
+<div class="pager"><a href="index.html">首页</a><a href="index_1.html">下一页</a>
+<a href="index_1.html">2</a><a href="index_4.html">尾页</a></div>
+<div class="footer"><a href="https://beian.miit.gov.cn/">苏ICP备12345678号-1 版权所有</a></div>
+</body></html>"""
+
+
+def spider_for(site=SITE):
+    spider = ParkSpider(site=site)
+    return spider
+
+
+def test_spider_classifies_list_page_links():
+    url = "http://www.yx.gov.cn/xwzx/yqdt/index.html"
+    response = HtmlResponse(url, body=LIST_PAGE.encode(), encoding="utf-8",
+                            request=Request(url))
+    links = {link["url"]: link for link in spider_for().extract_links(response, url)}
+    base = "http://www.yx.gov.cn/xwzx/yqdt/"
+    kinds = {u.removeprefix(base): link["kind"] for u, link in links.items()}
+    assert kinds == {
+        "202207/t20220705_11.html": "article",
+        "202207/t20220701_10.html": "article",
+        "detail.jsp?id=9": "article",  # no URL rule: the headline-with-date cue
+        "P020220705123.pdf": "attachment",
+        "index_1.html": "list",
+        "index_4.html": "list",
+    }
+    first = links[base + "202207/t20220705_11.html"]["hints"]
+    assert first == {"list_title": "云溪经开区签约十二个重点项目", "list_date": "2022-07-05"}
+
+
+def test_in_scope_uses_allowed_domains_or_start_hosts():
+    spider = spider_for()
+    assert spider.in_scope("http://www.yx.gov.cn/a.html")
+    assert not spider.in_scope("http://other.example.cn/a.html")
+    wide = parse_sites(
+        '[[sites]]\nid="w"\nname="w"\nstart_urls=["http://www.yx.gov.cn/"]\n'
+        'allowed_domains=["yx.gov.cn"]\n'
+    )[0]
+    assert spider_for(wide).in_scope("http://news.yx.gov.cn/a.html")
+
+
+def test_is_html_by_header_or_by_first_tag():
+    assert is_html(Response("http://a/", headers={"Content-Type": "text/html; charset=gbk"}))
+    assert not is_html(Response("http://a/", headers={"Content-Type": "application/pdf"},
+                                body=b"%PDF-1.4"))
+    assert is_html(Response("http://a/", body=b"  <!DOCTYPE html><html>"))
+    assert not is_html(Response("http://a/", body=b"\x89PNG\r\n"))

@@ -1,0 +1,69 @@
+from pathlib import Path
+
+import pytest
+
+from crawler.sites import SitesError, load_sites, parse_sites, select_sites
+
+REPO = Path(__file__).resolve().parents[1]
+
+MINIMAL = """
+[[sites]]
+id = "yx"
+name = "云溪经开区"
+start_urls = ["http://www.yx.gov.cn/xwzx/index.html"]
+"""
+
+
+def test_minimal_site_has_defaults():
+    (site,) = parse_sites(MINIMAL)
+    assert site.id == "yx"
+    assert site.start_urls == ("http://www.yx.gov.cn/xwzx/index.html",)
+    assert site.hosts == ("www.yx.gov.cn",)
+    assert site.max_pages is None and site.park is None
+
+
+def test_optional_keys_are_read():
+    text = MINIMAL + 'park = "云溪"\nregion = "江苏"\nmax_pages = 3\n'
+    text += 'allowed_domains = ["YX.gov.cn"]\nencoding = "gbk"\n'
+    (site,) = parse_sites(text)
+    assert (site.park, site.region, site.max_pages, site.encoding) == ("云溪", "江苏", 3, "gbk")
+    assert site.hosts == ("yx.gov.cn",)
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("[[sites]\nid='x'", "not valid TOML"),
+        ("title = 'x'", "no [[sites]]"),
+        ("[[sites]]\nid = 'qw'\nname = '青梧'\n", "site 'qw': missing required key 'start_urls'"),
+        ("[[sites]]\nid = 'qw'\nname = '青梧'\nstart_urls = []\n", "site 'qw': start_urls"),
+        ("[[sites]]\nid = 'qw'\nname = 'q'\nstart_urls = ['ftp://x/']\n", "not an http(s) URL"),
+        ("[[sites]]\nname = 'q'\nstart_urls = ['http://x/']\n", "site #1: missing required key 'id'"),
+        (MINIMAL + "max_page = 3\n", "site 'yx': unknown key 'max_page'"),
+        (MINIMAL + "max_pages = '3'\n", "site 'yx': max_pages has the wrong type"),
+        (MINIMAL + "max_pages = 0\n", "max_pages must be at least 1"),
+        (MINIMAL + "encoding = 'klingon'\n", "unknown encoding"),
+        (MINIMAL + MINIMAL, "appears more than once"),
+        ("[[sites]]\nid = 'a b'\nname = 'q'\nstart_urls = ['http://x/']\n", "id must be"),
+    ],
+)
+def test_bad_sites_files_name_the_problem(text, message):
+    with pytest.raises(SitesError) as info:
+        parse_sites(text)
+    assert message in str(info.value)
+
+
+def test_missing_file_and_unknown_site_ids(tmp_path):
+    with pytest.raises(SitesError, match="sites file not found"):
+        load_sites(tmp_path / "nope.toml")
+    sites = parse_sites(MINIMAL)
+    assert select_sites(sites, []) == sites
+    with pytest.raises(SitesError, match="unknown site id.*zz"):
+        select_sites(sites, ["zz"])
+
+
+def test_shipped_sites_file_is_valid():
+    sites = load_sites(REPO / "sites.toml")
+    ids = {s.id for s in sites}
+    assert {"sipac", "wehdz", "whkfq", "bda", "hhtz"} <= ids
+    assert all(s.start_urls for s in sites)
