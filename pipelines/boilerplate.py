@@ -27,7 +27,7 @@ BLOCK_TAGS = frozenset({
     "h5", "h6", "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section", "summary",
     "table", "tbody", "thead", "tfoot", "tr", "td", "th", "ul", "caption", "body", "html",
     # trafilatura's output tree
-    "head", "list", "item", "quote", "code", "row", "doc", "main",
+    "head", "list", "item", "quote", "code", "row", "doc",
 })
 CELL_TAGS = frozenset({"td", "th", "cell"})
 ROW_TAGS = frozenset({"tr", "row"})
@@ -37,17 +37,32 @@ ROW_MAX_CHARS = 300  # a longer row is layout, not data: its cells become blocks
 
 _SPACES = re.compile(r"[\s\u3000\u00a0\u2002\u2003\u2009\u200b\ufeff]+")
 _CJK = "\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef"
-_CJK_BREAK = re.compile(rf"(?<=[{_CJK}])[ \t\r]*\n\s*(?=[{_CJK}])")
+_CJK_BREAK = re.compile(rf"(?<=[{_CJK}])[ \t\r]*\n[ \t\r\n]*(?=[{_CJK}])")
 
 
 def normalize_space(text: str) -> str:
     """Collapse all whitespace (full-width and no-break spaces included) to one space."""
-    return _SPACES.sub(" ", _CJK_BREAK.sub("", text)).strip()
+    return _SPACES.sub(" ", text).strip()
+
+
+def unwrap_cjk(text: str) -> str:
+    """Drop line wraps between two CJK characters of one text node (source wrapping)."""
+    return _CJK_BREAK.sub("", text)
 
 
 def text_of(el: etree._Element) -> str:
-    """The element's text content, whitespace normalised."""
-    return normalize_space("".join(el.itertext()))
+    """The element's text content, whitespace normalised ("" for comments)."""
+    if not isinstance(el.tag, str):
+        return ""
+    return normalize_space("".join(unwrap_cjk(t) for t in el.itertext()))
+
+
+def next_element(el: etree._Element) -> etree._Element | None:
+    """The next sibling that is an element (comments skipped)."""
+    nxt = el.getnext()
+    while nxt is not None and not isinstance(nxt.tag, str):
+        nxt = nxt.getnext()
+    return nxt
 
 
 def link_density(el: etree._Element) -> float:
@@ -64,7 +79,10 @@ def _remove(el: etree._Element) -> None:
     parent = el.getparent()
     if parent is None:
         return
-    el.drop_tree() if isinstance(el, html.HtmlElement) else parent.remove(el)
+    if isinstance(el, html.HtmlElement):
+        el.drop_tree()
+    else:
+        parent.remove(el)
 
 
 def _is_hidden(el: etree._Element) -> bool:
@@ -86,6 +104,29 @@ def _starts_with(text: str, markers: tuple[str, ...]) -> str | None:
     return next((m for m in markers if head.startswith(m)), None)
 
 
+def _is_statement(text: str) -> bool:
+    """A copyright or disclaimer notice ("版权与免责声明：…")."""
+    head = text[: rules.STATEMENT_HEAD]
+    markers = rules.STATEMENT_MARKERS
+    return len(text) <= rules.STATEMENT_MAX_CHARS and any(m in head for m in markers)
+
+
+def _is_link_list(el: etree._Element, text: str) -> bool:
+    """A list of dated links (related news, rankings) rather than article text."""
+    if _tag(el) not in rules.LINK_LIST_TAGS:
+        return False
+    link_texts = [t for t in (text_of(a) for a in el.iter("a")) if t]
+    if len(link_texts) < rules.LINK_LIST_MIN_LINKS:
+        return False
+    dates = rules.DATE_RE.findall(text)
+    if len(dates) < rules.LINK_LIST_MIN_DATES:
+        return False
+    undated = len(rules.DATE_RE.sub("", text).replace(" ", ""))
+    linked = sum(len(t.replace(" ", "")) for t in link_texts)
+    plain = undated - linked  # text outside links and dates: prose if there is much
+    return linked >= undated * rules.LINK_LIST_DENSITY and plain <= rules.LINK_LIST_MAX_PLAIN
+
+
 def _is_chrome_block(el: etree._Element) -> bool:
     text = text_of(el)
     if not text:
@@ -93,7 +134,9 @@ def _is_chrome_block(el: etree._Element) -> bool:
     heading = _starts_with(text, rules.BLOCK_HEADINGS)
     if heading and (len(text) <= len(heading) + 8 or link_density(el) > 0.5):
         return True
-    if _starts_with(text, rules.STATEMENT_MARKERS) and len(text) <= rules.STATEMENT_MAX_CHARS:
+    if _is_statement(text):
+        return True
+    if _is_link_list(el, text):
         return True
     marks = " ".join(filter(None, (el.get("class"), el.get("id"))))
     return bool(marks and rules.CHROME_CLASS.search(marks)) and (
@@ -102,22 +145,38 @@ def _is_chrome_block(el: etree._Element) -> bool:
 
 
 def remove_chrome_blocks(root: etree._Element, keep: etree._Element | None = None) -> None:
-    """Drop related-news boxes, statements and class-marked chrome, top down.
+    """Drop related-news boxes, dated link lists, statements and class-marked chrome.
 
-    ``keep`` (the chosen body container) and its ancestors are never dropped.
+    Walks top down and does not descend into what it drops. ``keep`` (the chosen body
+    container) and its ancestors are never dropped, though chrome inside ``keep`` is.
     """
     protected = set() if keep is None else {keep, *keep.iterancestors()}
-    for child in list(root):
-        if not isinstance(child.tag, str):
-            continue
-        if child not in protected and _is_chrome_block(child):
-            heading = _starts_with(text_of(child), rules.BLOCK_HEADINGS)
-            nxt = child.getnext()
-            if heading and nxt is not None and nxt not in protected and link_density(nxt) > 0.5:
+
+    def prune(el: etree._Element) -> None:
+        for child in list(el):
+            if not isinstance(child.tag, str):
+                continue
+            if child in protected or not _is_chrome_block(child):
+                prune(child)
+                continue
+            nxt = next_element(child)
+            if (_starts_with(text_of(child), rules.BLOCK_HEADINGS) and nxt is not None
+                    and nxt not in protected and link_density(nxt) > 0.5):
                 _remove(nxt)  # the list under a bare "相关新闻" heading
             _remove(child)
-        else:
-            remove_chrome_blocks(child, keep)
+
+    prune(root)
+
+
+def unwrap_inline_blocks(root: etree._Element) -> None:
+    """Turn inline wrappers holding paragraphs (``<font><p>…``) into ``<div>``.
+
+    Old templates and Word pastes wrap whole bodies in ``<font>`` or ``<span>``; the
+    generic extractors then score the body as inline text and lose it.
+    """
+    for el in root.iter(*rules.INLINE_WRAPPERS):
+        if any(_tag(child) in rules.WRAPPED_BLOCKS for child in el):
+            el.tag = "div"
 
 
 def clean_tree(root: etree._Element, keep: etree._Element | None = None) -> None:
@@ -150,7 +209,7 @@ class _Lines:
 
     def add(self, text: str | None) -> None:
         if text:
-            self.buf.append(text)
+            self.buf.append(unwrap_cjk(text))
 
     def flush(self) -> None:
         line = normalize_space("".join(self.buf))
@@ -173,7 +232,7 @@ def _walk(el: etree._Element, out: _Lines) -> None:
         return
     if tag in ROW_TAGS and _is_data_row(el):
         out.flush()
-        cells = [text_of(c) for c in el if _tag(c) in CELL_TAGS]
+        cells = [" ".join(tree_lines(c)) for c in el if _tag(c) in CELL_TAGS]
         out.lines.append(" | ".join(c for c in cells if c) or "")
         if not out.lines[-1]:
             out.lines.pop()
@@ -216,9 +275,11 @@ def chrome_rule(line: str) -> str | None:
 
 
 def is_trailing_heading(line: str) -> bool:
-    """A "相关新闻"-style heading line after which nothing belongs to the article."""
+    """A "相关新闻"/"免责声明" heading line after which nothing belongs to the article."""
     marker = _starts_with(line, rules.BLOCK_HEADINGS)
-    return bool(marker) and len(line) <= len(marker) + 8
+    if marker and len(line) <= len(marker) + 8:
+        return True
+    return len(line) <= rules.STATEMENT_HEAD and any(m in line for m in rules.STATEMENT_MARKERS)
 
 
 def filter_lines(lines: list[str]) -> list[str]:

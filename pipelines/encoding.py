@@ -67,6 +67,17 @@ WEAK_DECLARATIONS = frozenset({"cp1252", "latin-1", "iso8859-1", "ascii"})
 
 TRIAL_ORDER: tuple[str, ...] = ("utf-8", "gb18030")
 
+# Mojibake: GBK or UTF-8 text once decoded as Latin-1/cp1252 and saved again. Repaired
+# when the text has many such characters and almost no CJK.
+MOJIBAKE_MIN_CHARS = 20
+MOJIBAKE_CJK_RATIO = 0.02
+MOJIBAKE_SOURCES: tuple[str, ...] = ("cp1252", "iso8859-15")  # the wrong decoders
+MOJIBAKE_TARGETS: tuple[str, ...] = ("utf-8", "gb18030")  # what the bytes really were
+_LATIN_MOJIBAKE = re.compile("[\u00a0-\u00ff\u0152\u0153\u0160\u0161\u0178\u017d\u017e"
+                             "\u0192\u02c6\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022"
+                             "\u2026\u2030\u2039\u203a\u20ac\u2122]")
+_CJK = re.compile("[\u3400-\u9fff]")
+
 _HEADER_CHARSET = re.compile(r"""charset\s*=\s*["']?\s*([\w.:-]+)""", re.I)
 _META_TAG = re.compile(rb"<meta\b[^>]*>", re.I)
 _ATTR = re.compile(rb"""([a-z][\w:-]*)\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)""", re.I)
@@ -135,8 +146,54 @@ def _is_utf8_text(data: bytes) -> bool:
     return _strict(data, "utf-8") is not None
 
 
+def _latin_bytes(text: str, codec: str) -> bytes | None:
+    """The bytes a single-byte decoder turned into ``text``; None if impossible."""
+    out = bytearray()
+    for char in text:
+        try:
+            out += char.encode(codec)
+        except UnicodeEncodeError:
+            if ord(char) > 0xFF:
+                return None
+            out.append(ord(char))  # C1 controls that cp1252 leaves undefined
+    return bytes(out)
+
+
+def _common_cjk(text: str) -> int:
+    """How many CJK characters of ``text`` are in the common GB2312 set."""
+    return sum(1 for c in _CJK.findall(text) if _strict(c.encode("gb18030"), "gb2312"))
+
+
+def repair_mojibake(text: str) -> tuple[str, str] | None:
+    """Undo a Latin-1/cp1252/Latin-9 mis-decoding: ``(text, real codec)`` or None."""
+    latin = len(_LATIN_MOJIBAKE.findall(text))
+    if latin < MOJIBAKE_MIN_CHARS or len(_CJK.findall(text)) > latin * MOJIBAKE_CJK_RATIO:
+        return None
+    best: tuple[int, str, str] | None = None
+    for wrong in MOJIBAKE_SOURCES:
+        raw = _latin_bytes(text, wrong)
+        for codec in MOJIBAKE_TARGETS:
+            fixed = _strict(raw, codec) if raw is not None else None
+            cjk = _common_cjk(fixed) if fixed is not None else 0
+            if fixed is not None and cjk * 4 >= latin and (best is None or cjk > best[0]):
+                best = (cjk, fixed, codec)
+    return (best[1], best[2]) if best else None
+
+
+def _unmangle(text: str, codec: str) -> tuple[str, str]:
+    """``(text, codec)``, with Latin-1 mojibake in UTF-8 text repaired."""
+    repaired = repair_mojibake(text) if codec == "utf-8" else None
+    if repaired is None:
+        return text, codec
+    logger.debug("repaired %s mojibake", repaired[1])
+    return repaired[0], f"utf-8+mojibake-{repaired[1]}"
+
+
 def decode_html(data: bytes, content_type: str | None = None) -> tuple[str, str]:
     """Decode page bytes; return ``(text, codec_name)``. Never raises."""
+    if not isinstance(content_type, str):
+        content_type = None
+    data = bytes(data or b"")
     if not data:
         return "", charset_from_content_type(content_type) or "utf-8"
     for bom, codec in BOMS:
@@ -153,18 +210,18 @@ def decode_html(data: bytes, content_type: str | None = None) -> tuple[str, str]
     for charset in declared:
         if charset != "utf-8" and utf8_text:
             logger.debug("declared %s but the bytes are UTF-8", charset)
-            return data.decode("utf-8"), "utf-8"
+            return _unmangle(data.decode("utf-8"), "utf-8")
         if charset in WEAK_DECLARATIONS and not data.isascii():
             continue  # a server default rather than knowledge: trust later evidence
         text = _strict(data, charset)
         if text is not None:
-            return text, charset
+            return _unmangle(text, charset)
         logger.debug("declared %s does not decode the bytes", charset)
 
     for charset in TRIAL_ORDER:
         text = _strict(data, charset)
         if text is not None:
-            return text, charset
+            return _unmangle(text, charset)
 
     best: tuple[int, str, str] | None = None
     for charset in (*declared, *TRIAL_ORDER):

@@ -21,12 +21,18 @@ def _cls(name: str) -> str:
 
 
 class ContainerRule(NamedTuple):
-    """Where a CMS family keeps the article body."""
+    """Where a CMS family keeps the article body.
+
+    A ``trusted`` container is taken as it is; an untrusted one (a generic class name
+    that other templates use for other boxes) only when the generic extractors' answer
+    lies mostly inside it.
+    """
 
     family: str
     xpath: str
     min_chars: int  # fewer text characters: the container is not the article
     max_link_density: float  # share of the text inside links above which it is a list
+    trusted: bool = True
 
 
 CONTAINERS: tuple[ContainerRule, ...] = (
@@ -39,13 +45,17 @@ CONTAINERS: tuple[ContainerRule, ...] = (
     ContainerRule("jiyuehua", '//*[@id="detailContent"]', 10, 0.5),
     ContainerRule("epoint", '//*[@id="ivs_content"]', 10, 0.5),
     ContainerRule("epoint", f"//*[{_cls('ewb-article-content')}]", 10, 0.5),
-    ContainerRule("founder", '//*[comment()[contains(., "enpcontent")]]', 30, 0.4),
     ContainerRule("destoon", f'//div[@id="article"][{_cls("content")}]', 10, 0.5),
-    ContainerRule("trs-v2", f"//div[{_cls('article_content')}]", 30, 0.4),
-    ContainerRule("wordpress", f"//div[{_cls('entry-content')}]", 30, 0.4),
-    ContainerRule("phpcms", f'//div[@id="Article"]/div[{_cls("content")}]', 30, 0.4),
-    ContainerRule("dedecms", '//div[@class="content"]', 80, 0.3),
+    ContainerRule("founder", '//*[comment()[contains(., "enpcontent")]]', 30, 0.4, False),
+    ContainerRule("trs-v2", f"//div[{_cls('article_content')}]", 30, 0.4, False),
+    ContainerRule("wordpress", f"//div[{_cls('entry-content')}]", 30, 0.4, False),
+    ContainerRule("phpcms", f'//div[@id="Article"]/div[{_cls("content")}]', 30, 0.4, False),
+    ContainerRule("dedecms", '//div[@class="content"]', 80, 0.3, False),
 )
+# An untrusted container is kept when this share of the generic answer lies inside it.
+CONTAINER_AGREEMENT = 0.6
+# ... and when it is at most this much larger than that answer (plus some slack).
+CONTAINER_MAX_GROWTH, CONTAINER_SLACK = 1.5, 200
 
 # A container whose text holds any of these wraps the page footer, not the article.
 PAGE_CHROME_MARKERS: tuple[str, ...] = ("ICP备", "公网安备", "网站标识码", "版权所有")
@@ -55,6 +65,11 @@ DROP_TAGS: tuple[str, ...] = (
     "script", "style", "noscript", "template", "iframe", "object", "embed", "svg",
     "canvas", "input", "select", "textarea", "button", "map", "audio", "video", "source",
 )
+
+# Inline elements that old templates wrap around whole paragraphs.
+INLINE_WRAPPERS: tuple[str, ...] = ("font", "span", "b", "strong", "i", "em", "u", "small", "big")
+WRAPPED_BLOCKS = frozenset({"p", "div", "table", "ul", "ol", "h1", "h2", "h3", "h4", "h5",
+                            "h6", "blockquote", "center", "dl"})
 
 HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 
@@ -66,6 +81,7 @@ CHROME_CLASS_TOKENS: tuple[str, ...] = (
     "paihang", "phb", "hot", "hotnews", "comment", "comments", "pinglun", "prenext",
     "pre_next", "prev-next", "disclaimer", "mianze", "statement", "copyright", "footer",
     "breadcrumb", "crumb", "qrcode", "ewm", "erweima", "font-size", "fontsize", "zihao",
+    "pagelist", "dede_pages", "pagination", "pager", "page-nav", "fenye",
 )
 CHROME_CLASS = re.compile(
     r"(?:^|[\s_-])(?:" + "|".join(re.escape(t) for t in CHROME_CLASS_TOKENS) + r")(?:$|[\s_-]|\d)",
@@ -83,9 +99,18 @@ BLOCK_HEADINGS: tuple[str, ...] = (
     "同类资讯", "同类文章", "更多精彩", "往期回顾", "网友评论", "我要评论", "发表评论",
 )
 
+# Lists of dated links (related news, rankings) inside or around the article.
+LINK_LIST_TAGS = frozenset({"ul", "ol", "dl", "div", "table", "tbody", "section", "aside"})
+# (links, dates, and the share of the non-date text inside links)
+LINK_LIST_MIN_LINKS, LINK_LIST_MIN_DATES, LINK_LIST_DENSITY = 3, 2, 0.75
+LINK_LIST_MAX_PLAIN = 120  # more text outside links and dates than this: not a list
+
 # Statement blocks: dropped whole when short enough to be a notice, not an article.
-STATEMENT_MARKERS: tuple[str, ...] = ("免责声明", "版权声明", "特别声明", "郑重声明")
+STATEMENT_MARKERS: tuple[str, ...] = (
+    "免责声明", "版权声明", "特别声明", "郑重声明", "声明：", "声明:", "聲明：", "免責聲明",
+)
 STATEMENT_MAX_CHARS = 600
+STATEMENT_HEAD = 12  # a marker this close to the start makes the block a statement
 
 
 class LineRule(NamedTuple):
@@ -121,22 +146,41 @@ LINE_RULES: tuple[LineRule, ...] = (
     LineRule("font-size", re.compile(
         r"字号\s*[:：]?\s*[【\[]?\s*[大中小]|字体\s*[:：]\s*[【\[]?\s*[大中小]|"
         r"^\s*[【\[]?\s*[大中小]\s*[】\]]?\s*[【\[]?\s*[中小]\s*[】\]]?"), 60),
-    LineRule("breadcrumb", re.compile(r"^(?:当前位置|您的位置|你的位置|您现在的位置|所在位置)\s*[:：]?"),
-             200),
+    LineRule("breadcrumb", re.compile(
+        r"^(?:当前位置|您的位置|你的位置|您现在的位置|所在位置)\s*[:：]?"), 200),
     LineRule("image-name", re.compile(
         r"^[\w\-.()（） ]{1,80}\.(?:png|jpe?g|gif|bmp|webp|tiff?)$", re.I), 90),
+    LineRule("pager", re.compile(
+        r"^(?:共\s*\d+\s*[页条]|第\s*\d+\s*页|首页\s*上一页|上一页|下一页|尾页)"), 80),
     LineRule("more", re.compile(r"^(?:更多|查看更多|more)\s*(?:>>|》|>|&gt;)", re.I), 30),
 )
 
 # Lines made only of these words (with brackets and separators) are toolbars.
 TOOLBAR_WORDS: tuple[str, ...] = (
-    "打印本页", "打印", "关闭窗口", "关闭", "返回顶部", "返回", "收藏", "分享", "字号", "字体",
-    "放大", "缩小", "正常", "默认", "大", "中", "小", "纠错", "我要纠错", "复制链接", "顶部",
-    "【", "】", "[", "]", "|", "｜", "丨", "/", ":", "：", "·", "-",
+    "打印本页", "打印本文章", "打印本文", "打印此页", "打印", "关闭窗口", "关闭页面", "关闭",
+    "返回顶部", "返回列表", "返回", "收藏此页", "收藏本页", "收藏", "分享到", "分享", "转发",
+    "保存", "留言", "复制链接", "复制网址", "推荐给朋友", "字号", "字体", "放大", "缩小", "正常",
+    "默认", "大", "中", "小", "纠错", "我要纠错", "顶部", "T", "参与互动", "微博", "微信",
+    "新浪微博", "腾讯微博", "QQ空间", "QQ", "朋友圈", "人人网", "豆瓣", "手机看",
 )
-TOOLBAR_LINE = re.compile(
-    r"^(?:\s|" + "|".join(re.escape(w) for w in sorted(TOOLBAR_WORDS, key=len, reverse=True))
-    + r")+$"
+_TOOLBAR_WORD = "|".join(re.escape(w) for w in sorted(TOOLBAR_WORDS, key=len, reverse=True))
+_SEPARATORS = r"[\s【】\[\]|｜丨/:：·\-()（）>»]"
+TOOLBAR_LINE = re.compile(rf"^(?:{_SEPARATORS}|{_TOOLBAR_WORD})+$")
+
+# Pieces of an info line that carry no field: counters, font-size switches, toolbars.
+COUNTER = re.compile(
+    r"已有\s*\d+\s*人(?:阅读|浏览|参与|评论|收藏)|"
+    r"(?:阅读|浏览|评论|点击|参与|访问)(?:次数|量|数)?\s*[(（:：]?\s*\d+\s*[)）]?次?|"
+    r"\d+\s*(?:人|次)(?:阅读|浏览|参与|评论)|参与互动\s*[(（]\s*\d*\s*[)）]"
+)
+INFO_NOISE: tuple[re.Pattern[str], ...] = (
+    COUNTER,
+    re.compile(r"字[号体]\s*[:：]?(?:\s|[大中小]|T|\d+|[|｜])*"),
+    re.compile(rf"(?:{_TOOLBAR_WORD})(?=\s|$|{_SEPARATORS})"),
+)
+# Toolbar words of two or more characters glued to the end of a value.
+TOOLBAR_TAIL = re.compile(
+    "(?:" + "|".join(re.escape(w) for w in TOOLBAR_WORDS if len(w) > 1) + r")+\s*$"
 )
 
 # ----------------------------------------------------------------------- metadata
@@ -151,23 +195,35 @@ class FieldLabel(NamedTuple):
 
 
 FIELD_LABELS: tuple[FieldLabel, ...] = (
-    FieldLabel("editor", ("责任编辑", "责编", "值班编辑", "编辑"), 30),
-    FieldLabel("summary", ("核心提示", "内容提要", "内容摘要", "摘要", "导读", "提要", "导语"), 600),
-    FieldLabel("source", ("信息来源", "稿件来源", "文章来源", "新闻来源", "消息来源", "来源", "出处"),
-               40),
-    FieldLabel("author", ("作者", "记者", "撰稿", "撰文", "通讯员", "文"), 30),
+    FieldLabel("editor", ("责任编辑", "责编", "值班编辑", "编辑", "責任編輯", "編輯"), 30),
+    FieldLabel("summary", ("核心提示", "内容提要", "内容摘要", "摘要", "导读", "提要", "导语"),
+               600),
+    FieldLabel("source", ("信息来源", "稿件来源", "文章来源", "新闻来源", "消息来源", "本文来源",
+                          "来源", "出处", "來源", "稿源"), 40),
+    FieldLabel("author", ("作者", "记者", "撰稿", "撰文", "通讯员", "記者", "文"), 30),
     FieldLabel("date", ("发布时间", "发布日期", "发表时间", "发表日期", "发稿时间", "更新时间",
-                        "时间", "日期"), 40),
+                        "發佈時間", "發布時間", "時間", "时间", "日期"), 40),
+    FieldLabel("kind", ("文章类型", "信息类别", "信息分类", "所属栏目", "所属分类", "栏目"), 20),
+    FieldLabel("tags", ("标签", "关键词", "关键字", "Tags", "TAG"), 120),
     FieldLabel("hits", ("浏览次数", "阅读次数", "点击次数", "浏览量", "阅读量", "点击数", "点击"),
                20),
 )
 LABEL_FIELDS: dict[str, str] = {lab: f.field for f in FIELD_LABELS for lab in f.labels}
+LABEL_RANK: dict[str, int] = {lab: i for f in FIELD_LABELS for i, lab in enumerate(f.labels)}
+FIELD_MAX: dict[str, int] = {f.field: f.max_len for f in FIELD_LABELS}
+# Role words before an author's name ("作者：本报记者 张三").
+AUTHOR_PREFIX = re.compile(r"^(?:本报|本刊|本台|本网)?(?:特约)?(?:记者|通讯员|实习生)\s*")
 _ALL_LABELS = sorted(LABEL_FIELDS, key=len, reverse=True)
 # "来源：X" — a label at the start of the text or after a space/bracket, then a colon
 # ("文/张三" accepts a slash).
+_LONG_LABELS = [lab for lab in _ALL_LABELS if len(lab) > 1]
+_SHORT_LABELS = [lab for lab in _ALL_LABELS if len(lab) == 1]
+# "来源：X": a label and a colon. Labels of two characters or more may follow anything
+# (templates glue "09:30来源：" together); a one-character label ("文/张三", "文：张三")
+# only the start of the text, a space or a bracket.
 LABEL_RE = re.compile(
-    r"(?:^|(?<=[\s【\[（(|｜丨]))(?P<label>" + "|".join(_ALL_LABELS)
-    + r")\s*(?:[:：]|(?<=文)\s*/)\s*"
+    r"(?:(?P<label>" + "|".join(_LONG_LABELS) + r")\s*[:：]"
+    r"|(?:^|(?<=[\s【\[（(|｜丨]))(?P<short>" + "|".join(_SHORT_LABELS) + r")\s*[:：/])\s*"
 )
 # Characters that end a label value besides the next label.
 VALUE_STOP = re.compile(r"\s{2,}|[【】\[\]|｜丨()（）]|\s(?=\S+\s*[:：])")
@@ -178,9 +234,13 @@ DATE_RE = re.compile(
 )
 # An info line of a date and a bare outlet name (DESTOON: "2022-07-05 吴江开发区发布").
 DATE_THEN_SOURCE = re.compile(
-    r"^\s*" + DATE_RE.pattern + r"\s+(?P<source>[^\s:：|｜\d][^\s:：|｜]{1,29})\s*$"
+    r"^\s*" + DATE_RE.pattern + r"\s+(?P<source>[^\s:：|｜\d][^\s:：|｜]{1,15})\s*$"
 )
-INFO_LINE_MAX = 120  # meta lines are short
+# Sentence punctuation: its density tells prose from menus and lists.
+PROSE_PUNCT = re.compile(r"[，。！？；,.!?;]")
+INFO_LINE_MAX = 120
+LEAD_MIN = 15  # a description shorter than this is no lead
+LEAD_WINDOW = 200  # a lead must be found within this many characters of the body start
 INFO_ZONE_LINES = 12  # how far from the title the info line may sit
 
 # Values that are placeholders rather than data.
@@ -226,20 +286,32 @@ BAIDU_FIELDS: tuple[tuple[str, str], ...] = (
 )
 
 # Where the headline sits, most specific first.
-TITLE_XPATHS: tuple[str, ...] = (
-    '//*[@id="ivs_title"]',
-    '//h1[@id="ti"]',
-    '//h1[@id="title"]',
-    f"//*[{_cls('article_title')}]",
-    f"//p[{_cls('con-title')}]",
-    f"//*[{_cls('entry-title')}]",
-    f"//*[{_cls('art-title')}]",
-    f"//div[{_cls('title')}]/h2",
-    f"//h1[{_cls('title')}]",
-    "//h1",
-    f"//h2[{_cls('title')}]",
-    "//h2",
-    "//h3",
+class TitleRule(NamedTuple):
+    """Where a headline may sit. A ``standalone`` place is believed even when ``<title>``
+    and the metas disagree with it; the others only when they agree."""
+
+    xpath: str
+    standalone: bool
+
+
+TITLE_RULES: tuple[TitleRule, ...] = (
+    TitleRule('//*[@id="ivs_title"]', True),
+    TitleRule('//h1[@id="ti"]', True),
+    TitleRule('//h1[@id="title"]', True),
+    TitleRule(f"//*[{_cls('article_title')}]", True),
+    TitleRule(f"//*[{_cls('article-title')}]", True),
+    TitleRule(f"//p[{_cls('con-title')}]", True),
+    TitleRule(f"//*[{_cls('entry-title')}]", True),
+    TitleRule(f"//*[{_cls('art-title')}]", True),
+    TitleRule(f"//div[{_cls('title')}]/h2", True),
+    TitleRule(f"//h1[{_cls('title')}]", True),
+    TitleRule("//h1", True),
+    TitleRule('//*[self::div or self::span or self::td or self::p or self::strong or self::b]'
+              '[contains(translate(@class, "TITLE", "title"), "title")'
+              ' or contains(translate(@id, "TITLE", "title"), "title")]', False),
+    TitleRule(f"//h2[{_cls('title')}]", False),
+    TitleRule("//h2", False),
+    TitleRule("//h3", False),
 )
 TITLE_MIN, TITLE_MAX = 4, 120
 # Separators between the headline and the site/column names in <title>.

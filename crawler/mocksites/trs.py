@@ -1,0 +1,332 @@
+"""Templates of the TRS WCM-style government portal (云溪经开区管委会), UTF-8.
+
+Column ``/xwzx/yqdt/``: lists ``index.html``, ``index_1.html`` (0-based, TRS style) with
+relative ``./YYYYMM/tYYYYMMDD_<id>.html`` items, a static pager plus ``createPageHTML``;
+articles with gov metas, ``div.TRS_Editor`` (inline ``<style>`` first), 上一篇/下一篇, footer.
+"""
+
+from __future__ import annotations
+
+import logging
+from string import Template
+
+from .common import BuildContext, binary, esc, html_page, jpeg_stub, pdf_stub
+from .corpus import Entry, SiteConfig, is_heading, paginate, text_of
+from .model import ExpectedArticle, SiteBuild
+
+logger = logging.getLogger(__name__)
+
+COLUMN = "/xwzx/yqdt/"
+
+PAGE = Template("""<!DOCTYPE html>
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="X-UA-Compatible" content="IE=edge,chrome=1">
+<title>$title_tag</title>
+<meta name="SiteName" content="$site_name">
+<meta name="SiteDomain" content="$domain">
+<meta name="SiteIDCode" content="$site_code">
+<meta name="ColumnName" content="$column">
+<meta name="ColumnType" content="$column">
+$metas<link href="${root}images/common.css" rel="stylesheet" type="text/css">
+<script type="text/javascript" src="${root}images/jquery-1.12.4.min.js"></script>
+<script type="text/javascript">
+function createPageHTML(_nPageCount, _nCurrIndex, _sPageName, _sPageExt){
+  if(_nPageCount == null || _nPageCount <= 1){ return; }
+  var html = "";
+  for(var i = 0; i < _nPageCount; i++){
+    var name = (i == 0) ? _sPageName : _sPageName + "_" + i;
+    html += (i == _nCurrIndex) ? "<span>" + (i + 1) + "</span>"
+      : "<a href=\\"" + name + "." + _sPageExt + "\\">" + (i + 1) + "</a>";
+  }
+  document.getElementById("jsPager").innerHTML = html;
+}
+</script>
+</head>
+<body>
+<div class="topbar"><div class="w1200">
+<span class="welcome">欢迎访问$site_name门户网站</span>
+<span class="tools"><a href="${root}wza/index.html">无障碍浏览</a>
+ | <a href="javascript:;" id="oldMode">长者模式</a> | <a
+href="${root}yw/index.html">English</a></span>
+</div></div>
+<div class="header"><div class="w1200">
+<a class="logo" href="${root}"><img src="${root}images/logo.png" alt="$site_name"></a>
+<form class="search" action="${root}search/index.html" method="get">
+<input type="text" name="searchword" placeholder="请输入关键字"><button
+type="submit">搜索</button></form>
+</div></div>
+<div class="nav"><ul class="w1200">
+$menu</ul></div>
+<div class="main w1200">
+$main
+</div>
+<div class="footer"><div class="w1200">
+<div class="footer-links"><a href="${root}wzgl/gywm/index.html">关于我们</a>
+ | <a href="${root}wzgl/wzdt/index.html">网站地图</a> | <a
+href="${root}wzgl/lxwm/index.html">联系我们</a>
+ | <a href="${root}wzgl/wzsm/index.html">网站声明</a></div>
+<div class="conac">
+<script
+type="text/javascript">document.write(unescape("%3Cspan id='_ideConac'%3E%3C/span%3E"
+  + "%3Cscript src='https://dcs.conac.cn/js/27/390/0000/60718231/CA273900000607182310001.js'"
+  + " type='text/javascript'%3E%3C/script%3E"));</script></div>
+<p>主办：$sponsor&nbsp;&nbsp;&nbsp;承办：$operator</p>
+<p>网站标识码：$site_code&nbsp;&nbsp;<a href="https://beian.miit.gov.cn/" target="_blank">$icp</a>
+&nbsp;&nbsp;<a href="http://www.beian.gov.cn/portal/registerSystemInfo?recordcode=$police_code"
+target="_blank"><img src="${root}images/gaba.png" alt="">$police</a></p>
+<p>建议使用1366×768分辨率、IE10以上版本浏览器浏览本网站</p>
+<script id="_jiucuo_" sitecode="$site_code" src="https://zfwzgl.www.gov.cn/exposure/jiucuo.js">
+</script>
+</div></div>
+</body>
+</html>
+""")
+
+LIST_MAIN = Template("""<div class="side"><h2>$parent</h2><ul class="sub-nav">
+$sub_menu</ul></div>
+<div class="content-box">
+<div class="position">当前位置：<a href="../../">首页</a> &gt; <a
+href="../../xwzx/index.html">$parent</a> &gt; <a href="./index.html">$column</a></div>
+<div class="list-title"><span>$column</span></div>
+<ul class="list">
+$items</ul>
+<div class="page">
+<script type="text/javascript">var countPage = $pages;</script>
+<div id="jsPager"></div>
+<script type="text/javascript">createPageHTML($pages, $current, "index", "html");</script>
+<div class="pagebar">$pager</div>
+</div>
+</div>""")
+
+ARTICLE_MAIN = Template("""<div class="position">当前位置：<a href="../../../">首页</a> &gt; <a
+href="../../../xwzx/index.html">$parent</a> &gt; <a href="../index.html">$column</a> &gt; 正文</div>
+<div class="article">
+<h1 class="article-title">$title</h1>
+<div class="article-info">
+<span>发布时间：$pubdate</span><span>来源：$source</span>$author<span>浏览次数：<em
+id="readCount"></em></span>
+<span class="font-size">字号：<a href="javascript:doZoom(18);">大</a> <a
+href="javascript:doZoom(16);">中</a> <a href="javascript:doZoom(14);">小</a></span>
+</div>
+<div class="article-content" id="zoom">
+<div class="TRS_Editor"><style type="text/css">
+.TRS_Editor P{margin-top:5px;margin-bottom:5px;line-height:2;font-family:宋体;font-size:12pt;}
+.TRS_Editor DIV,.TRS_Editor TD,.TRS_Editor TH,.TRS_Editor SPAN,.TRS_Editor LI{
+line-height:2;font-family:宋体;font-size:12pt;}
+</style>
+<div class="Custom_UnionStyle">
+$body
+</div></div>
+<script type="text/javascript">createPageHTML(1, 0, "$stem", "html");</script>
+</div>
+<div class="article-tools"><a href="javascript:window.print();">打印本页</a>
+<a href="javascript:window.close();">关闭窗口</a></div>
+<div class="prenext">
+<p>上一篇：$prev</p>
+<p>下一篇：$next</p>
+</div>
+<div class="related"><h3>相关链接</h3><ul>
+$related</ul></div>
+<div class="qrcode"><p>扫一扫在手机打开当前页</p><div id="qrcodeCanvas"></div></div>
+</div>""")
+
+HOME_MAIN = Template("""<div class="home-news"><h2>$column</h2>
+<p><a href="xwzx/yqdt/index.html">进入$column栏目</a></p></div>""")
+
+
+def article_path(entry: Entry) -> str:
+    return f"{COLUMN}{entry.ymd[:6]}/t{entry.ymd}_{entry.doc_id}.html"
+
+
+def list_path(index: int) -> str:
+    return COLUMN + ("index.html" if index == 0 else f"index_{index}.html")
+
+
+def _page(
+    site: SiteConfig, ctx: BuildContext, root: str, title_tag: str, metas: str, main: str
+) -> str:
+    menu = "".join(
+        f'<li><a href="{esc(root + href.removeprefix("../../"))}">{esc(label)}</a></li>\n'
+        for label, href in site.get("menu", [])
+    )
+    return PAGE.substitute(
+        title_tag=esc(title_tag),
+        site_name=esc(site.name),
+        domain=ctx.base_url[7:],
+        site_code=site.get("site_code"),
+        column=esc(site.column),
+        metas=metas,
+        root=root,
+        menu=menu,
+        main=main,
+        sponsor=esc(site.get("sponsor")),
+        operator=esc(site.get("operator")),
+        icp=esc(site.get("icp")),
+        police=esc(site.get("police")),
+        police_code=site.get("police_code"),
+    )
+
+
+def _pager(current: int, pages: int) -> str:
+    def link(index: int, label: str) -> str:
+        return f'<a href="{list_path(index)[len(COLUMN) :]}">{label}</a>'
+
+    parts = [f"共{pages}页"]
+    parts.append(link(0, "首页") if current > 0 else "<span>首页</span>")
+    parts.append(link(current - 1, "上一页") if current > 0 else "<span>上一页</span>")
+    for index in range(pages):
+        number = str(index + 1)
+        parts.append(
+            f'<span class="cur">{number}</span>' if index == current else link(index, number)
+        )
+    last = pages - 1
+    parts.append(link(current + 1, "下一页") if current < last else "<span>下一页</span>")
+    parts.append(link(last, "尾页") if current < last else "<span>尾页</span>")
+    return "&nbsp;".join(parts)
+
+
+def _relative(from_entry: Entry, to_entry: Entry) -> str:
+    if from_entry.ymd[:6] == to_entry.ymd[:6]:
+        return "./" + article_path(to_entry).rsplit("/", 1)[1]
+    return "../" + article_path(to_entry)[len(COLUMN) :]
+
+
+def _body(entry: Entry) -> str:
+    out = []
+    indent_with_spaces = entry.doc_id % 2 == 0
+    for number, paragraph in enumerate(entry.paragraphs):
+        text = esc(text_of(paragraph))
+        if is_heading(paragraph):
+            out.append(f'<p style="text-indent: 2em;"><strong>{text}</strong></p>')
+        elif indent_with_spaces:
+            out.append(f"<p>\u3000\u3000{text}</p>")
+        else:
+            out.append(f'<p style="text-indent: 2em;">{text}</p>')
+        if number == 0 and entry.image:
+            out.append(
+                f'<p style="text-align: center;"><img src="./{entry.image}" '
+                f'oldsrc="{entry.image}" alt="" border="0"></p>'
+            )
+    return "\n".join(out)
+
+
+def _article(
+    site: SiteConfig, ctx: BuildContext, entries: list[Entry], index: int
+) -> tuple[str, ExpectedArticle]:
+    entry = entries[index]
+    pubdate = f"{entry.date} {entry.time}".strip()
+    neighbours = {"prev": index - 1, "next": index + 1}
+    links = {}
+    must_not = [
+        "当前位置",
+        "打印本页",
+        "关闭窗口",
+        "扫一扫在手机打开当前页",
+        "相关链接",
+        "网站标识码",
+        site.get("icp"),
+        site.get("police"),
+        "字号",
+        ".TRS_Editor P{margin-top:5px",
+        f"主办：{site.get('sponsor')}",
+        f"发布时间：{pubdate}",
+        f"来源：{entry.source}",
+    ]
+    for name, other in neighbours.items():
+        if 0 <= other < len(entries):
+            target = entries[other]
+            links[name] = f'<a href="{_relative(entry, target)}">{esc(target.title)}</a>'
+            must_not.append(target.title)
+        else:
+            links[name] = "没有了"
+    related = [entries[(index + step) % len(entries)] for step in (2, 3, 4)]
+    related_html = "".join(
+        f'<li><a href="{_relative(entry, r)}" target="_blank">{esc(r.title)}</a></li>\n'
+        for r in related
+        if r is not entry
+    )
+    metas = "".join(
+        f'<meta name="{name}" content="{esc(value)}">\n'
+        for name, value in (
+            ("ArticleTitle", entry.title),
+            ("PubDate", pubdate),
+            ("ContentSource", entry.source),
+            ("Keywords", ""),
+            ("Author", entry.author or ""),
+            ("Description", entry.summary or ""),
+            ("Url", "./" + article_path(entry).rsplit("/", 1)[1]),
+        )
+    )
+    main = ARTICLE_MAIN.substitute(
+        parent=esc(site.get("parent_column")),
+        column=esc(site.column),
+        title=esc(entry.title),
+        pubdate=pubdate,
+        source=esc(entry.source),
+        author=f"<span>作者：{esc(entry.author)}</span>" if entry.author else "",
+        body=_body(entry),
+        stem=f"t{entry.ymd}_{entry.doc_id}",
+        prev=links["prev"],
+        next=links["next"],
+        related=related_html,
+    )
+    text = _page(site, ctx, "../../../", f"{entry.title}_{site.name}", metas, main)
+    expected = ExpectedArticle(
+        url=ctx.absolute(article_path(entry)),
+        title=entry.title,
+        published_at=entry.published_at,
+        source=entry.source,
+        author=entry.author,
+        body=entry.body,
+        summary=entry.summary,
+        must_not_contain=must_not,
+    )
+    return text, expected
+
+
+def build(site: SiteConfig, entries: list[Entry], ctx: BuildContext) -> SiteBuild:
+    out = SiteBuild(routes={}, list_urls=[], articles={})
+    items = [(e.date, e.doc_id, e.title, "./" + article_path(e)[len(COLUMN) :]) for e in entries]
+    for item in site.get("files", []):
+        path = COLUMN + item["file"]
+        data = pdf_stub(item["title"]) if path.endswith(".pdf") else jpeg_stub()
+        kind = "application/pdf" if path.endswith(".pdf") else "image/jpeg"
+        out.routes[path] = binary(kind, data)
+        out.non_html_urls.append(ctx.absolute(path))
+        items.append((item["date"], item["doc_id"], item["title"], "./" + item["file"]))
+    items.sort(reverse=True)
+    pages = paginate(items, site.per_page)
+    sub_menu = "".join(
+        f'<li><a href="{esc(h)}">{esc(label)}</a></li>\n' for label, h in site.get("sub_menu", [])
+    )
+    for index, page_items in enumerate(pages):
+        rows = "".join(
+            f'<li><a href="{href}" target="_blank" title="{esc(title)}">{esc(title)}</a>'
+            f"<span>{date}</span></li>\n"
+            for date, _, title, href in page_items
+        )
+        main = LIST_MAIN.substitute(
+            parent=esc(site.get("parent_column")),
+            column=esc(site.column),
+            items=rows,
+            sub_menu=sub_menu,
+            pages=len(pages),
+            current=index,
+            pager=_pager(index, len(pages)),
+        )
+        title_tag = f"{site.column}_{site.name}"
+        out.routes[list_path(index)] = html_page(_page(site, ctx, "../../", title_tag, "", main))
+        out.list_urls.append(ctx.absolute(list_path(index)))
+    for index, entry in enumerate(entries):
+        text, expected = _article(site, ctx, entries, index)
+        out.routes[article_path(entry)] = html_page(text)
+        out.articles[expected.url] = expected
+        if entry.image:
+            image_path = article_path(entry).rsplit("/", 1)[0] + "/" + entry.image
+            out.routes[image_path] = binary("image/jpeg", jpeg_stub())
+    home = HOME_MAIN.substitute(column=esc(site.column))
+    out.routes["/"] = html_page(_page(site, ctx, "./", site.name, "", home))
+    logger.debug("built trs site: %s routes", len(out.routes))
+    return out

@@ -1,0 +1,319 @@
+"""Raw page bytes in, one clean ``Article`` out: a pure function, no Scrapy.
+
+    from pipelines.extract import extract
+    article = extract(raw_bytes, "https://example.gov.cn/art/2022/7/5/art_1_2.html")
+
+Steps: decode (``encoding.decode_html``); parse; read metas and hidden search-engine
+spans; drop non-text tags and hidden elements; drop chrome blocks (related news, dated
+link lists, statements); take the body from a known CMS container (``rules.CONTAINERS``)
+or, failing that, from the generic extractors: trafilatura (favor_precision, tables as
+rows) and readability-lxml (taught to count Chinese commas) both answer and ``vote``
+keeps one; drop chrome lines; move meta lines (info line, 核心提示, 责任编辑) out of the
+body into fields; read the fields from the lines around the body, then from metas.
+
+The body is one paragraph per line, no blank lines. A page with no article gives an
+``Article`` with an empty body; ``extract`` never raises on bad input.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+import trafilatura
+from lxml import etree, html
+from readability import Document as ReadabilityDocument
+
+from . import metadata as md
+from . import rules
+from .boilerplate import (
+    filter_lines,
+    link_density,
+    remove_chrome_blocks,
+    remove_hidden,
+    text_of,
+    tree_lines,
+    unwrap_inline_blocks,
+)
+from .encoding import decode_html
+from .items import Article
+
+logger = logging.getLogger(__name__)
+
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b")
+_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
+_TAG = re.compile(r"<(?:[a-zA-Z][\w:-]*|!|/[a-zA-Z])")
+BINARY_SNIFF, BINARY_MAX_CONTROL = 1024, 0.01  # bytes looked at, share of control bytes
+MIN_BODY_CHARS = 50  # a shorter generic answer counts as no answer
+AGREEMENT = 0.8  # share of the shorter answer found in the longer: they agree
+
+
+@dataclass
+class _Body:
+    lines: list[str]
+    method: str
+
+
+# ------------------------------------------------------------------------ parsing
+
+
+def _looks_binary(data: bytes) -> bool:
+    """Images, PDFs, archives and other bytes that no decoding turns into a page."""
+    head = data.lstrip()[:BINARY_SNIFF]
+    if head.startswith(_BINARY_MAGIC):
+        return True
+    return len(_CONTROL_BYTES.findall(head)) > len(head) * BINARY_MAX_CONTROL
+
+
+def parse_html(text: str) -> html.HtmlElement | None:
+    """Parse decoded text as an HTML document; None when it is not one."""
+    text = _CONTROL.sub("", _XML_DECL.sub("", text, count=1))
+    if not _TAG.search(text[:2048]):
+        return None
+    try:
+        root = html.document_fromstring(text)
+    except (etree.ParserError, ValueError) as exc:
+        logger.debug("unparsable page: %s", exc)
+        return None
+    return root if root is not None and len(root) else None
+
+
+def _chars(el: etree._Element) -> int:
+    return len(text_of(el).replace(" ", ""))
+
+
+def find_container(root: etree._Element) -> tuple[rules.ContainerRule, etree._Element] | None:
+    """The first CMS body container that holds an article-sized, non-list text."""
+    for rule in rules.CONTAINERS:
+        best, best_chars = None, 0
+        for el in root.xpath(rule.xpath):
+            chars = _chars(el)
+            if chars < rule.min_chars or chars <= best_chars:
+                continue
+            if link_density(el) > rule.max_link_density:
+                continue
+            if any(m in text_of(el) for m in rules.PAGE_CHROME_MARKERS):
+                continue
+            best, best_chars = el, chars
+        if best is not None:
+            return rule, best
+    return None
+
+
+# --------------------------------------------------------------------- body paths
+
+
+def _trafilatura_lines(root: etree._Element, url: str | None) -> list[str]:
+    tree = copy.deepcopy(root)
+    etree.strip_tags(tree, etree.Comment)  # its readability fallback trips over comments
+    doc = trafilatura.bare_extraction(
+        tree,
+        url=url,
+        favor_precision=True,
+        include_tables=True,
+        include_images=False,
+        include_comments=False,
+        with_metadata=False,
+    )
+    body = getattr(doc, "body", None)
+    return tree_lines(body) if body is not None else []
+
+
+# readability-lxml scores paragraphs by their ASCII commas; Chinese text has none. It
+# reads a copy where each "，" is "," plus an invisible joiner, undone afterwards.
+_CJK_COMMA, _MARKED_COMMA = "\uff0c", ",\u2060"
+
+
+def _mark_commas(root: etree._Element) -> None:
+    for el in root.iter():
+        if el.text and _CJK_COMMA in el.text:
+            el.text = el.text.replace(_CJK_COMMA, _MARKED_COMMA)
+        if el.tail and _CJK_COMMA in el.tail:
+            el.tail = el.tail.replace(_CJK_COMMA, _MARKED_COMMA)
+
+
+def _readability_lines(root: etree._Element) -> list[str]:
+    marked = copy.deepcopy(root)
+    _mark_commas(marked)
+    try:
+        summary = ReadabilityDocument(html.tostring(marked, encoding="unicode")).summary(
+            html_partial=True)
+        lines = tree_lines(html.fragment_fromstring(summary, create_parent="div"))
+    except Exception:  # noqa: BLE001 - readability raises bare Exceptions on odd pages
+        logger.debug("readability failed", exc_info=True)
+        return []
+    return [line.replace(_MARKED_COMMA, _CJK_COMMA).replace("\u2060", "") for line in lines]
+
+
+def _figcaptions_as_paragraphs(root: etree._Element) -> None:
+    for cap in root.iter("figcaption"):
+        cap.tag = "p"
+
+
+def _char_counts(lines: list[str]) -> Counter[str]:
+    return Counter(c for line in lines for c in line if c.isalnum())
+
+
+def _prose_density(lines: list[str]) -> float:
+    text = "".join(lines)
+    return len(rules.PROSE_PUNCT.findall(text)) / max(1, len(text))
+
+
+def _share_inside(inner: list[str], outer: list[str]) -> float:
+    """Share of ``inner``'s characters that ``outer`` also holds (1.0 for an empty inner)."""
+    chars_in, chars_out = _char_counts(inner), _char_counts(outer)
+    total = sum(chars_in.values())
+    return sum((chars_in & chars_out).values()) / total if total else 1.0
+
+
+def _agrees(container: list[str], generic: list[str]) -> bool:
+    """An untrusted container agrees with the generic answer: it holds most of it and
+    is not much larger (a wrapper that also holds related-news lists)."""
+    if not generic:
+        return True
+    size_c, size_g = sum(map(len, container)), sum(map(len, generic))
+    return (_share_inside(generic, container) >= rules.CONTAINER_AGREEMENT
+            and size_c <= size_g * rules.CONTAINER_MAX_GROWTH + rules.CONTAINER_SLACK)
+
+
+def vote(first: _Body, second: _Body) -> _Body:
+    """Choose between two extractors' bodies (already filtered).
+
+    An empty (too short) answer loses. When the two agree (the shorter one's characters
+    are mostly inside the longer one) the shorter, more precise answer wins; when they
+    disagree, the one that reads more like prose (punctuation density) wins.
+    """
+    size_a, size_b = sum(map(len, first.lines)), sum(map(len, second.lines))
+    if size_b < MIN_BODY_CHARS or size_a < MIN_BODY_CHARS:
+        return first if size_a >= size_b else second
+    shorter, longer = (first, second) if size_a <= size_b else (second, first)
+    if _share_inside(shorter.lines, longer.lines) >= AGREEMENT:
+        return first if size_a <= size_b else second
+    return first if _prose_density(first.lines) >= _prose_density(second.lines) else second
+
+
+def body_from_page(root: etree._Element, url: str | None) -> _Body:
+    """Body lines of a page with chrome already removed, by the generic extractors."""
+    _figcaptions_as_paragraphs(root)
+    traf = _Body(filter_lines(_trafilatura_lines(root, url)), "trafilatura")
+    read = _Body(filter_lines(_readability_lines(root)), "readability")
+    return vote(traf, read)
+
+
+# ------------------------------------------------------------------------ metadata
+
+
+def _first(*values: str | None) -> str | None:
+    return next((v for v in values if v), None)
+
+
+def _pick_date(visible: str | None, hidden: str | None) -> str | None:
+    """The visible date wins; a hidden one only lends it the time of the same day."""
+    if visible and hidden and "T" not in visible and hidden.startswith(visible + "T"):
+        return hidden
+    return visible or hidden
+
+
+def _fallback_metadata(root: etree._Element, url: str | None) -> tuple[str | None, str | None]:
+    try:
+        doc = trafilatura.extract_metadata(copy.deepcopy(root), default_url=url)
+    except Exception:  # noqa: BLE001 - a metadata library failing must not lose the body
+        logger.debug("trafilatura metadata failed", exc_info=True)
+        return None, None
+    return getattr(doc, "title", None), getattr(doc, "date", None)
+
+
+# -------------------------------------------------------------------------- extract
+
+
+def extract(html_bytes: bytes, url: str | None = None, *, content_type: str | None = None
+            ) -> Article:
+    """Extract the article of one page; see the module docstring."""
+    article = Article(url=url)
+    data = html_bytes or b""
+    if _looks_binary(data):
+        article.extras["error"] = "not html"
+        return article
+    text, article.encoding = decode_html(data, content_type)
+    root = parse_html(text)
+    if root is None:
+        article.extras["error"] = "not html"
+        return article
+    try:
+        _extract_tree(root, url, article)
+    except Exception:  # noqa: BLE001 - one odd page must never stop a crawl
+        logger.exception("extraction failed for %s", url)
+        article.extras["error"] = "extraction failed"
+    return article
+
+
+def _extract_tree(root: html.HtmlElement, url: str | None, article: Article) -> None:
+    metas = md.meta_fields(root)
+    baidu = md.baidu_fields(root)
+    title = md.find_title(root, metas)
+
+    remove_hidden(root)
+    unwrap_inline_blocks(root)
+    page = root.find("body")
+    page_lines = tree_lines(page if page is not None else root)
+    found = find_container(root)
+    remove_chrome_blocks(root, keep=found[1] if found else None)
+    if found:
+        rule, container = found
+        body = _Body(filter_lines(tree_lines(container)), f"container:{rule.family}")
+        if not rule.trusted:
+            generic = body_from_page(root, url)
+            if not _agrees(body.lines, generic.lines):
+                body = generic
+    else:
+        body = body_from_page(root, url)
+
+    lines, inline = md.split_body_meta(body.lines, title)
+    body_text = "\n".join(lines)
+
+    title_at = md.locate(page_lines, title)
+    body_at = md.locate(page_lines, lines[0] if lines else None,
+                        0 if title_at is None else title_at + 1)
+    if body_at is None:
+        start = title_at + 1 if title_at is not None else 0
+        head_zone = page_lines[start:start + rules.INFO_ZONE_LINES]
+        tail_zone: list[str] = []
+    else:
+        start = title_at + 1 if title_at is not None and title_at < body_at else max(
+            0, body_at - rules.INFO_ZONE_LINES)
+        head_zone = page_lines[start:body_at][: rules.INFO_ZONE_LINES]
+        end = md.locate(page_lines, lines[-1], body_at)
+        end = body_at + len(lines) if end is None else end
+        tail_zone = page_lines[end + 1:end + 1 + rules.INFO_ZONE_LINES]
+    head = md.zone_fields(head_zone)
+    tail = md.zone_fields(tail_zone)
+
+    hidden_date = _first(baidu.get("date"), *map(md.parse_date, metas.get("date", [])))
+    article.title = title
+    article.body = body_text
+    article.published_at = _pick_date(_first(head.get("date"), inline.get("date"),
+                                             tail.get("date")), hidden_date)
+    article.source = _first(head.get("source"), inline.get("source"), tail.get("source"),
+                            baidu.get("source"),
+                            *(md.clean_value(v) for v in metas.get("source", [])))
+    article.author = _first(head.get("author"), inline.get("author"), tail.get("author"),
+                            baidu.get("author"))
+    article.editor = _first(inline.get("editor"), tail.get("editor"), head.get("editor"),
+                            baidu.get("editor"))
+    article.summary = _first(head.get("summary"), inline.get("summary"),
+                             md.real_lead(_first(*metas.get("summary", [])), body_text, title))
+    if not article.title or not article.published_at:
+        fb_title, fb_date = _fallback_metadata(root, url)
+        article.title = article.title or fb_title
+        article.published_at = article.published_at or md.parse_date(fb_date) or None
+
+    extras = article.extras
+    extras["method"] = body.method
+    for key in ("site_name", "column", "keywords"):
+        if metas.get(key):
+            extras[key] = metas[key][0]

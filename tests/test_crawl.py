@@ -1,0 +1,140 @@
+"""End to end: crawl the mock park sites into an archive through the CLI, then read the db."""
+
+from __future__ import annotations
+
+import http.server
+import threading
+from pathlib import Path
+
+import pytest
+from sqlite_utils import Database
+
+from conftest import FAST, char_f1, closed_port, run_cli
+from crawler.mocksites import sites_toml
+
+# A small site of bad pages, served beside the mock park sites: an empty 200, a PDF and an
+# image behind article-shaped URLs, and a list page linking to them.
+BAD_PAGES = {
+    "/news/list.html": ("text/html; charset=utf-8", (
+        '<html><body><ul>'
+        '<li><a href="/a/news/20240101/1.html">空白页面的一篇文章标题</a> 2024-01-01</li>'
+        '<li><a href="/a/news/20240102/2.html">其实是PDF文件的文章标题</a> 2024-01-02</li>'
+        '<li><a href="/a/news/20240103/3.html">其实是图片文件的文章标题</a> 2024-01-03</li>'
+        '</ul></body></html>').encode()),
+    "/a/news/20240101/1.html": ("text/html", b""),
+    "/a/news/20240102/2.html": ("application/pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n"),
+    "/a/news/20240103/3.html": ("image/png", b"\x89PNG\r\n\x1a\n" + b"\0" * 64),
+}
+
+
+class BadHandler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):  # noqa: N802
+        if self.path not in BAD_PAGES:
+            self.send_error(404)
+            return
+        ctype, body = BAD_PAGES[self.path]
+        self.send_response(200)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def bad_site():
+    server = http.server.ThreadingHTTPServer(("127.0.0.21", 0), BadHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.21:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def crawl(mock_sites, bad_site, tmp_path_factory):
+    """One crawl of all mock sites, plus a refused host and the bad-pages site."""
+    workdir = tmp_path_factory.mktemp("crawl")
+    extra = (
+        f'\n[[sites]]\nid = "down"\nname = "关停的站点"\n'
+        f'start_urls = ["http://127.0.0.1:{closed_port()}/xwzx/index.html"]\n'
+        f'\n[[sites]]\nid = "bad"\nname = "坏页面"\nstart_urls = ["{bad_site}/news/list.html"]\n'
+    )
+    sites_file = workdir / "sites.toml"
+    sites_file.write_text(sites_toml(list(mock_sites.values())) + extra, encoding="utf-8")
+    db_path = workdir / "archive.db"
+    result = run_cli("crawl", "--sites", str(sites_file), "--db", str(db_path), *FAST)
+    return result, Database(db_path), sites_file, db_path
+
+
+def test_crawl_finishes_every_site_despite_failures(crawl):
+    result, db, _, _ = crawl
+    assert result.returncode == 0, result.stderr[-3000:]
+    for site_id in ("trs", "dede", "destoon", "down", "bad"):
+        assert site_id in result.stdout  # each site has its line in the summary
+    assert {row["id"] for row in db["sites"].rows} == {"trs", "dede", "destoon", "down", "bad"}
+
+
+@pytest.mark.parametrize("site_id", ["trs", "dede", "destoon"])
+def test_exact_article_urls_per_site(crawl, mock_sites, site_id):
+    _, db, _, _ = crawl
+    stored = {row["url"] for row in db["articles"].rows_where("site_id = ?", [site_id])}
+    assert stored == set(mock_sites[site_id].articles)
+
+
+@pytest.mark.parametrize("site_id", ["trs", "dede", "destoon"])
+def test_articles_are_clean_with_metadata(crawl, mock_sites, site_id):
+    _, db, _, _ = crawl
+    for url, expected in mock_sites[site_id].articles.items():
+        row = db["articles"].get(url)
+        assert row["title"] == expected.title, url
+        assert row["published_at"][:10] == expected.published_at[:10], url
+        assert row["source"] == expected.source, url
+        assert char_f1(row["body"], expected.body) >= 0.97, (url, row["body"])
+        for marker in expected.must_not_contain:
+            assert marker not in row["body"], (url, marker)
+        assert row["content_hash"] and row["fetched_at"] and row["first_seen_at"]
+
+
+def test_list_pages_and_attachments_are_recorded(crawl, mock_sites):
+    _, db, _, _ = crawl
+    for site in mock_sites.values():
+        lists = {r["url"] for r in db["pages"].rows_where("site_id = ? and kind = 'list'",
+                                                          [site.id])}
+        assert lists == set(site.list_urls)
+        for url in site.non_html_urls:
+            page = db["pages"].get(url)
+            assert page["kind"] == "attachment" and "html" not in page["content_type"]
+            assert not db["articles"].count_where("url = ?", [url])
+
+
+def test_refused_host_is_recorded(crawl):
+    _, db, _, _ = crawl
+    (page,) = list(db["pages"].rows_where("site_id = 'down'"))
+    assert page["kind"] == "list" and page["status"] is None
+    assert "refused" in page["error"].lower()
+
+
+def test_empty_and_non_html_pages_are_recorded_not_stored(crawl, bad_site):
+    _, db, _, _ = crawl
+    errors = {r["url"].removeprefix(bad_site): r["error"]
+              for r in db["pages"].rows_where("site_id = 'bad' and kind = 'article'")}
+    assert errors == {
+        "/a/news/20240101/1.html": "empty page",
+        "/a/news/20240102/2.html": "not HTML (application/pdf)",
+        "/a/news/20240103/3.html": "not HTML (image/png)",
+    }
+    assert db["articles"].count_where("site_id = 'bad'") == 0
+
+
+def test_second_crawl_updates_in_place(crawl, mock_sites):
+    _, db, sites_file, db_path = crawl
+    before = {r["url"]: r["first_seen_at"] for r in db["articles"].rows}
+    result = run_cli("crawl", "--sites", str(sites_file), "--db", str(db_path),
+                     "--site", "dede", *FAST)
+    assert result.returncode == 0, result.stderr[-3000:]
+    after = {r["url"]: r["first_seen_at"] for r in Database(db_path)["articles"].rows}
+    assert after == before  # same rows, first_seen_at kept
+    assert Path(db_path).exists()

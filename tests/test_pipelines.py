@@ -1,0 +1,92 @@
+"""Each item pipeline on its own, driven through a Scrapy test crawler."""
+
+from __future__ import annotations
+
+import pytest
+from scrapy.exceptions import NotConfigured
+from scrapy.utils.test import get_crawler
+from sqlite_utils import Database
+
+from crawler.sites import parse_sites
+from crawler.spiders.park import ParkSpider
+from pipelines.extraction import ExtractionPipeline
+from pipelines.items import Article, FetchedPage
+from pipelines.storage import StoragePipeline
+
+PAGE = """<html><head><meta charset="gbk"><title>青梧高新区人才周</title></head><body>
+<div class="menu"><a href="/">首页</a><a href="/a/news/">园区新闻</a></div>
+<div class="title"><h2>青梧高新区举办人才招聘周</h2></div>
+<div class="info">时间：2023-03-18 来源：青梧高新区人才服务中心 作者：林晓</div>
+<div class="content">
+<p>3月18日，青梧高新区人才招聘周在园区服务中心开幕，86家企业提供岗位1400余个。</p>
+<p>本次招聘周聚焦集成电路、智能制造和现代服务业，现场达成初步就业意向520人。</p>
+<p>高新区还发布了人才公寓申请指南，符合条件的青年人才可申请三年租金减免。</p>
+</div>
+<div class="footer">Copyright 青梧科技园发展有限公司 版权所有 浙ICP备00000000号</div>
+</body></html>"""
+
+SITE = parse_sites('[[sites]]\nid = "qw"\nname = "青梧"\nstart_urls = ["http://qw.cn/"]\n')[0]
+
+
+def page(kind="article", body=None, **kwargs):
+    return FetchedPage(url="http://qw.cn/a/news/20230318/7.html", site_id="qw", kind=kind,
+                       fetched_at="2026-11-27T00:00:00+00:00", status=200,
+                       content_type="text/html",
+                       body=PAGE.encode("gbk") if body is None else body, **kwargs)
+
+
+def test_extraction_pipeline_fills_the_article():
+    pipeline = ExtractionPipeline.from_crawler(get_crawler())
+    item = pipeline.process_item(page())
+    article = item.article
+    assert article.title == "青梧高新区举办人才招聘周"
+    assert article.published_at.startswith("2023-03-18")
+    assert article.source == "青梧高新区人才服务中心"
+    assert "86家企业提供岗位" in article.body and "ICP" not in article.body
+    assert item.error is None
+
+
+def test_extraction_pipeline_uses_list_hints_and_flags_empty_pages():
+    pipeline = ExtractionPipeline.from_crawler(get_crawler())
+    empty = pipeline.process_item(page(body=b"<html><body><div></div></body></html>",
+                                       hints={"list_title": "列表标题", "list_date": "2023年3月1日"}))
+    assert empty.error == "no article text found"
+    assert empty.article.title == "列表标题" and empty.article.published_at == "2023-03-01"
+    listing = pipeline.process_item(page(kind="list"))
+    assert listing.article is None  # only article pages are extracted
+
+
+def test_extraction_can_be_switched_off():
+    with pytest.raises(NotConfigured):
+        ExtractionPipeline.from_crawler(get_crawler(settings_dict={"EXTRACTION_ENABLED": False}))
+
+
+def test_storage_pipeline_writes_pages_and_articles(tmp_path):
+    db_path = tmp_path / "a.db"
+    crawler = get_crawler(ParkSpider, settings_dict={"ARCHIVE_DB": str(db_path),
+                                                      "ARCHIVE_BATCH_SIZE": 2})
+    crawler.spider = crawler._create_spider(site=SITE)
+    pipeline = StoragePipeline.from_crawler(crawler)
+    pipeline.open_spider()
+    listing = page(kind="list")
+    listing.url = "http://qw.cn/a/news/"
+    pipeline.process_item(listing)
+    article_page = page()
+    article_page.article = Article(title="标题", body="正文一段", source="来源甲")
+    pipeline.process_item(article_page)
+    failed = page(body=b"", error="empty page")
+    failed.url = "http://qw.cn/a/news/20230318/8.html"
+    pipeline.process_item(failed)
+    pipeline.close_spider()
+    db = Database(db_path)
+    assert db["sites"].get("qw")["name"] == "青梧"
+    assert db["pages"].count == 3
+    assert db["pages"].get(failed.url)["error"] == "empty page"
+    (row,) = list(db["articles"].rows)
+    assert (row["url"], row["source"], row["body"]) == (article_page.url, "来源甲", "正文一段")
+    assert crawler.stats.get_value("archive/articles_new") == 1
+
+
+def test_storage_needs_a_db_setting():
+    with pytest.raises(NotConfigured):
+        StoragePipeline.from_crawler(get_crawler(settings_dict={"ARCHIVE_DB": ""}))
