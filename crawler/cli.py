@@ -125,7 +125,8 @@ def serve(db_path, host, port):
     """
     if not Path(db_path).is_file():
         _fail(f"no archive at {db_path}: run `parknews crawl --db {db_path}` first")
-    from archive.publish import database_name, serve as run_server
+    from archive.publish import database_name
+    from archive.publish import serve as run_server
 
     click.echo(f"Serving {db_path} at http://{host}:{port}/{database_name(db_path)}/articles")
     run_server(db_path, host=host, port=port)
@@ -170,7 +171,8 @@ def demo(db_path, host, port, serve):
         print_summary(results)
         click.echo(f"\nArchive: {path}  (sites file: {sites_path})")
         if serve:
-            from archive.publish import database_name, serve as run_server
+            from archive.publish import database_name
+            from archive.publish import serve as run_server
 
             click.echo(f"Open http://{host}:{port}/{database_name(path)}/articles  (Ctrl-C stops)")
             run_server(path, host=host, port=port)

@@ -128,7 +128,7 @@ def test_demo_crawls_and_serve_publishes(tmp_path):
 
     server = subprocess.Popen(
         [sys.executable, "-m", "crawler.cli", "serve", "--db", str(db), "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     try:
         url = f"http://127.0.0.1:{port}/demo/articles.json?_shape=array&_size=max"

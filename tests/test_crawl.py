@@ -7,9 +7,9 @@ import threading
 from pathlib import Path
 
 import pytest
+from conftest import FAST, char_f1, closed_port, run_cli
 from sqlite_utils import Database
 
-from conftest import FAST, char_f1, closed_port, run_cli
 from crawler.mocksites import sites_toml
 
 # A small site of bad pages, served beside the mock park sites: an empty 200, a PDF and an

@@ -55,7 +55,8 @@ LIST_PAGE = """<html><head><meta charset="utf-8"></head><body>
  <li><a href="./202207/t20220705_11.html" title="云溪经开区签约十二个重点项目">云溪经开区签约…</a>
      <span>2022-07-05</span></li>
  <li><a href="./202207/t20220701_10.html">园区企业服务月活动启动</a><span>2022-07-01</span></li>
- <li><a href="/xwzx/yqdt/detail.jsp?id=9">青梧高新区举办人才招聘周活动</a><span>2022年6月28日</span></li>
+ <li><a href="/xwzx/yqdt/detail.jsp?id=9">青梧高新区举办人才招聘周活动</a>
+     <span>2022年6月28日</span></li>
  <li><a href="./P020220705123.pdf">关于申报专项资金的通知附件</a><span>2022-06-20</span></li>
  <li><a href="javascript:void(0)">分享</a></li>
 </ul>

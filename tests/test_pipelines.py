@@ -48,8 +48,8 @@ def test_extraction_pipeline_fills_the_article():
 
 def test_extraction_pipeline_uses_list_hints_and_flags_empty_pages():
     pipeline = ExtractionPipeline.from_crawler(get_crawler())
-    empty = pipeline.process_item(page(body=b"<html><body><div></div></body></html>",
-                                       hints={"list_title": "列表标题", "list_date": "2023年3月1日"}))
+    hints = {"list_title": "列表标题", "list_date": "2023年3月1日"}
+    empty = pipeline.process_item(page(body=b"<html><body><div></div></body></html>", hints=hints))
     assert empty.error == "no article text found"
     assert empty.article.title == "列表标题" and empty.article.published_at == "2023-03-01"
     listing = pipeline.process_item(page(kind="list"))
