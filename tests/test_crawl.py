@@ -138,3 +138,27 @@ def test_second_crawl_updates_in_place(crawl, mock_sites):
     after = {r["url"]: r["first_seen_at"] for r in Database(db_path)["articles"].rows}
     assert after == before  # same rows, first_seen_at kept
     assert Path(db_path).exists()
+
+
+def test_scrapy_commands_work_from_the_repo_root(mock_sites, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    sites_file = tmp_path / "sites.toml"
+    sites_file.write_text(sites_toml([mock_sites["trs"]]), encoding="utf-8")
+    db_path = tmp_path / "scrapy.db"
+    scrapy = [sys.executable, "-m", "scrapy"]
+    env = dict(os.environ, PYTHONWARNINGS="ignore")
+    listed = subprocess.run([*scrapy, "list"], cwd=REPO, env=env, capture_output=True,
+                            text=True, timeout=60)
+    assert listed.stdout.split() == ["park"]
+    settings = ["-s", f"SITES_FILE={sites_file}", "-s", f"ARCHIVE_DB={db_path}",
+                "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False"]
+    result = subprocess.run([*scrapy, "crawl", "park", "-a", "site=trs", *settings],
+                            cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]
+    stored = {row["url"] for row in Database(db_path)["articles"].rows}
+    assert stored == set(mock_sites["trs"].articles)
