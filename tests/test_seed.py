@@ -6,29 +6,14 @@ Uses ../shared/fixtures/seed (beside the repository); skipped when it is absent.
 from __future__ import annotations
 
 import json
-import re
-import unicodedata
-from collections import Counter
 from pathlib import Path
 
 import pytest
+from conftest import char_f1
 
 from pipelines.extract import extract
 
 SEED = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "seed"
-_NONWORD = re.compile(r"[\W_]+")
-
-
-def char_f1(pred: str, gold: str) -> float:
-    """Character-level F1 as the referee (shared/eval/score.py) computes it."""
-    def chars(text: str) -> Counter:
-        return Counter(_NONWORD.sub("", unicodedata.normalize("NFKC", text or "")))
-
-    p, g = chars(pred), chars(gold)
-    total = sum(p.values()) + sum(g.values())
-    return 2 * sum((p & g).values()) / total if total else 0.0
-
-
 @pytest.fixture(scope="module")
 def seed():
     page, expected = SEED / "page.html", SEED / "expected.json"

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
+from .model import ExpectedArticle
+
 logger = logging.getLogger(__name__)
 
 HEADING_MARK = "## "
@@ -38,6 +40,15 @@ class Entry:
     @property
     def body(self) -> str:
         return "\n".join(self.lines)
+
+    def expected(self, url: str, must_not_contain: list[str], summary: str | None,
+                 repost_of: str | None = None) -> ExpectedArticle:
+        """What a clean extraction of this entry's page at ``url`` must give."""
+        return ExpectedArticle(
+            url=url, title=self.title, published_at=self.published_at, source=self.source,
+            author=self.author, body=self.body, summary=summary,
+            must_not_contain=must_not_contain, repost_of=repost_of,
+        )
 
     @property
     def date(self) -> str:

@@ -233,16 +233,8 @@ def _article(
     )
     title_tag = f"{entry.title}_{site.column}_{site.name}"
     text = _page(site, entries, title_tag, main, entry.summary or "", "articleview")
-    expected = ExpectedArticle(
-        url=ctx.absolute(article_path(entry)),
-        title=entry.title,
-        published_at=entry.published_at,
-        source=entry.source,
-        author=entry.author,
-        body=entry.body,
-        summary=entry.summary,
-        must_not_contain=must_not,
-    )
+    url = ctx.absolute(article_path(entry))
+    expected = entry.expected(url, must_not, entry.summary)
     return text, expected
 
 

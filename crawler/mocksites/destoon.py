@@ -213,17 +213,8 @@ def _article(
         ranking="".join(_link(ctx, e) for e in ranking),
     )
     text = _page(site, ctx, f"{entry.title}-资讯-{site.name}", main, entry.intro)
-    expected = ExpectedArticle(
-        url=ctx.absolute(article_path(entry)),
-        title=entry.title,
-        published_at=entry.published_at,
-        source=entry.source,
-        author=entry.author,
-        body=entry.body,
-        summary=entry.intro,
-        must_not_contain=must_not,
-        repost_of=original_url,
-    )
+    url = ctx.absolute(article_path(entry))
+    expected = entry.expected(url, must_not, entry.intro, repost_of=original_url)
     return text, expected
 
 

@@ -273,16 +273,8 @@ def _article(
         related=related_html,
     )
     text = _page(site, ctx, "../../../", f"{entry.title}_{site.name}", metas, main)
-    expected = ExpectedArticle(
-        url=ctx.absolute(article_path(entry)),
-        title=entry.title,
-        published_at=entry.published_at,
-        source=entry.source,
-        author=entry.author,
-        body=entry.body,
-        summary=entry.summary,
-        must_not_contain=must_not,
-    )
+    url = ctx.absolute(article_path(entry))
+    expected = entry.expected(url, must_not, entry.summary)
     return text, expected
 
 
