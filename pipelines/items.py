@@ -36,7 +36,7 @@ class FetchedPage:
 
     url: str
     site_id: str
-    kind: str  # "list", "article", "other"
+    kind: str  # "list", "article", "attachment" (a linked file), "other"
     fetched_at: str  # ISO 8601 UTC
     status: int | None = None
     content_type: str | None = None
