@@ -11,9 +11,9 @@ import logging
 
 from scrapy.exceptions import NotConfigured
 
-from pipelines.dates import normalise_date
 from pipelines.extract import extract
 from pipelines.items import FetchedPage
+from pipelines.metadata import parse_date
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ class ExtractionPipeline:
         if not article.title and item.hints.get("list_title"):
             article.title = item.hints["list_title"]
         if not article.published_at and item.hints.get("list_date"):
-            article.published_at = normalise_date(item.hints["list_date"])
+            article.published_at = parse_date(item.hints["list_date"])
         if not article.body.strip():
             self.stats.inc_value("extraction/empty")
             item.error = "no article text found"

@@ -1,7 +1,7 @@
 import pytest
 
-from pipelines.dates import normalise_date
 from pipelines.fingerprint import content_hash, normalise_body
+from pipelines.metadata import parse_date
 
 
 @pytest.mark.parametrize(
@@ -16,8 +16,8 @@ from pipelines.fingerprint import content_hash, normalise_body
         (None, None),
     ],
 )
-def test_normalise_date(text, expected):
-    assert normalise_date(text) == expected
+def test_parse_date(text, expected):
+    assert parse_date(text) == expected
 
 
 def test_content_hash_ignores_spacing_punctuation_and_width():
