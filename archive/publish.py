@@ -55,6 +55,9 @@ def metadata_for(db_name: str) -> dict:
                             "fetched_at": "抓取时间 Fetched (UTC)",
                             "first_seen_at": "首次发现 First seen (UTC)",
                             "content_hash": "正文指纹 Hash of the normalised body",
+                            "language": "语言 Language of the body",
+                            "attachments": "附件 Attachments: JSON list of name and URL",
+                            "images": "图片 Images: JSON list of src and caption",
                         },
                     },
                     "sites": {

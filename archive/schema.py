@@ -69,5 +69,12 @@ def m001_sites_articles_pages(db: Database) -> None:
     db["pages"].create_index(["site_id"])
 
 
+@migrations()
+def m002_article_language_attachments_images(db: Database) -> None:
+    db["articles"].add_column("language", str)
+    db["articles"].add_column("attachments", str)  # JSON list of {name, url}
+    db["articles"].add_column("images", str)  # JSON list of {src, caption}
+
+
 def migrate(db: Database) -> None:
     migrations.apply(db)

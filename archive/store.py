@@ -20,8 +20,10 @@ logger = logging.getLogger(__name__)
 
 ARTICLE_COLUMNS = (
     "url", "site_id", "title", "body", "published_at", "source", "author", "summary",
-    "editor", "fetched_at", "content_hash", "encoding", "extras",
+    "editor", "fetched_at", "content_hash", "encoding", "extras", "language", "attachments",
+    "images",
 )
+JSON_COLUMNS = ("extras", "attachments", "images")
 PAGE_COLUMNS = (
     "url", "site_id", "kind", "status", "content_type", "bytes", "error", "fetched_at",
     "referer",
@@ -57,8 +59,9 @@ def open_archive(path: str | Path) -> Database:
 
 def _row(record: dict, columns: Iterable[str]) -> dict:
     row = {c: record.get(c) for c in columns}
-    if isinstance(row.get("extras"), dict):
-        row["extras"] = json.dumps(row["extras"], ensure_ascii=False) if row["extras"] else None
+    for column in JSON_COLUMNS:
+        if isinstance(row.get(column), dict | list):
+            row[column] = json.dumps(row[column], ensure_ascii=False) if row[column] else None
     return row
 
 

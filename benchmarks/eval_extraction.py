@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,23 +59,54 @@ def read_bytes(path: Path) -> bytes:
     return gzip.decompress(data) if path.suffix == ".gz" else data
 
 
-def predict(dataset: str, out: Path, limit: int | None) -> tuple[int, float]:
-    """Write predictions for ``dataset`` to ``out``; return (pages, seconds)."""
+def ours(data: bytes) -> tuple[str | None, str]:
+    """``(title, body)`` from our extractor."""
+    article = extract(data)
+    return article.title, article.body
+
+
+def write_predictions(dataset: str, out: Path, limit: int | None,
+                      extractor: Callable[[bytes], tuple[str | None, str]] = ours
+                      ) -> list[float]:
+    """Write ``extractor``'s predictions for ``dataset`` to ``out`` in the referee's format.
+
+    Returns the seconds each page took, timing only the ``extractor`` call (file reading
+    and gzip are outside the clock).
+    """
     todo = pages(dataset)[:limit] if limit else pages(dataset)
-    start = time.perf_counter()
+    times = []
     with out.open("w", encoding="utf-8") as fh:
         for page_id, path in todo:
-            article = extract(read_bytes(path))
-            text = "\n".join(filter(None, (article.title, article.body)))
+            data = read_bytes(path)
+            start = time.perf_counter()
+            title, body = extractor(data)
+            times.append(time.perf_counter() - start)
+            text = "\n".join(filter(None, (title, body)))
             fh.write(json.dumps({"id": page_id, "text": text}, ensure_ascii=False) + "\n")
-    return len(todo), time.perf_counter() - start
+    return times
+
+
+def predict(dataset: str, out: Path, limit: int | None) -> tuple[int, float]:
+    """Write predictions for ``dataset`` to ``out``; return (pages, seconds)."""
+    start = time.perf_counter()
+    count = len(write_predictions(dataset, out, limit))
+    return count, time.perf_counter() - start
+
+
+def referee_command(dataset: str, predictions: Path, as_json: bool) -> list[str]:
+    cmd = [sys.executable, str(EVAL / "score.py"), dataset, str(predictions)]
+    return cmd + ["--json"] if as_json else cmd
 
 
 def referee(dataset: str, predictions: Path, as_json: bool) -> int:
-    cmd = [sys.executable, str(EVAL / "score.py"), dataset, str(predictions)]
-    if as_json:
-        cmd.append("--json")
-    return subprocess.run(cmd, check=False).returncode
+    return subprocess.run(referee_command(dataset, predictions, as_json), check=False).returncode
+
+
+def referee_result(dataset: str, predictions: Path) -> dict:
+    """The referee's full result (its ``--json`` output) as a dict."""
+    done = subprocess.run(referee_command(dataset, predictions, True), check=True,
+                          capture_output=True, text=True)
+    return json.loads(done.stdout)
 
 
 def worst(dataset: str, predictions: Path, count: int) -> None:

@@ -12,6 +12,8 @@ import re
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
+from pipelines.media import is_attachment_url
+
 
 class UrlRule(NamedTuple):
     family: str
@@ -70,12 +72,6 @@ NEXT_PAGE_TEXTS: frozenset[str] = frozenset(
 )
 PAGE_NUMBER = re.compile(r"^\[?\d{1,4}\]?$")
 
-# Links that are files, not pages: recorded as attachments, never parsed for links.
-ATTACHMENT_EXTENSIONS: frozenset[str] = frozenset(
-    {".pdf", ".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".wps", ".et", ".zip",
-     ".rar", ".7z", ".txt", ".jpg", ".jpeg", ".png", ".gif", ".bmp", ".mp4", ".mp3"}
-)
-
 # Fallback cue for sites whose article URLs no rule knows: a headline-like anchor in a
 # list item or table row next to a date.
 HEADLINE_MIN_CHARS = 8
@@ -105,9 +101,8 @@ def article_family(url: str) -> str | None:
 
 
 def is_attachment(url: str) -> bool:
-    path = urlsplit(url).path.lower()
-    dot = path.rfind(".")
-    return dot > path.rfind("/") and path[dot:] in ATTACHMENT_EXTENSIONS
+    """A link to a file (PDF, Word, image …): recorded as an attachment, never parsed."""
+    return is_attachment_url(url)
 
 
 def is_pager_text(text: str) -> bool:

@@ -27,8 +27,8 @@ import trafilatura
 from lxml import etree, html
 from readability import Document as ReadabilityDocument
 
+from . import media, rules
 from . import metadata as md
-from . import rules
 from .boilerplate import (
     filter_lines,
     link_density,
@@ -252,6 +252,20 @@ def extract(html_bytes: bytes, url: str | None = None, *, content_type: str | No
     return article
 
 
+def _add_media(root: html.HtmlElement, container: etree._Element | None, lines: list[str],
+               url: str | None, article: Article) -> None:
+    """Images, attachments and language; a failure here never costs the body."""
+    try:
+        scope = container
+        if scope is None and lines:
+            scope = media.body_scope(root, lines[0], lines[-1])
+        article.images = media.find_images(scope, url)
+        article.attachments = media.find_attachments(root, url, scope)
+        article.language = media.detect_language(root, "\n".join(lines))
+    except Exception:  # noqa: BLE001 - media are extras; keep the article
+        logger.exception("media extraction failed for %s", url)
+
+
 def _extract_tree(root: html.HtmlElement, url: str | None, article: Article) -> None:
     metas = md.meta_fields(root)
     baidu = md.baidu_fields(root)
@@ -275,6 +289,8 @@ def _extract_tree(root: html.HtmlElement, url: str | None, article: Article) -> 
 
     lines, inline = md.split_body_meta(body.lines, title)
     body_text = "\n".join(lines)
+    _add_media(root, found[1] if found and body.method.startswith("container:") else None,
+               lines, url, article)
 
     title_at = md.locate(page_lines, title)
     body_at = md.locate(page_lines, lines[0] if lines else None,

@@ -24,6 +24,9 @@ class Article:
     summary: str | None = None  # 核心提示 / 摘要
     editor: str | None = None  # 责任编辑
     encoding: str | None = None  # how the raw bytes were decoded
+    language: str | None = None  # "zh", "en", …
+    attachments: list[dict[str, str]] = field(default_factory=list)  # 附件: name, url
+    images: list[dict[str, str]] = field(default_factory=list)  # src, caption
     extras: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

@@ -26,10 +26,11 @@ def article(url, fetched_at, title="标题", body="正文"):
 
 def test_migrations_create_the_interface_columns_and_are_idempotent(db):
     migrate(db)
-    assert [m.name for m in migrations.applied(db)] == ["m001_sites_articles_pages"]
+    assert [m.name for m in migrations.applied(db)] == [
+        "m001_sites_articles_pages", "m002_article_language_attachments_images"]
     cols = set(db["articles"].columns_dict)
     assert {"url", "site_id", "title", "body", "published_at", "source", "author",
-            "fetched_at", "content_hash"} <= cols
+            "fetched_at", "content_hash", "language", "attachments", "images"} <= cols
     assert db["articles"].pks == ["url"]
     assert db["articles"].foreign_keys[0].other_table == "sites"
 

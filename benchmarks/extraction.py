@@ -1,0 +1,200 @@
+#!/usr/bin/env python3
+"""Compare our extractor with trafilatura and readability-lxml on the gold datasets.
+
+For each dataset in ``../shared/eval`` (next to the repository root) four extractors run
+on the same pages:
+
+  ours           pipelines.extract.extract(bytes)
+  traf           trafilatura.extract(text) (plain text, defaults) + extract_metadata().title
+  traf_prec      the same with favor_precision=True
+  readability    readability-lxml Document(text).summary() as text + .short_title()
+
+The baselines get the page as text decoded by ``pipelines.encoding.decode_html`` -- the
+same decoding our extractor does internally (daniel_zh and scrapinghub_aeb are UTF-8 per
+their READMEs; trafilatura_zh needs charset detection, which decode_html provides).
+Each extractor's predictions are written in the referee's JSONL format (title on the
+first line, then the body) and scored by ``../shared/eval/score.py --json`` in a
+subprocess. Timing covers only the extractor call per page, decoding included for every
+extractor (ours decodes inside extract); reading and un-gzipping files are outside it.
+
+Example:
+
+    python benchmarks/extraction.py                                  # all datasets
+    python benchmarks/extraction.py --datasets trafilatura_zh daniel_zh --limit 20
+    python benchmarks/extraction.py --keep /tmp/preds                 # keep the JSONL files
+
+Printed table (Markdown): dataset, extractor, pages, metric, P, R, F1, other, median and
+mean ms/page. Metrics: daniel_zh char1 P/R/F1 and boilerplate_rate; trafilatura_zh
+segment P/R/F1 and FP (boilerplate segments found / checked); scrapinghub_aeb tok4
+P/R/F1 and pages with empty output. With --limit the referee still scores against
+every gold page, so recall (and F1) is low: use it as a smoke test only.
+When ../shared is absent it says so and exits with status 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import statistics
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from eval_extraction import (  # noqa: E402
+    DATASETS,
+    EVAL,
+    ROOT,
+    ours,
+    referee_result,
+    write_predictions,
+)
+
+sys.path.insert(0, str(ROOT))
+import trafilatura  # noqa: E402
+from lxml import html as lxml_html  # noqa: E402
+from readability import Document  # noqa: E402
+
+from pipelines.encoding import decode_html  # noqa: E402
+
+logger = logging.getLogger(__name__)
+
+Extractor = Callable[[bytes], tuple[str | None, str]]
+
+BLOCKS = ("p", "div", "br", "li", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6",
+          "blockquote", "pre", "section", "article", "figcaption", "dd", "dt")
+
+
+def _text(data: bytes) -> str:
+    return decode_html(data)[0]
+
+
+def _trafilatura(data: bytes, **options: object) -> tuple[str | None, str]:
+    text = _text(data)
+    body = trafilatura.extract(text, output_format="txt", **options) or ""
+    meta = trafilatura.extract_metadata(text)
+    return (meta.title if meta else None), body
+
+
+def traf(data: bytes) -> tuple[str | None, str]:
+    return _trafilatura(data)
+
+
+def traf_prec(data: bytes) -> tuple[str | None, str]:
+    return _trafilatura(data, favor_precision=True)
+
+
+def html_to_text(fragment: str) -> str:
+    """Readability's summary HTML as plain text, one block a line."""
+    if not fragment.strip():
+        return ""
+    root = lxml_html.fromstring(fragment)
+    for el in root.iter(*BLOCKS):
+        el.tail = "\n" + (el.tail or "")
+    lines = (" ".join(line.split()) for line in root.text_content().splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def readability(data: bytes) -> tuple[str | None, str]:
+    doc = Document(_text(data))
+    return doc.short_title() or None, html_to_text(doc.summary(html_partial=True))
+
+
+EXTRACTORS: dict[str, Extractor] = {
+    "ours": ours,
+    "traf": traf,
+    "traf_prec": traf_prec,
+    "readability": readability,
+}
+
+
+def safe(extractor: Extractor, errors: list[int]) -> Extractor:
+    """A page that makes a baseline raise counts as empty output."""
+    def run(data: bytes) -> tuple[str | None, str]:
+        try:
+            return extractor(data)
+        except Exception:  # noqa: BLE001 - one bad page must not stop the benchmark
+            errors[0] += 1
+            return None, ""
+    return run
+
+
+def summarise(dataset: str, result: dict) -> tuple[str, dict, str]:
+    """(metric name, P/R/F1 dict, the 'other' column) from the referee's result."""
+    if dataset == "trafilatura_zh":
+        seg = result["segments"]
+        return "segments", seg, f"FP={seg['fp']}/{seg['fp'] + seg['tn']}"
+    if dataset == "scrapinghub_aeb":
+        return "tok4", result["tok4"], f"empty={result['empty']}"
+    return "char1", result["char1"], f"boilerplate_rate={result['boilerplate_rate']:.3f}"
+
+
+def run(datasets: list[str], limit: int | None, out_dir: Path) -> list[list[str]]:
+    rows = []
+    for dataset in datasets:
+        for name, extractor in EXTRACTORS.items():
+            errors = [0]
+            out = out_dir / f"{dataset}.{name}.jsonl"
+            times = write_predictions(dataset, out, limit, safe(extractor, errors))
+            metric, prf, other = summarise(dataset, referee_result(dataset, out))
+            if errors[0]:
+                other += f" errors={errors[0]}"
+            ms = [t * 1000 for t in times]
+            rows.append([dataset, name, str(len(times)), metric, f"{prf['P']:.3f}",
+                         f"{prf['R']:.3f}", f"{prf['F1']:.3f}", other,
+                         f"{statistics.median(ms):.1f}", f"{statistics.fmean(ms):.1f}"])
+            print(f"  done {dataset} / {name}: F1={prf['F1']:.3f}", file=sys.stderr, flush=True)
+    return rows
+
+
+def table(rows: list[list[str]]) -> str:
+    head = ["dataset", "extractor", "pages", "metric", "P", "R", "F1", "other",
+            "median ms", "mean ms"]
+    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
+    right = {2, 4, 5, 6, 8, 9}
+
+    def line(cells: list[str]) -> str:
+        return "| " + " | ".join(c.rjust(w) if i in right else c.ljust(w)
+                                 for i, (c, w) in enumerate(zip(cells, widths))) + " |"
+
+    rule = "|" + "|".join(("-" * (w + 1) + ":") if i in right else ("-" * (w + 2))
+                          for i, w in enumerate(widths)) + "|"
+    return "\n".join([line(head), rule, *(line(r) for r in rows)])
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        epilog=__doc__.split("\n\n", 1)[1],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    ap.add_argument("--datasets", nargs="+", choices=DATASETS, default=list(DATASETS),
+                    metavar="NAME", help=f"which datasets (default: all of {', '.join(DATASETS)})")
+    ap.add_argument("--limit", type=int, help="only the first N pages of each dataset")
+    ap.add_argument("--keep", type=Path, metavar="DIR",
+                    help="write the predictions JSONL files here (default: a temporary dir)")
+    args = ap.parse_args(argv)
+
+    missing = [d for d in args.datasets if not (EVAL / d / "html").is_dir()]
+    if not (EVAL / "score.py").is_file() or missing:
+        print(f"no referee or dataset(s) {missing or args.datasets} under {EVAL}: "
+              "nothing to benchmark")
+        return 0
+    logging.basicConfig(level=logging.WARNING)
+    for noisy in ("trafilatura", "readability", "readability.readability", "htmldate",
+                  "courlan", "pipelines"):
+        logging.getLogger(noisy).setLevel(logging.CRITICAL)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out_dir = args.keep or Path(tmp)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        rows = run(args.datasets, args.limit, out_dir)
+    print(table(rows))
+    if args.limit:
+        print(f"(--limit {args.limit}: pages not predicted count as empty for the referee)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
