@@ -15,7 +15,8 @@ their READMEs; trafilatura_zh needs charset detection, which decode_html provide
 Each extractor's predictions are written in the referee's JSONL format (title on the
 first line, then the body) and scored by ``../shared/eval/score.py --json`` in a
 subprocess. Timing covers only the extractor call per page, decoding included for every
-extractor (ours decodes inside extract); reading and un-gzipping files are outside it.
+extractor (ours decodes inside extract); reading and un-gzipping files are outside it,
+and each extractor first runs once, untimed, on the dataset's first page (lazy imports).
 
 Example:
 
@@ -47,6 +48,8 @@ from eval_extraction import (  # noqa: E402
     EVAL,
     ROOT,
     ours,
+    pages,
+    read_bytes,
     referee_result,
     write_predictions,
 )
@@ -135,6 +138,7 @@ def run(datasets: list[str], limit: int | None, out_dir: Path) -> list[list[str]
     for dataset in datasets:
         for name, extractor in EXTRACTORS.items():
             errors = [0]
+            safe(extractor, [0])(read_bytes(pages(dataset)[0][1]))  # warm-up, not timed
             out = out_dir / f"{dataset}.{name}.jsonl"
             times = write_predictions(dataset, out, limit, safe(extractor, errors))
             metric, prf, other = summarise(dataset, referee_result(dataset, out))
@@ -156,7 +160,7 @@ def table(rows: list[list[str]]) -> str:
 
     def line(cells: list[str]) -> str:
         return "| " + " | ".join(c.rjust(w) if i in right else c.ljust(w)
-                                 for i, (c, w) in enumerate(zip(cells, widths))) + " |"
+                                 for i, (c, w) in enumerate(zip(cells, widths, strict=True))) + " |"
 
     rule = "|" + "|".join(("-" * (w + 1) + ":") if i in right else ("-" * (w + 2))
                           for i, w in enumerate(widths)) + "|"
