@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from typing import NamedTuple
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from pipelines.media import is_attachment_url
 
@@ -64,6 +64,31 @@ PAGINATION_URL_RULES: tuple[UrlRule, ...] = (
     _rule("query", r"[?&](?:page|pageno|pagenum|pn|p|curpage|pageindex)=\d+(?:&|$)"),
     _rule("suffix", r"_\d+\.s?html?$"),
 )
+
+class ScriptPagerRule(NamedTuple):
+    """A pager written by JavaScript: a call whose arguments give every page's URL.
+
+    ``pattern`` captures ``count`` (pages in all), ``name`` and ``ext``; page ``i`` of
+    ``count`` (0-based) is ``first`` for i = 0, else ``nth`` formatted with ``i``.
+    """
+
+    family: str
+    pattern: re.Pattern[str]
+    first: str
+    nth: str
+
+
+SCRIPT_PAGER_RULES: tuple[ScriptPagerRule, ...] = (
+    # TRS WCM: createPageHTML(10, 0, "index", "html") -> index.html, index_1.html … index_9.html
+    ScriptPagerRule(
+        "trs",
+        re.compile(r"createPageHTML\(\s*(?P<count>\d+)\s*,\s*\d+\s*,\s*[\"'](?P<name>[\w-]+)[\"']"
+                   r"\s*,\s*[\"'](?P<ext>\w+)[\"']\s*\)"),
+        "{name}.{ext}",
+        "{name}_{i}.{ext}",
+    ),
+)
+MAX_SCRIPT_PAGES = 1000  # a pager claiming more pages than this is not believed
 
 # Anchor texts of pager links (whitespace removed before comparing).
 NEXT_PAGE_TEXTS: frozenset[str] = frozenset(
@@ -127,6 +152,27 @@ def is_pagination(url: str, text: str, list_url: str) -> bool:
     if is_pager_text(text):
         return True
     return match_rule(url, PAGINATION_URL_RULES) is not None
+
+
+def script_pages(scripts: list[str], page_url: str) -> list[tuple[int, str]]:
+    """(page number from 1, absolute URL) of every page a script pager on this list names.
+
+    Only pagers whose page name is this page's own (``index`` on ``index.html`` or
+    ``index_3.html``) count: the same function also paginates articles.
+    """
+    stem = urlsplit(page_url).path.rsplit("/", 1)[-1].split(".")[0]
+    pages: dict[str, int] = {}
+    for text in scripts:
+        for rule in SCRIPT_PAGER_RULES:
+            for match in rule.pattern.finditer(text):
+                name, ext, count = match["name"], match["ext"], int(match["count"])
+                if stem and stem != name and not stem.startswith(name + "_"):
+                    continue
+                for i in range(min(count, MAX_SCRIPT_PAGES)):
+                    tail = rule.first if i == 0 else rule.nth
+                    url = urljoin(page_url, tail.format(name=name, ext=ext, i=i))
+                    pages.setdefault(url, i + 1)
+    return [(number, url) for url, number in pages.items()]
 
 
 def looks_like_headline(text: str, container_tag: str | None, context: str) -> bool:

@@ -27,6 +27,31 @@ BAD_PAGES = {
 }
 
 
+
+def _js_list(page: int) -> bytes:
+    item = (f'<li><a href="./202405/t2024050{page}_{page}.html">'
+            f"经开区第{page}批项目集中开工仪式举行</a><span>2024-05-0{page}</span></li>")
+    script = f'<script>createPageHTML(3, {page}, "index", "html");</script>'
+    return f"<html><body><ul>{item}</ul>{script}</body></html>".encode()
+
+
+def _js_article(page: int) -> bytes:
+    paragraphs = "".join(
+        f"<p>第{page}批项目第{n}段：园区集中开工重点项目，涉及新材料、智能装备和生物医药等领域，"
+        f"总投资{page * 10 + n}亿元。</p>" for n in range(3))
+    return (f'<html><head><meta charset="utf-8"></head><body><h1>经开区第{page}批项目集中开工</h1>'
+            f'<div class="info">发布时间：2024-05-0{page} 来源：经开区</div>'
+            f'<div class="TRS_Editor">{paragraphs}</div></body></html>').encode()
+
+
+# A TRS column whose pager exists only as a createPageHTML() call (no <a> to page 2).
+for _page in range(3):
+    _name = "index.html" if _page == 0 else f"index_{_page}.html"
+    BAD_PAGES[f"/js/{_name}"] = ("text/html; charset=utf-8", _js_list(_page + 1))
+    BAD_PAGES[f"/js/202405/t2024050{_page + 1}_{_page + 1}.html"] = (
+        "text/html; charset=utf-8", _js_article(_page + 1))
+
+
 class BadHandler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):  # noqa: N802
         if self.path not in BAD_PAGES:
@@ -61,6 +86,7 @@ def crawl(mock_sites, bad_site, tmp_path_factory):
         f'\n[[sites]]\nid = "down"\nname = "关停的站点"\n'
         f'start_urls = ["http://127.0.0.1:{closed_port()}/xwzx/index.html"]\n'
         f'\n[[sites]]\nid = "bad"\nname = "坏页面"\nstart_urls = ["{bad_site}/news/list.html"]\n'
+        f'\n[[sites]]\nid = "js"\nname = "脚本翻页"\nstart_urls = ["{bad_site}/js/index.html"]\n'
     )
     sites_file = workdir / "sites.toml"
     sites_file.write_text(sites_toml(list(mock_sites.values())) + extra, encoding="utf-8")
@@ -72,9 +98,10 @@ def crawl(mock_sites, bad_site, tmp_path_factory):
 def test_crawl_finishes_every_site_despite_failures(crawl):
     result, db, _, _ = crawl
     assert result.returncode == 0, result.stderr[-3000:]
-    for site_id in ("trs", "dede", "destoon", "down", "bad"):
+    for site_id in ("trs", "dede", "destoon", "down", "bad", "js"):
         assert site_id in result.stdout  # each site has its line in the summary
-    assert {row["id"] for row in db["sites"].rows} == {"trs", "dede", "destoon", "down", "bad"}
+    assert {row["id"] for row in db["sites"].rows} == {"trs", "dede", "destoon", "down", "bad",
+                                                      "js"}
 
 
 @pytest.mark.parametrize("site_id", ["trs", "dede", "destoon"])
@@ -162,3 +189,12 @@ def test_scrapy_commands_work_from_the_repo_root(mock_sites, tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     stored = {row["url"] for row in Database(db_path)["articles"].rows}
     assert stored == set(mock_sites["trs"].articles)
+
+
+def test_script_only_pager_is_followed(crawl, bad_site):
+    _, db, _, _ = crawl
+    rows = db["pages"].rows_where("site_id = 'js' and kind = 'list'")
+    lists = {r["url"].removeprefix(bad_site) for r in rows}
+    assert lists == {"/js/index.html", "/js/index_1.html", "/js/index_2.html"}
+    titles = {r["title"] for r in db["articles"].rows_where("site_id = 'js'")}
+    assert titles == {f"经开区第{n}批项目集中开工" for n in (1, 2, 3)}

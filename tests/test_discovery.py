@@ -107,3 +107,33 @@ def test_is_html_by_header_or_by_first_tag():
                                 body=b"%PDF-1.4"))
     assert is_html(Response("http://a/", body=b"  <!DOCTYPE html><html>"))
     assert not is_html(Response("http://a/", body=b"\x89PNG\r\n"))
+
+
+TRS_JS_LIST = """<html><head><meta charset="utf-8"></head><body>
+<ul><li><a href="./202405/t20240508_5123.html">云溪经开区一季度新签约项目27个</a>
+<span>2024-05-08</span></li></ul>
+<div class="page"><script type="text/javascript">
+function createPageHTML(_nPageCount, _nCurrIndex, _sPageName, _sPageExt) { /* writes links */ }
+var countPage = 5;
+createPageHTML(5, 0, "index", "html");
+</script></div></body></html>"""
+
+
+def test_trs_script_pager_gives_every_list_page():
+    url = "http://www.yx.gov.cn/xwzx/yqdt/index.html"
+    response = HtmlResponse(url, body=TRS_JS_LIST.encode(), encoding="utf-8",
+                            request=Request(url))
+    links = spider_for().extract_links(response, url)
+    pages = sorted((link.get("page_no"), link["url"].rsplit("/", 1)[-1])
+                   for link in links if link["kind"] == "list")
+    assert pages == [(2, "index_1.html"), (3, "index_2.html"), (4, "index_3.html"),
+                     (5, "index_4.html")]
+
+
+def test_script_pager_of_an_article_is_not_a_list_pager():
+    scripts = ['createPageHTML(3,0,"t20190918_693227","shtml")']
+    list_url = "http://a.cn/yw/sxyw/index.html"
+    assert discovery.script_pages(scripts, list_url) == []
+    article = "http://a.cn/yw/sxyw/201909/t20190918_693227.shtml"
+    assert [u for _, u in discovery.script_pages(scripts, article)] == [
+        article, article.replace(".shtml", "_1.shtml"), article.replace(".shtml", "_2.shtml")]

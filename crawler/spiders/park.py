@@ -132,10 +132,11 @@ class ParkSpider(scrapy.Spider):
         found = 0
         for link in self.extract_links(response, list_start):
             if link["kind"] == "list":
-                if self.site.max_pages and page_no >= self.site.max_pages:
+                number = link.get("page_no", page_no + 1)
+                if self.site.max_pages and number > self.site.max_pages:
                     continue
                 yield self._request(
-                    link["url"], "list", response.url, page_no=page_no + 1, list_start=list_start
+                    link["url"], "list", response.url, page_no=number, list_start=list_start
                 )
             else:
                 found += 1
@@ -163,6 +164,12 @@ class ParkSpider(scrapy.Spider):
                     date = self._nearby_date(anchor)
                     if date:
                         links[url]["hints"]["list_date"] = date
+        scripts = response.xpath("//script[not(@src)]/text()").getall()
+        for number, url in discovery.script_pages(scripts, response.url):
+            if url != response.url and self.in_scope(url):
+                entry = links.setdefault(url, {"url": url, "kind": "list", "hints": {}})
+                if entry["kind"] == "list":
+                    entry["page_no"] = number
         return list(links.values())
 
     def classify(self, anchor, url: str, text: str, list_start: str) -> str | None:
