@@ -88,7 +88,12 @@ SCRIPT_PAGER_RULES: tuple[ScriptPagerRule, ...] = (
         "{name}_{i}.{ext}",
     ),
 )
-MAX_SCRIPT_PAGES = 1000  # a pager claiming more pages than this is not believed
+MAX_SCRIPT_PAGES = 1000
+
+# Lists whose items sit in a script as XML records: Hanweb's jpage
+# <script type="text/xml"><datastore><recordset><record><![CDATA[<li>…</li>]]></record>…
+SCRIPT_RECORD = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.S)
+SCRIPT_RECORD_MARKER = "<recordset>"  # a pager claiming more pages than this is not believed
 
 # Anchor texts of pager links (whitespace removed before comparing).
 NEXT_PAGE_TEXTS: frozenset[str] = frozenset(
@@ -173,6 +178,15 @@ def script_pages(scripts: list[str], page_url: str) -> list[tuple[int, str]]:
                     url = urljoin(page_url, tail.format(name=name, ext=ext, i=i))
                     pages.setdefault(url, i + 1)
     return [(number, url) for url, number in pages.items()]
+
+
+def script_records(scripts: list[str]) -> list[str]:
+    """The HTML fragments of list items kept as XML records inside scripts."""
+    fragments: list[str] = []
+    for text in scripts:
+        if SCRIPT_RECORD_MARKER in text:
+            fragments.extend(m.group(1) for m in SCRIPT_RECORD.finditer(text))
+    return fragments
 
 
 def looks_like_headline(text: str, container_tag: str | None, context: str) -> bool:

@@ -137,3 +137,30 @@ def test_script_pager_of_an_article_is_not_a_list_pager():
     article = "http://a.cn/yw/sxyw/201909/t20190918_693227.shtml"
     assert [u for _, u in discovery.script_pages(scripts, article)] == [
         article, article.replace(".shtml", "_1.shtml"), article.replace(".shtml", "_2.shtml")]
+
+
+HANWEB_LIST = """<html><head><meta charset="utf-8"></head><body>
+<div id="4011"><script type="text/xml"><datastore>
+<nextgroup><![CDATA[<a href="/module/web/jpage/dataproxy.jsp?page=1&webid=1&columnid=99
+&unitid=4011">]]></nextgroup>
+<recordset>
+<record><![CDATA[<li><a href="/art/2024/5/8/art_99_5123.html" title="青梧高新区新签约项目12个">
+青梧高新区新签约项目12个</a><span>2024-05-08</span></li>]]></record>
+<record><![CDATA[<li><a href="/art/2024/5/6/art_99_5117.html">高新区召开企业服务专员推进会</a>
+<span>2024-05-06</span></li>]]></record>
+</recordset></datastore></script></div>
+<div class="nav"><a href="/col/col98/index.html">通知公告</a></div>
+</body></html>"""
+
+
+def test_hanweb_records_inside_script_are_found():
+    url = "http://www.qw.gov.cn/col/col99/index.html"
+    site = parse_sites('[[sites]]\nid="qw"\nname="qw"\nstart_urls=["' + url + '"]\n')[0]
+    response = HtmlResponse(url, body=HANWEB_LIST.encode(), encoding="utf-8",
+                            request=Request(url))
+    links = {link["url"]: link for link in spider_for(site).extract_links(response, url)}
+    assert set(links) == {"http://www.qw.gov.cn/art/2024/5/8/art_99_5123.html",
+                          "http://www.qw.gov.cn/art/2024/5/6/art_99_5117.html"}
+    first = links["http://www.qw.gov.cn/art/2024/5/8/art_99_5123.html"]
+    assert first["kind"] == "article"
+    assert first["hints"] == {"list_title": "青梧高新区新签约项目12个", "list_date": "2024-05-08"}

@@ -15,6 +15,7 @@ from urllib.parse import urldefrag, urlsplit
 
 import scrapy
 from scrapy.http import Response, TextResponse
+from scrapy.selector import Selector
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
@@ -148,7 +149,11 @@ class ParkSpider(scrapy.Spider):
     def extract_links(self, response: TextResponse, list_start: str) -> list[dict]:
         """Classify every in-scope link of a list page as article, attachment or list."""
         links: dict[str, dict] = {}
-        for anchor in response.xpath("//a[@href]"):
+        scripts = response.xpath("//script[not(@src)]/text()").getall()
+        anchors = list(response.xpath("//a[@href]"))
+        for fragment in discovery.script_records(scripts):  # Hanweb lists hidden in <script>
+            anchors.extend(Selector(text=fragment).xpath("//a[@href]"))
+        for anchor in anchors:
             href = (anchor.attrib.get("href") or "").strip()
             if not href or href.startswith(("javascript:", "mailto:", "tel:", "#")):
                 continue
@@ -164,7 +169,6 @@ class ParkSpider(scrapy.Spider):
                     date = self._nearby_date(anchor)
                     if date:
                         links[url]["hints"]["list_date"] = date
-        scripts = response.xpath("//script[not(@src)]/text()").getall()
         for number, url in discovery.script_pages(scripts, response.url):
             if url != response.url and self.in_scope(url):
                 entry = links.setdefault(url, {"url": url, "kind": "list", "hints": {}})
