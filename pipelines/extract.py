@@ -249,6 +249,8 @@ def extract(html_bytes: bytes, url: str | None = None, *, content_type: str | No
     except Exception:  # noqa: BLE001 - one odd page must never stop a crawl
         logger.exception("extraction failed for %s", url)
         article.extras["error"] = "extraction failed"
+    if not article.body and "error" not in article.extras:
+        article.extras["error"] = "no main text found"
     return article
 
 

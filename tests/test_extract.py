@@ -251,6 +251,7 @@ def test_empty_documents_give_an_empty_article(data):
     article = extract(data)
     assert isinstance(article, Article)
     assert article.body == ""
+    assert article.extras["error"] in ("not html", "no main text found")
 
 
 @pytest.mark.parametrize("data", [
@@ -278,3 +279,14 @@ def test_list_page_has_no_article_body():
 def test_article_pickles_for_worker_processes():
     article = extract(DESTOON.encode())
     assert pickle.loads(pickle.dumps(article)) == article
+
+
+def test_deeply_nested_and_broken_markup_give_a_reason_not_a_crash():
+    nested = (b"<html><body>" + b"<div>" * 10000 + "深层嵌套的文字。".encode() * 20
+              + b"</div>" * 10000 + b"</body></html>")
+    broken = b"<html><body><p>\xff\xfe<div><<<>>> \x00\x01 <p><table><tr><td>"
+    for data in (nested, broken):
+        article = extract(data)
+        assert article.body == "" or "深层嵌套" in article.body
+        if not article.body:
+            assert article.extras["error"] in ("not html", "no main text found")
