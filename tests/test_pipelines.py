@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from scrapy.exceptions import NotConfigured
+from scrapy.http import HtmlResponse, Request
 from scrapy.utils.test import get_crawler
 from sqlite_utils import Database
 
@@ -90,3 +91,18 @@ def test_storage_pipeline_writes_pages_and_articles(tmp_path):
 def test_storage_needs_a_db_setting():
     with pytest.raises(NotConfigured):
         StoragePipeline.from_crawler(get_crawler(settings_dict={"ARCHIVE_DB": ""}))
+
+
+def test_site_encoding_override_reaches_extraction():
+    lying = PAGE.replace('charset="gbk"', 'charset="utf-8"').encode("gbk")
+    site = parse_sites('[[sites]]\nid = "qw"\nname = "青梧"\nstart_urls = ["http://qw.cn/"]\n'
+                       'encoding = "gb18030"\n')[0]
+    spider = ParkSpider(site=site)
+    url = "http://qw.cn/a/news/20230318/7.html"
+    response = HtmlResponse(url, body=lying, headers={"Content-Type": "text/html"},
+                            request=Request(url, meta={"kind": "article"}))
+    (fetched,) = list(spider.parse_page(response))
+    assert fetched.hints["encoding"] == "gb18030"
+    article = ExtractionPipeline.from_crawler(get_crawler()).process_item(fetched).article
+    assert article.title == "青梧高新区举办人才招聘周"
+    assert "86家企业提供岗位" in article.body

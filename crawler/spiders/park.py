@@ -98,6 +98,9 @@ class ParkSpider(scrapy.Spider):
 
     def _page(self, response: Response, kind: str, error: str | None = None) -> FetchedPage:
         assert self.site is not None
+        hints = dict(response.meta.get("hints") or {})
+        if self.site.encoding:  # the site's override reaches extraction too
+            hints["encoding"] = self.site.encoding
         return FetchedPage(
             url=response.url,
             site_id=self.site.id,
@@ -108,7 +111,7 @@ class ParkSpider(scrapy.Spider):
             body=response.body,
             error=error,
             referer=response.meta.get("referer_url"),
-            hints=dict(response.meta.get("hints") or {}),
+            hints=hints,
         )
 
     def _unusable(self, response: Response) -> str | None:
