@@ -17,6 +17,9 @@ first line, then the body) and scored by ``../shared/eval/score.py --json`` in a
 subprocess. Timing covers only the extractor call per page, decoding included for every
 extractor (ours decodes inside extract); reading and un-gzipping files are outside it,
 and each extractor first runs once, untimed, on the dataset's first page (lazy imports).
+The extractors take turns page by page (the order rotating), so a change in machine load
+during the run weighs on all of them alike; "× traf" is the median time per page as a
+multiple of trafilatura's (defaults, metadata included) on the same pages.
 
 Example:
 
@@ -35,10 +38,12 @@ When ../shared is absent it says so and exits with status 0.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import statistics
 import sys
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -51,7 +56,6 @@ from eval_extraction import (  # noqa: E402
     pages,
     read_bytes,
     referee_result,
-    write_predictions,
 )
 
 sys.path.insert(0, str(ROOT))
@@ -133,30 +137,64 @@ def summarise(dataset: str, result: dict) -> tuple[str, dict, str]:
     return "char1", result["char1"], f"boilerplate_rate={result['boilerplate_rate']:.3f}"
 
 
+def interleaved(dataset: str, limit: int | None, out_dir: Path
+                ) -> dict[str, tuple[Path, list[float], int]]:
+    """Run every extractor on each page in turn (the order rotating from page to page),
+    so that a change in machine load during the run weighs on all of them alike.
+
+    Returns {extractor: (predictions file, seconds per page, pages that raised)}.
+    """
+    todo = pages(dataset)[:limit] if limit else pages(dataset)
+    names = list(EXTRACTORS)
+    errors = {name: [0] for name in names}
+    runners = {name: safe(EXTRACTORS[name], errors[name]) for name in names}
+    first = read_bytes(todo[0][1])
+    for name in names:
+        runners[name](first)  # warm-up (lazy imports, caches), not timed
+    times: dict[str, list[float]] = {name: [] for name in names}
+    files = {name: (out_dir / f"{dataset}.{name}.jsonl").open("w", encoding="utf-8")
+             for name in names}
+    try:
+        for number, (page_id, path) in enumerate(todo):
+            data = read_bytes(path)
+            shift = number % len(names)
+            for name in names[shift:] + names[:shift]:
+                start = time.perf_counter()
+                title, body = runners[name](data)
+                times[name].append(time.perf_counter() - start)
+                text = "\n".join(filter(None, (title, body)))
+                files[name].write(json.dumps({"id": page_id, "text": text},
+                                             ensure_ascii=False) + "\n")
+    finally:
+        for fh in files.values():
+            fh.close()
+    return {name: (out_dir / f"{dataset}.{name}.jsonl", times[name], errors[name][0])
+            for name in names}
+
+
 def run(datasets: list[str], limit: int | None, out_dir: Path) -> list[list[str]]:
     rows = []
     for dataset in datasets:
-        for name, extractor in EXTRACTORS.items():
-            errors = [0]
-            safe(extractor, [0])(read_bytes(pages(dataset)[0][1]))  # warm-up, not timed
-            out = out_dir / f"{dataset}.{name}.jsonl"
-            times = write_predictions(dataset, out, limit, safe(extractor, errors))
+        results = interleaved(dataset, limit, out_dir)
+        base = statistics.median(results["traf"][1])
+        for name, (out, times, errors) in results.items():
             metric, prf, other = summarise(dataset, referee_result(dataset, out))
-            if errors[0]:
-                other += f" errors={errors[0]}"
+            if errors:
+                other += f" errors={errors}"
             ms = [t * 1000 for t in times]
             rows.append([dataset, name, str(len(times)), metric, f"{prf['P']:.3f}",
                          f"{prf['R']:.3f}", f"{prf['F1']:.3f}", other,
-                         f"{statistics.median(ms):.1f}", f"{statistics.fmean(ms):.1f}"])
+                         f"{statistics.median(ms):.1f}", f"{statistics.fmean(ms):.1f}",
+                         f"{statistics.median(times) / base:.2f}"])
             print(f"  done {dataset} / {name}: F1={prf['F1']:.3f}", file=sys.stderr, flush=True)
     return rows
 
 
 def table(rows: list[list[str]]) -> str:
     head = ["dataset", "extractor", "pages", "metric", "P", "R", "F1", "other",
-            "median ms", "mean ms"]
+            "median ms", "mean ms", "× traf"]
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
-    right = {2, 4, 5, 6, 8, 9}
+    right = {2, 4, 5, 6, 8, 9, 10}
 
     def line(cells: list[str]) -> str:
         return "| " + " | ".join(c.rjust(w) if i in right else c.ljust(w)

@@ -57,6 +57,17 @@ def text_of(el: etree._Element) -> str:
     return normalize_space("".join(unwrap_cjk(t) for t in el.itertext()))
 
 
+_STRING_VALUE = etree.XPath("string()")
+
+
+def block_text(el: etree._Element) -> str:
+    """A faster ``text_of`` for measuring blocks: the subtree's text with whitespace runs
+    (full-width and no-break spaces, line wraps) collapsed to one space, in C."""
+    if not isinstance(el.tag, str):
+        return ""
+    return " ".join(_STRING_VALUE(el).split())
+
+
 def next_element(el: etree._Element) -> etree._Element | None:
     """The next sibling that is an element (comments skipped)."""
     nxt = el.getnext()
@@ -67,14 +78,14 @@ def next_element(el: etree._Element) -> etree._Element | None:
 
 def link_density(el: etree._Element) -> float:
     """Share of the element's characters that sit inside links."""
-    total = len(text_of(el).replace(" ", ""))
+    total = len(block_text(el).replace(" ", ""))
     if not total:
         return 0.0
-    linked = sum(len(text_of(a).replace(" ", "")) for a in el.iter("a"))
+    linked = sum(len(block_text(a).replace(" ", "")) for a in el.iter("a"))
     return min(1.0, linked / total)
 
 
-def _remove(el: etree._Element) -> None:
+def remove_element(el: etree._Element) -> None:
     """Remove an element but keep its tail text."""
     parent = el.getparent()
     if parent is None:
@@ -96,30 +107,45 @@ def remove_hidden(root: etree._Element) -> None:
     etree.strip_elements(root, *rules.DROP_TAGS, with_tail=False)
     for el in list(root.iter(etree.Element)):
         if el is not root and el.getparent() is not None and _is_hidden(el):
-            _remove(el)
+            remove_element(el)
+
+
+_MARKER_RES: dict[tuple[str, ...], re.Pattern[str]] = {}
+
+
+def _marker_re(markers: tuple[str, ...]) -> re.Pattern[str]:
+    """One compiled alternation per marker table (longest first, so the match is the
+    marker a loop in table order would find for prefix-free tables)."""
+    pattern = _MARKER_RES.get(markers)
+    if pattern is None:
+        alternatives = sorted(markers, key=len, reverse=True)
+        pattern = re.compile("|".join(re.escape(m) for m in alternatives))
+        _MARKER_RES[markers] = pattern
+    return pattern
 
 
 def _starts_with(text: str, markers: tuple[str, ...]) -> str | None:
     head = text[:12].lstrip("【[（(·>» ")
-    return next((m for m in markers if head.startswith(m)), None)
+    found = _marker_re(markers).match(head)
+    return found.group(0) if found else None
 
 
 def _is_statement(text: str) -> bool:
     """A copyright or disclaimer notice ("版权与免责声明：…")."""
-    head = text[: rules.STATEMENT_HEAD]
-    markers = rules.STATEMENT_MARKERS
-    return len(text) <= rules.STATEMENT_MAX_CHARS and any(m in head for m in markers)
+    if len(text) > rules.STATEMENT_MAX_CHARS:
+        return False
+    return _marker_re(rules.STATEMENT_MARKERS).search(text, 0, rules.STATEMENT_HEAD) is not None
 
 
 def _is_link_list(el: etree._Element, text: str) -> bool:
     """A list of dated links (related news, rankings) rather than article text."""
     if _tag(el) not in rules.LINK_LIST_TAGS:
         return False
-    link_texts = [t for t in (text_of(a) for a in el.iter("a")) if t]
-    if len(link_texts) < rules.LINK_LIST_MIN_LINKS:
-        return False
     dates = rules.DATE_RE.findall(text)
     if len(dates) < rules.LINK_LIST_MIN_DATES:
+        return False
+    link_texts = [t for t in (block_text(a) for a in el.iter("a")) if t]
+    if len(link_texts) < rules.LINK_LIST_MIN_LINKS:
         return False
     undated = len(rules.DATE_RE.sub("", text).replace(" ", ""))
     linked = sum(len(t.replace(" ", "")) for t in link_texts)
@@ -127,8 +153,7 @@ def _is_link_list(el: etree._Element, text: str) -> bool:
     return linked >= undated * rules.LINK_LIST_DENSITY and plain <= rules.LINK_LIST_MAX_PLAIN
 
 
-def _is_chrome_block(el: etree._Element) -> bool:
-    text = text_of(el)
+def _is_chrome_block(el: etree._Element, text: str) -> bool:
     if not text:
         return False
     heading = _starts_with(text, rules.BLOCK_HEADINGS)
@@ -156,14 +181,17 @@ def remove_chrome_blocks(root: etree._Element, keep: etree._Element | None = Non
         for child in list(el):
             if not isinstance(child.tag, str):
                 continue
-            if child in protected or not _is_chrome_block(child):
+            text = block_text(child)
+            if not text:
+                continue  # nothing inside to drop
+            if child in protected or not _is_chrome_block(child, text):
                 prune(child)
                 continue
             nxt = next_element(child)
-            if (_starts_with(text_of(child), rules.BLOCK_HEADINGS) and nxt is not None
+            if (_starts_with(text, rules.BLOCK_HEADINGS) and nxt is not None
                     and nxt not in protected and link_density(nxt) > 0.5):
-                _remove(nxt)  # the list under a bare "相关新闻" heading
-            _remove(child)
+                remove_element(nxt)  # the list under a bare "相关新闻" heading
+            remove_element(child)
 
     prune(root)
 

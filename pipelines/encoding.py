@@ -146,17 +146,27 @@ def _is_utf8_text(data: bytes) -> bool:
     return _strict(data, "utf-8") is not None
 
 
+def _keep_c1_bytes(error: UnicodeError) -> tuple[bytes, int]:
+    """Encode error handler: characters U+0080-U+00FF that cp1252 leaves undefined (C1
+    controls) stand for their own byte; anything above U+00FF cannot have come from a
+    single-byte decoding, so the error stands."""
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    chunk = error.object[error.start:error.end]
+    if any(ord(char) > 0xFF for char in chunk):
+        raise error
+    return bytes(ord(char) for char in chunk), error.end
+
+
+codecs.register_error("parknews-c1", _keep_c1_bytes)
+
+
 def _latin_bytes(text: str, codec: str) -> bytes | None:
     """The bytes a single-byte decoder turned into ``text``; None if impossible."""
-    out = bytearray()
-    for char in text:
-        try:
-            out += char.encode(codec)
-        except UnicodeEncodeError:
-            if ord(char) > 0xFF:
-                return None
-            out.append(ord(char))  # C1 controls that cp1252 leaves undefined
-    return bytes(out)
+    try:
+        return text.encode(codec, errors="parknews-c1")
+    except UnicodeEncodeError:
+        return None
 
 
 def _common_cjk(text: str) -> int:

@@ -24,17 +24,20 @@ from collections import Counter
 from dataclasses import dataclass
 
 import trafilatura
+from htmldate import find_date
 from lxml import etree, html
 from readability import Document as ReadabilityDocument
+from trafilatura import metadata as trafilatura_metadata
 
 from . import media, rules
 from . import metadata as md
 from .boilerplate import (
+    block_text,
     filter_lines,
     link_density,
     remove_chrome_blocks,
+    remove_element,
     remove_hidden,
-    text_of,
     tree_lines,
     unwrap_inline_blocks,
 )
@@ -49,6 +52,9 @@ _BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b
 _CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
 _TAG = re.compile(r"<(?:[a-zA-Z][\w:-]*|!|/[a-zA-Z])")
 BINARY_SNIFF, BINARY_MAX_CONTROL = 1024, 0.01  # bytes looked at, share of control bytes
+# Larger pages are not articles (data dumps, endless generated pages): not parsed at all,
+# which bounds the time and memory one page can take.
+MAX_PAGE_BYTES = 5 * 2**20
 MIN_BODY_CHARS = 50  # a shorter generic answer counts as no answer
 AGREEMENT = 0.8  # share of the shorter answer found in the longer: they agree
 
@@ -84,7 +90,12 @@ def parse_html(text: str) -> html.HtmlElement | None:
 
 
 def _chars(el: etree._Element) -> int:
-    return len(text_of(el).replace(" ", ""))
+    return len(block_text(el).replace(" ", ""))
+
+
+def _cjk_share(text: str) -> float:
+    cjk, latin = len(media.CJK.findall(text)), len(media.LATIN.findall(text))
+    return cjk / (cjk + latin) if cjk + latin else 0.0
 
 
 def find_container(root: etree._Element) -> tuple[rules.ContainerRule, etree._Element] | None:
@@ -97,7 +108,10 @@ def find_container(root: etree._Element) -> tuple[rules.ContainerRule, etree._El
                 continue
             if link_density(el) > rule.max_link_density:
                 continue
-            if any(m in text_of(el) for m in rules.PAGE_CHROME_MARKERS):
+            text = block_text(el)
+            if any(m in text for m in rules.PAGE_CHROME_MARKERS):
+                continue
+            if not rule.trusted and _cjk_share(text) < rules.CONTAINER_UNTRUSTED_MIN_CJK:
                 continue
             best, best_chars = el, chars
         if best is not None:
@@ -115,6 +129,7 @@ def _trafilatura_lines(root: etree._Element, url: str | None) -> list[str]:
         tree,
         url=url,
         favor_precision=True,
+        fast=True,  # no internal readability/justext fallback: we run readability ourselves
         include_tables=True,
         include_images=False,
         include_comments=False,
@@ -129,20 +144,40 @@ def _trafilatura_lines(root: etree._Element, url: str | None) -> list[str]:
 _CJK_COMMA, _MARKED_COMMA = "\uff0c", ",\u2060"
 
 
+# readability measures every element's text with whitespace regexes that crawl on long
+# runs of blanks (40 ms a page on an archived capture): runs are folded once, per node.
+_NEWLINE_RUN = re.compile(r"[^\S\n]*\n\s*")
+_BLANK_RUN = re.compile(r"[^\S\n]{2,}")
+
+
+def _for_readability(text: str) -> str:
+    text = _BLANK_RUN.sub(" ", _NEWLINE_RUN.sub("\n", text))
+    return text.replace(_CJK_COMMA, _MARKED_COMMA)
+
+
 def _mark_commas(root: etree._Element) -> None:
     for el in root.iter():
-        if el.text and _CJK_COMMA in el.text:
-            el.text = el.text.replace(_CJK_COMMA, _MARKED_COMMA)
-        if el.tail and _CJK_COMMA in el.tail:
-            el.tail = el.tail.replace(_CJK_COMMA, _MARKED_COMMA)
+        if el.text:
+            el.text = _for_readability(el.text)
+        if el.tail:
+            el.tail = _for_readability(el.tail)
+
+
+class _Readability(ReadabilityDocument):
+    """readability-lxml reading a tree that is already clean (no scripts, styles,
+    comments or hidden elements): its own cleaning pass would copy and walk the whole
+    tree again. Each (re)parse gets a fresh copy, as its retry pass expects."""
+
+    def _parse(self, input):  # noqa: A002 - the overridden method's signature
+        return copy.deepcopy(input)
 
 
 def _readability_lines(root: etree._Element) -> list[str]:
     marked = copy.deepcopy(root)
+    etree.strip_tags(marked, etree.Comment, etree.ProcessingInstruction)
     _mark_commas(marked)
     try:
-        summary = ReadabilityDocument(html.tostring(marked, encoding="unicode")).summary(
-            html_partial=True)
+        summary = _Readability(marked).summary(html_partial=True)
         lines = tree_lines(html.fragment_fromstring(summary, create_parent="div"))
     except Exception:  # noqa: BLE001 - readability raises bare Exceptions on odd pages
         logger.debug("readability failed", exc_info=True)
@@ -171,14 +206,46 @@ def _share_inside(inner: list[str], outer: list[str]) -> float:
     return sum((chars_in & chars_out).values()) / total if total else 1.0
 
 
+def _extra(shorter: list[str], longer: list[str]) -> list[str]:
+    """The lines of ``longer`` that ``shorter`` does not have."""
+    known = set(shorter)
+    return [line for line in longer if line not in known]
+
+
+def _reads_as_story(extra: list[str], story: list[str]) -> bool:
+    """Extra lines are more paragraphs of the same article: mostly long lines that read
+    as prose (punctuation like the story's), not link titles, menus or captions."""
+    extra_chars = sum(map(len, extra))
+    if len(set(extra)) < len(extra):
+        return False  # repeated lines: captions and teasers shown twice
+    paragraphs = [line for line in extra if len(line) >= rules.VOTE_PARAGRAPH_CHARS]
+    if sum(map(len, paragraphs)) < rules.VOTE_EXTRA_PROSE_SHARE * extra_chars:
+        return False
+    return _prose_density(extra) >= rules.VOTE_EXTRA_DENSITY * _prose_density(story)
+
+
 def _agrees(container: list[str], generic: list[str]) -> bool:
     """An untrusted container agrees with the generic answer: it holds most of it and
-    is not much larger (a wrapper that also holds related-news lists)."""
+    what it adds is little, or more paragraphs of the story (not a wrapper that also
+    holds menus and related-news lists)."""
     if not generic:
         return True
     size_c, size_g = sum(map(len, container)), sum(map(len, generic))
-    return (_share_inside(generic, container) >= rules.CONTAINER_AGREEMENT
-            and size_c <= size_g * rules.CONTAINER_MAX_GROWTH + rules.CONTAINER_SLACK)
+    if _share_inside(generic, container) < rules.CONTAINER_AGREEMENT:
+        return False
+    if size_c > size_g * rules.CONTAINER_MAX_GROWTH + rules.CONTAINER_SLACK:
+        return False
+    extra = _extra(generic, container)
+    return (sum(map(len, extra)) <= size_g * rules.CONTAINER_EXTRA_SHARE
+            or _reads_as_story(extra, generic))
+
+
+def _more_of_the_story(shorter: list[str], longer: list[str]) -> bool:
+    """The longer of two agreeing answers adds a fair share of story paragraphs."""
+    extra = _extra(shorter, longer)
+    if sum(map(len, extra)) < rules.VOTE_EXTRA_MIN_SHARE * sum(map(len, shorter)):
+        return False
+    return _reads_as_story(extra, shorter)
 
 
 def vote(first: _Body, second: _Body) -> _Body:
@@ -193,13 +260,19 @@ def vote(first: _Body, second: _Body) -> _Body:
         return first if size_a >= size_b else second
     shorter, longer = (first, second) if size_a <= size_b else (second, first)
     if _share_inside(shorter.lines, longer.lines) >= AGREEMENT:
-        return first if size_a <= size_b else second
+        return longer if _more_of_the_story(shorter.lines, longer.lines) else shorter
     return first if _prose_density(first.lines) >= _prose_density(second.lines) else second
+
+
+_NEVER_BODY_ROLES = etree.XPath(rules.NEVER_BODY_ROLES)
 
 
 def body_from_page(root: etree._Element, url: str | None) -> _Body:
     """Body lines of a page with chrome already removed, by the generic extractors."""
     _figcaptions_as_paragraphs(root)
+    etree.strip_elements(root, *rules.NEVER_BODY_TAGS, with_tail=False)
+    for el in _NEVER_BODY_ROLES(root):
+        remove_element(el)
     traf = _Body(filter_lines(_trafilatura_lines(root, url)), "trafilatura")
     read = _Body(filter_lines(_readability_lines(root)), "readability")
     return vote(traf, read)
@@ -220,12 +293,18 @@ def _pick_date(visible: str | None, hidden: str | None) -> str | None:
 
 
 def _fallback_metadata(root: etree._Element, url: str | None) -> tuple[str | None, str | None]:
+    """Title and date by trafilatura's title rules and htmldate's quick search (no
+    dateparser scan of the whole text: it cost ~0.2 s a page and rarely found more)."""
+    title = date = None
     try:
-        doc = trafilatura.extract_metadata(copy.deepcopy(root), default_url=url)
+        title = trafilatura_metadata.extract_title(root)
     except Exception:  # noqa: BLE001 - a metadata library failing must not lose the body
-        logger.debug("trafilatura metadata failed", exc_info=True)
-        return None, None
-    return getattr(doc, "title", None), getattr(doc, "date", None)
+        logger.debug("trafilatura title failed", exc_info=True)
+    try:
+        date = find_date(root, extensive_search=False, original_date=True, url=url)
+    except Exception:  # noqa: BLE001
+        logger.debug("htmldate failed", exc_info=True)
+    return title, date
 
 
 # -------------------------------------------------------------------------- extract
@@ -236,6 +315,10 @@ def extract(html_bytes: bytes, url: str | None = None, *, content_type: str | No
     """Extract the article of one page; see the module docstring."""
     article = Article(url=url)
     data = html_bytes or b""
+    if len(data) > MAX_PAGE_BYTES:
+        article.extras["error"] = (f"page too large ({len(data) / 2**20:.1f} MiB > "
+                                   f"{MAX_PAGE_BYTES / 2**20:.0f} MiB)")
+        return article
     if _looks_binary(data):
         article.extras["error"] = "not html"
         return article
@@ -271,6 +354,7 @@ def _add_media(root: html.HtmlElement, container: etree._Element | None, lines: 
 def _extract_tree(root: html.HtmlElement, url: str | None, article: Article) -> None:
     metas = md.meta_fields(root)
     baidu = md.baidu_fields(root)
+    markup = md.markup_fields(root)
     title = md.find_title(root, metas)
 
     remove_hidden(root)
@@ -320,7 +404,7 @@ def _extract_tree(root: html.HtmlElement, url: str | None, article: Article) -> 
                             baidu.get("source"),
                             *(md.clean_value(v) for v in metas.get("source", [])))
     article.author = _first(head.get("author"), inline.get("author"), tail.get("author"),
-                            baidu.get("author"))
+                            baidu.get("author"), markup.get("author"))
     article.editor = _first(inline.get("editor"), tail.get("editor"), head.get("editor"),
                             baidu.get("editor"))
     article.summary = _first(head.get("summary"), inline.get("summary"),

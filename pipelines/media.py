@@ -56,19 +56,29 @@ FOLLOWING_BLOCKS = 3  # blocks after the body where 附件 lines sit
 
 
 def _attachment_anchors(root: etree._Element, scope: etree._Element | None):
-    """Links in the body and just after it, and any link labelled 附件 on the page."""
+    """Links in the body and in the few blocks after it or after its parent (附件 boxes
+    beside the body's wrapper), and any link labelled 附件 on the page."""
     if scope is None:
         yield from root.iter("a")
         return
     yield from scope.iter("a")
-    for count, block in enumerate(scope.itersiblings()):
-        if count >= FOLLOWING_BLOCKS:
-            break
-        if isinstance(block.tag, str):
-            yield from block.iter("a")
+    parent = scope.getparent()
+    for holder in (scope, parent) if parent is not None else (scope,):
+        for count, block in enumerate(holder.itersiblings()):
+            if count >= FOLLOWING_BLOCKS:
+                break
+            if isinstance(block.tag, str):
+                yield from block.iter("a")
     for anchor in root.iter("a"):
         if ATTACHMENT_LABEL.match(_text(anchor)):
             yield anchor
+
+
+def _names_a_document(text: str) -> bool:
+    """Link text or title that is a file name ("评标报告.pdf"): download endpoints without
+    an extension in the URL (Epoint ``downloadZtbAttach.jspx?attachGuid=…``)."""
+    dot = text.rfind(".")
+    return dot > 0 and text[dot:].strip().lower() in DOCUMENT_EXTENSIONS
 
 
 def find_attachments(root: etree._Element, base_url: str | None,
@@ -85,9 +95,10 @@ def find_attachments(root: etree._Element, base_url: str | None,
             continue
         url = urljoin(base_url or "", href)
         path = urlsplit(url).path.lower()
-        if _extension(url) not in DOCUMENT_EXTENSIONS and not path.endswith(DOWNLOAD_PATHS):
-            continue
         name = ATTACHMENT_LABEL.sub("", _text(anchor) or anchor.get("title") or "").strip()
+        if not (_extension(url) in DOCUMENT_EXTENSIONS or path.endswith(DOWNLOAD_PATHS)
+                or _names_a_document(name) or _names_a_document(anchor.get("title") or "")):
+            continue
         found.setdefault(url, {"name": name or path.rsplit("/", 1)[-1], "url": url})
     return list(found.values())
 

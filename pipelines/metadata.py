@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator
 from lxml import etree
 
 from . import rules
-from .boilerplate import normalize_space, text_of
+from .boilerplate import block_text, normalize_space, text_of
 
 logger = logging.getLogger(__name__)
 
@@ -46,8 +46,15 @@ def parse_date(text: str | None) -> str | None:
     return None
 
 
-def _iso(m: re.Match[str]) -> str | None:
-    y, mo, d = int(m["y"]), int(m["m"]), int(m["d"])
+def parse_roc_date(text: str | None) -> str | None:
+    """A Minguo-calendar date at the start of a labelled value ("113-05-14" is
+    2024-05-14), as ISO 8601."""
+    m = rules.ROC_DATE_RE.match((text or "").strip())
+    return _iso(m, rules.ROC_YEAR_OFFSET) if m else None
+
+
+def _iso(m: re.Match[str], year_offset: int = 0) -> str | None:
+    y, mo, d = int(m["y"]) + year_offset, int(m["m"]), int(m["d"])
     if not (1 <= mo <= 12 and 1 <= d <= 31):
         return None
     date = f"{y:04d}-{mo:02d}-{d:02d}"
@@ -67,6 +74,8 @@ def clean_value(value: str | None, max_len: int = 40) -> str | None:
     value = normalize_space(value).strip(" :：,，;；、|｜丨【】[]()（）<>《》\"'")
     if value.lower() in rules.EMPTY_VALUES or len(value) > max_len:
         return None
+    if value in rules.LABEL_FIELDS:
+        return None  # a bare label whose value a script was meant to fill
     if max_len <= SHORT_VALUE and _COLON.search(value):
         return None
     return value
@@ -85,7 +94,8 @@ def label_values(line: str) -> Iterator[tuple[str, str, str]]:
         raw = line[m.end():end]
         label = m["label"] or m["short"]
         field = rules.LABEL_FIELDS[label]
-        date = rules.DATE_RE.match(raw.lstrip()) if field == "date" else None
+        date = (rules.DATE_RE.match(raw.lstrip()) or rules.ROC_DATE_RE.match(raw.lstrip())
+                if field == "date" else None)
         if date:
             raw = raw[: len(raw) - len(raw.lstrip()) + date.end()]
         elif field != "summary":
@@ -105,7 +115,7 @@ def line_fields(line: str) -> dict[str, str]:
         if field in found and found[field][0] <= rank:
             continue
         if field == "date":
-            value = parse_date(raw)
+            value = parse_date(raw) or parse_roc_date(raw)
         else:
             value = clean_value(raw, rules.FIELD_MAX[field])
             if value and field == "author":
@@ -151,17 +161,37 @@ def meta_fields(root: etree._Element) -> dict[str, list[str]]:
     return found
 
 
+_BAIDU_XPATH = etree.XPath(rules.BAIDU_XPATH)
+
+
 def baidu_fields(root: etree._Element) -> dict[str, str]:
     """The hidden ``#pubtime_baidu``-style spans, read before hidden blocks are dropped."""
     found: dict[str, str] = {}
+    by_id: dict[str, list[etree._Element]] = {}
+    for el in _BAIDU_XPATH(root):
+        by_id.setdefault(el.get("id"), []).append(el)
     for field, ident in rules.BAIDU_FIELDS:
-        for el in root.iterfind(f'.//*[@id="{ident}"]'):
+        for el in by_id.get(ident, []):
             text = text_of(el)
             if field == "date":
                 value = parse_date(text)
             else:
                 parsed = line_fields(text)
                 value = parsed.get(field) or clean_value(text)
+            if value:
+                found[field] = value
+                break
+    return found
+
+
+def markup_fields(root: etree._Element) -> dict[str, str]:
+    """Fields named by markup alone (``rel="author"`` bylines), first match per field."""
+    found: dict[str, str] = {}
+    for field, xpath in rules.MARKUP_FIELDS:
+        if field in found:
+            continue
+        for el in root.xpath(xpath):
+            value = clean_value(text_of(el), rules.FIELD_MAX[field])
             if value:
                 found[field] = value
                 break
@@ -204,6 +234,8 @@ def find_title(root: etree._Element, metas: dict[str, list[str]]) -> str | None:
     fallback: str | None = None
     for rule in rules.TITLE_RULES:
         for el in root.xpath(rule.xpath):
+            if len(block_text(el)) > rules.TITLE_MAX * 2:
+                continue  # a wrapper, not a headline (measured fast, before text_of)
             text = text_of(el)
             key = squash(text)
             if not (rules.TITLE_MIN <= len(text) <= rules.TITLE_MAX) or not key:

@@ -14,7 +14,8 @@ from typing import NamedTuple
 
 def _cls(name: str) -> str:
     """XPath predicate: the element has ``name`` among its class tokens."""
-    return f'contains(concat(" ", normalize-space(@class), " "), " {name} ")'
+    return (f'contains(@class, "{name}") and '  # cheap test first: XPath's and short-circuits
+            f'contains(concat(" ", normalize-space(@class), " "), " {name} ")')
 
 
 # --------------------------------------------------------------------------- body
@@ -56,6 +57,11 @@ CONTAINERS: tuple[ContainerRule, ...] = (
 CONTAINER_AGREEMENT = 0.6
 # ... and when it is at most this much larger than that answer (plus some slack).
 CONTAINER_MAX_GROWTH, CONTAINER_SLACK = 1.5, 200
+# ... and when what it adds is at most this share of that answer, or reads as story.
+CONTAINER_EXTRA_SHARE = 0.1
+# ... and only on Chinese text: their generic class names (``content``, ``entry-content``)
+# wrap comments and teasers on other sites, where the generic extractors do better.
+CONTAINER_UNTRUSTED_MIN_CJK = 0.5  # share of CJK among CJK + Latin letters
 
 # A container whose text holds any of these wraps the page footer, not the article.
 PAGE_CHROME_MARKERS: tuple[str, ...] = ("ICP备", "公网安备", "网站标识码", "版权所有")
@@ -65,6 +71,13 @@ DROP_TAGS: tuple[str, ...] = (
     "script", "style", "noscript", "template", "iframe", "object", "embed", "svg",
     "canvas", "input", "select", "textarea", "button", "map", "audio", "video", "source",
 )
+
+# HTML5 sectioning elements that never hold the article body: dropped once before the
+# generic extractors run (both would otherwise copy and score them).
+NEVER_BODY_TAGS: tuple[str, ...] = ("nav", "footer", "aside")
+# ... and the ARIA landmarks of the same kinds.
+NEVER_BODY_ROLES = ('//*[@role="navigation" or @role="contentinfo" or @role="complementary"'
+                    ' or @role="banner" or @role="search"]')
 
 # Inline elements that old templates wrap around whole paragraphs.
 INLINE_WRAPPERS: tuple[str, ...] = ("font", "span", "b", "strong", "i", "em", "u", "small", "big")
@@ -161,7 +174,7 @@ TOOLBAR_WORDS: tuple[str, ...] = (
     "返回顶部", "返回列表", "返回", "收藏此页", "收藏本页", "收藏", "分享到", "分享", "转发",
     "保存", "留言", "复制链接", "复制网址", "推荐给朋友", "字号", "字体", "放大", "缩小", "正常",
     "默认", "大", "中", "小", "纠错", "我要纠错", "顶部", "T", "参与互动", "微博", "微信",
-    "新浪微博", "腾讯微博", "QQ空间", "QQ", "朋友圈", "人人网", "豆瓣", "手机看",
+    "新浪微博", "腾讯微博", "QQ空间", "QQ", "朋友圈", "人人网", "豆瓣", "手机看", "A+", "A-",
 )
 _TOOLBAR_WORD = "|".join(re.escape(w) for w in sorted(TOOLBAR_WORDS, key=len, reverse=True))
 _SEPARATORS = r"[\s【】\[\]|｜丨/:：·\-()（）>»]"
@@ -179,8 +192,10 @@ INFO_NOISE: tuple[re.Pattern[str], ...] = (
     re.compile(rf"(?:{_TOOLBAR_WORD})(?=\s|$|{_SEPARATORS})"),
 )
 # Toolbar words of two or more characters glued to the end of a value.
+# and a font-size switch of single characters ("江右日报 大 中 小").
 TOOLBAR_TAIL = re.compile(
-    "(?:" + "|".join(re.escape(w) for w in TOOLBAR_WORDS if len(w) > 1) + r")+\s*$"
+    r"(?:\s*(?:" + "|".join(re.escape(w) for w in TOOLBAR_WORDS if len(w) > 1)
+    + r"|[大中小](?:\s*[大中小]){2}))+\s*$"
 )
 
 # ----------------------------------------------------------------------- metadata
@@ -202,7 +217,8 @@ FIELD_LABELS: tuple[FieldLabel, ...] = (
                           "来源", "出处", "來源", "稿源"), 40),
     FieldLabel("author", ("作者", "记者", "撰稿", "撰文", "通讯员", "記者", "文"), 30),
     FieldLabel("date", ("发布时间", "发布日期", "发表时间", "发表日期", "发稿时间", "更新时间",
-                        "發佈時間", "發布時間", "時間", "时间", "日期"), 40),
+                        "發佈時間", "發布時間", "發布日期", "發佈日期", "更新日期", "時間",
+                        "时间", "日期"), 40),
     FieldLabel("kind", ("文章类型", "信息类别", "信息分类", "所属栏目", "所属分类", "栏目"), 20),
     FieldLabel("tags", ("标签", "关键词", "关键字", "Tags", "TAG"), 120),
     FieldLabel("hits", ("浏览次数", "阅读次数", "点击次数", "浏览量", "阅读量", "点击数", "点击"),
@@ -232,6 +248,10 @@ DATE_RE = re.compile(
     r"(?P<y>(?:19|20)\d{2})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*日?"
     r"(?:\s*(?P<H>\d{1,2})\s*[:：时]\s*(?P<M>\d{1,2})(?:\s*[:：分]\s*(?P<S>\d{1,2}))?)?"
 )
+# A labelled date in the Minguo calendar of Taiwan sites ("發布日期：113-05-14"):
+# years 100-119 are 2011-2030. Only read after a date label, never in free text.
+ROC_DATE_RE = re.compile(DATE_RE.pattern.replace("(?:19|20)\\d{2}", "1[01]\\d", 1))
+ROC_YEAR_OFFSET = 1911
 # An info line of a date and a bare outlet name (DESTOON: "2022-07-05 吴江开发区发布").
 DATE_THEN_SOURCE = re.compile(
     r"^\s*" + DATE_RE.pattern + r"\s+(?P<source>[^\s:：|｜\d][^\s:：|｜]{1,15})\s*$"
@@ -239,12 +259,19 @@ DATE_THEN_SOURCE = re.compile(
 # Sentence punctuation: its density tells prose from menus and lists.
 PROSE_PUNCT = re.compile(r"[，。！？；,.!?;]")
 INFO_LINE_MAX = 120
+# Two generic answers that agree: the longer wins only when what it adds is a fair share
+# (of the shorter) of long, punctuated lines, i.e. paragraphs the shorter one dropped.
+VOTE_EXTRA_MIN_SHARE = 0.15
+VOTE_PARAGRAPH_CHARS = 80
+VOTE_EXTRA_PROSE_SHARE = 0.7
+VOTE_EXTRA_DENSITY = 0.7
 LEAD_MIN = 15  # a description shorter than this is no lead
 LEAD_WINDOW = 200  # a lead must be found within this many characters of the body start
 INFO_ZONE_LINES = 12  # how far from the title the info line may sit
 
 # Values that are placeholders rather than data.
-EMPTY_VALUES = frozenset({"", "-", "--", "未知", "暂无", "无", "null", "none", "本站", "admin"})
+EMPTY_VALUES = frozenset({"", "-", "--", "未知", "暂无", "无", "null", "none", "本站", "admin",
+                          "佚名", "匿名", "管理员", "系统管理员", "不详"})
 
 
 class MetaRule(NamedTuple):
@@ -284,6 +311,13 @@ BAIDU_FIELDS: tuple[tuple[str, str], ...] = (
     ("author", "author_baidu"),
     ("editor", "editor_baidu"),
 )
+# One query for all of them (a tree walk per field cost ~2 ms a page).
+BAIDU_XPATH = "//*[" + " or ".join(f'@id="{ident}"' for _, ident in BAIDU_FIELDS) + "]"
+# Fields that page markup names without a visible label (WordPress bylines), read last.
+MARKUP_FIELDS: tuple[tuple[str, str], ...] = (
+    ("author", '//a[@rel="author"]'),
+    ("author", f'//*[{_cls("vcard")}]//*[{_cls("fn")}]'),
+)
 
 # Where the headline sits, most specific first.
 class TitleRule(NamedTuple):
@@ -307,12 +341,13 @@ TITLE_RULES: tuple[TitleRule, ...] = (
     TitleRule(f"//h1[{_cls('title')}]", True),
     TitleRule("//h1", True),
     TitleRule('//*[self::div or self::span or self::td or self::p or self::strong or self::b]'
-              '[contains(translate(@class, "TITLE", "title"), "title")'
-              ' or contains(translate(@id, "TITLE", "title"), "title")]', False),
+              '[contains(@class, "tit") or contains(@class, "Tit") or contains(@class, "TIT")'
+              ' or contains(@id, "tit") or contains(@id, "Tit") or contains(@id, "TIT")]',
+              False),  # title, newsTitle, news_tit
     TitleRule(f"//h2[{_cls('title')}]", False),
     TitleRule("//h2", False),
     TitleRule("//h3", False),
 )
 TITLE_MIN, TITLE_MAX = 4, 120
 # Separators between the headline and the site/column names in <title>.
-TITLE_SEPARATORS = re.compile(r"\s*(?:_|\||｜|--|——|—|－|–|(?<!\d)-(?!\d)|\s-\s)\s*")
+TITLE_SEPARATORS = re.compile(r"\s*(?:_|\||｜|::|--|——|—|－|–|(?<!\d)-(?!\d)|\s-\s)\s*")

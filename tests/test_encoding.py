@@ -141,3 +141,27 @@ def test_real_latin_text_is_not_repaired():
     french = "Café crème brûlée, naïve façade — déjà vu à la française, très élégant."
     assert repair_mojibake(french * 3) is None
     assert decode_html(french.encode())[0] == french
+
+
+BIG5_TEXT = "北嵐產業園區服務中心：污水處理廠完成擴建，每日處理量增至三萬噸。"
+
+
+def test_big5_declared_in_meta_decodes_traditional_text():
+    page = f'<html><head><meta charset="big5"></head><body><p>{BIG5_TEXT}</p></body></html>'
+    text, codec = decode_html(page.encode("big5"))
+    assert codec == "big5hkscs"
+    assert BIG5_TEXT in text
+
+
+def test_big5_declared_only_in_the_header():
+    page = f"<html><body><p>{BIG5_TEXT}</p></body></html>".encode("big5")
+    text, codec = decode_html(page, "text/html; charset=Big5")
+    assert codec == "big5hkscs"
+    assert BIG5_TEXT in text
+
+
+def test_big5_hkscs_characters_are_kept():
+    hk = "香港科學園𨋢大樓"  # 𨋢 (lift) is an HKSCS character outside plain Big5
+    page = f'<html><head><meta charset="big5"></head><body><p>{hk}</p></body></html>'
+    text, _ = decode_html(page.encode("big5hkscs"))
+    assert hk in text

@@ -10,7 +10,7 @@ import pickle
 
 import pytest
 
-from pipelines.extract import extract
+from pipelines.extract import MAX_PAGE_BYTES, extract
 from pipelines.items import Article
 
 PARAS = [
@@ -290,3 +290,20 @@ def test_deeply_nested_and_broken_markup_give_a_reason_not_a_crash():
         assert article.body == "" or "深层嵌套" in article.body
         if not article.body:
             assert article.extras["error"] in ("not html", "no main text found")
+
+
+def test_a_page_over_the_size_bound_is_refused_with_its_size():
+    paragraph = "<p>" + "园区新闻正文，" * 60 + "</p>\n"
+    data = ("<html><body>" + paragraph * 30000 + "</body></html>").encode()
+    assert len(data) > 10 * 2**20
+    article = extract(data, "https://example.com/huge.html")
+    assert article.body == ""
+    assert article.extras["error"].startswith("page too large (")
+    assert "MiB" in article.extras["error"]
+
+
+def test_a_page_just_under_the_bound_is_still_read():
+    paragraph = "<p>" + "园区新闻正文，" * 60 + "</p>\n"
+    data = ("<html><body><h1>大页面</h1>" + paragraph * 200 + "</body></html>").encode()
+    assert len(data) < MAX_PAGE_BYTES
+    assert "园区新闻正文" in extract(data).body
