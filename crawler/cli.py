@@ -142,9 +142,10 @@ def serve(db_path, host, port):
 def demo(db_path, host, port, serve):
     """Crawl the bundled mock park sites into a fresh archive and serve it, all offline.
 
-    Starts three mock sites on loopback (a TRS government portal, a GBK DedeCMS park
-    company site, a DESTOON portal that reposts park news), crawls them, then serves
-    the archive in Datasette until Ctrl-C.
+    Starts seven mock sites on loopback (a TRS government portal, a GBK DedeCMS park
+    company site, a DESTOON portal that reposts park news, a Hanweb column, a provincial
+    platform, a WordPress site with a sitemap and an old GB2312 ASP site), crawls them,
+    then serves the archive in Datasette until Ctrl-C.
 
     \b
     Example:

@@ -69,7 +69,8 @@ class ScriptPagerRule(NamedTuple):
     """A pager written by JavaScript: a call whose arguments give every page's URL.
 
     ``pattern`` captures ``count`` (pages in all), ``name`` and ``ext``; page ``i`` of
-    ``count`` (0-based) is ``first`` for i = 0, else ``nth`` formatted with ``i``.
+    ``count`` (0-based) is ``first`` for i = 0, else ``nth`` formatted with ``i`` (0-based)
+    and ``n`` (1-based page number).
     """
 
     family: str
@@ -87,8 +88,18 @@ SCRIPT_PAGER_RULES: tuple[ScriptPagerRule, ...] = (
         "{name}.{ext}",
         "{name}_{i}.{ext}",
     ),
+    # Provincial platforms (Gansu): createPageHTML('page_div', 10, 1, 'zwgklist', 'shtml',
+    # 200) -> zwgklist.shtml, zwgklist_2.shtml … zwgklist_10.shtml (pages numbered from 1)
+    ScriptPagerRule(
+        "jiyuehua",
+        re.compile(r"createPageHTML\(\s*[\"'][\w-]+[\"']\s*,\s*(?P<count>\d+)\s*,\s*\d+\s*,"
+                   r"\s*[\"'](?P<name>[\w-]+)[\"']\s*,\s*[\"'](?P<ext>\w+)[\"']"),
+        "{name}.{ext}",
+        "{name}_{n}.{ext}",
+    ),
 )
 MAX_SCRIPT_PAGES = 1000
+MAX_ARTICLE_PAGES = 30  # pages of one multi-page article fetched at most
 
 # Lists whose items sit in a script as XML records: Hanweb's jpage
 # <script type="text/xml"><datastore><recordset><record><![CDATA[<li>…</li>]]></record>…
@@ -175,9 +186,76 @@ def script_pages(scripts: list[str], page_url: str) -> list[tuple[int, str]]:
                     continue
                 for i in range(min(count, MAX_SCRIPT_PAGES)):
                     tail = rule.first if i == 0 else rule.nth
-                    url = urljoin(page_url, tail.format(name=name, ext=ext, i=i))
+                    url = urljoin(page_url, tail.format(name=name, ext=ext, i=i, n=i + 1))
                     pages.setdefault(url, i + 1)
     return [(number, url) for url, number in pages.items()]
+
+
+# Hanweb jpage lists: the paging call's parameters, and the URL of page n (2..N) of the
+# column page, as the jpage script itself requests it.
+JPAGE_CALL = re.compile(r"\.jpage\(\s*\{(?P<args>.*?)\}\s*\)", re.S)
+JPAGE_TOTAL = re.compile(r"totalRecord\s*:\s*['\"]?(\d+)")
+JPAGE_PER_PAGE = re.compile(r"perPage\s*:\s*['\"]?(\d+)")
+JPAGE_UNIT = re.compile(r"unitid\s*:\s*['\"]?(\d+)")
+JPAGE_PAGE_URL = "{base}?uid={unit}&pageNum={n}"
+
+
+def jpage_pages(scripts: list[str], page_url: str) -> list[tuple[int, str]]:
+    """(page number, absolute URL) of pages 2..N of a Hanweb jpage list: the column page
+    with ``?uid=<unitid>&pageNum=N``, N from totalRecord / perPage."""
+    base = page_url.split("?", 1)[0].split("#", 1)[0]
+    pages: list[tuple[int, str]] = []
+    for text in scripts:
+        for call in JPAGE_CALL.finditer(text):
+            args = call["args"]
+            total, per_page = JPAGE_TOTAL.search(args), JPAGE_PER_PAGE.search(args)
+            unit = JPAGE_UNIT.search(args)
+            if not (total and per_page and unit) or int(per_page[1]) <= 0:
+                continue
+            count = -(-int(total[1]) // int(per_page[1]))
+            for n in range(2, min(count, MAX_SCRIPT_PAGES) + 1):
+                pages.append((n, JPAGE_PAGE_URL.format(base=base, unit=unit[1], n=n)))
+    return pages
+
+
+def continuation_pages(scripts: list[str], article_url: str) -> list[str]:
+    """Further pages of a multi-page article (TRS ``createPageHTML(3,0,"t2024…_1","html")``
+    inside the article: ``…_1.html``, ``…_2.html``), in page order."""
+    return [url for _, url in sorted(script_pages(scripts, article_url))
+            if url != article_url.split("#", 1)[0]]
+
+
+# Sitemaps and feeds.
+SITEMAP_FALLBACK = "/sitemap.xml"  # probed when robots.txt names no sitemap
+MAX_SITEMAP_BYTES = 50 * 2**20  # the sitemap protocol's own limit (uncompressed)
+FEED_TYPES = frozenset({"application/rss+xml", "application/atom+xml"})
+
+
+def feed_links(response_links: list[tuple[str, str, str]]) -> list[str]:
+    """hrefs of ``<link rel="alternate">`` elements announcing an RSS or Atom feed, given
+    (rel, type, href) triples."""
+    return [href for rel, kind, href in response_links
+            if "alternate" in rel.lower().split() and kind.lower().strip() in FEED_TYPES]
+
+
+def feed_item_urls(body: bytes) -> list[str]:
+    """Item links of an RSS 2.0 / RSS 1.0 / Atom feed; [] for anything unparsable."""
+    from lxml import etree  # noqa: PLC0415 - lxml is only needed for feeds
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, recover=True,
+                             huge_tree=False)
+    try:
+        root = etree.fromstring(body, parser)
+    except (etree.XMLSyntaxError, ValueError):
+        return []
+    if root is None:
+        return []
+    urls = [t.strip() for t in root.xpath("//*[local-name()='item']/*[local-name()='link']"
+                                          "/text()") if t.strip()]
+    for link in root.xpath("//*[local-name()='entry']/*[local-name()='link']"):
+        if (link.get("rel") or "alternate") == "alternate" and link.get("href"):
+            urls.append(link.get("href").strip())
+    return urls
 
 
 def script_records(scripts: list[str]) -> list[str]:

@@ -37,6 +37,12 @@ DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 RETRY_ENABLED = True
 RETRY_TIMES = 2
 REDIRECT_MAX_TIMES = 10
+# A redirect back to a URL of the same chain fails at once with the chain as its reason
+# (Scrapy's duplicate filter would otherwise drop it without a word).
+PARKNEWS_REDIRECT_LOOPS_FAIL = True
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.RedirectLoopMiddleware": 650,  # outside RedirectMiddleware (600)
+}
 DEPTH_LIMIT = 0
 
 # -- housekeeping ----------------------------------------------------------------------

@@ -22,6 +22,7 @@ OPTIONAL_KEYS: dict[str, type | tuple[type, ...]] = {
     "allowed_domains": list,
     "max_pages": int,
     "encoding": str,
+    "sitemaps": bool,
 }
 
 
@@ -39,6 +40,7 @@ class Site:
     allowed_domains: tuple[str, ...] = ()
     max_pages: int | None = None  # list pages followed per start URL, None = no limit
     encoding: str | None = None  # override when a site lies about its charset
+    sitemaps: bool = True  # read robots.txt Sitemap: lines (or /sitemap.xml) and RSS feeds
 
     @property
     def hosts(self) -> tuple[str, ...]:
@@ -91,7 +93,8 @@ def parse_site(index: int, raw: object) -> Site:
         if key not in OPTIONAL_KEYS:
             known = ", ".join(["id", "name", "start_urls", *OPTIONAL_KEYS])
             raise SitesError(f"{where}: unknown key {key!r} (known keys: {known})")
-        if not isinstance(value, OPTIONAL_KEYS[key]) or isinstance(value, bool):
+        expected = OPTIONAL_KEYS[key]
+        if not isinstance(value, expected) or (isinstance(value, bool) and expected is not bool):
             raise SitesError(f"{where}: {key} has the wrong type ({type(value).__name__})")
         options[key] = value
     if "allowed_domains" in options:

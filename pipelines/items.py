@@ -39,7 +39,9 @@ class FetchedPage:
 
     url: str
     site_id: str
-    kind: str  # "list", "article", "attachment" (a linked file), "other"
+    # "list", "article", "part" (page 2.. of an article), "attachment" (a linked file),
+    # "sitemap", "feed", "other"
+    kind: str
     fetched_at: str  # ISO 8601 UTC
     status: int | None = None
     content_type: str | None = None
@@ -48,3 +50,5 @@ class FetchedPage:
     referer: str | None = None
     hints: dict[str, str] = field(default_factory=dict)  # list_title, list_date from the list
     article: Article | None = None  # filled in by the extraction pipeline
+    # further pages of a multi-page article, in order: {"url", "body", "content_type"}
+    parts: list[dict[str, Any]] = field(default_factory=list)

@@ -5,11 +5,13 @@ from __future__ import annotations
 import http.server
 import threading
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from conftest import FAST, char_f1, closed_port, run_cli
 from sqlite_utils import Database
 
+from crawler import discovery
 from crawler.mocksites import sites_toml
 
 # A small site of bad pages, served beside the mock park sites: an empty 200, a PDF and an
@@ -25,6 +27,17 @@ BAD_PAGES = {
     "/a/news/20240102/2.html": ("application/pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n"),
     "/a/news/20240103/3.html": ("image/png", b"\x89PNG\r\n\x1a\n" + b"\0" * 64),
 }
+# Article links that never give a page: a redirect loop and a server error.
+BAD_STATUS = {
+    "/a/news/20240104/4.html": (302, "/a/news/20240104/5.html"),
+    "/a/news/20240104/5.html": (302, "/a/news/20240104/4.html"),
+    "/a/news/20240105/6.html": (500, None),
+}
+BAD_PAGES["/news/list.html"] = (BAD_PAGES["/news/list.html"][0], BAD_PAGES["/news/list.html"][1]
+                                .replace(b"</ul>", (
+    '<li><a href="/a/news/20240104/4.html">转来转去的一篇文章标题</a> 2024-01-04</li>'
+    '<li><a href="/a/news/20240105/6.html">服务器出错的一篇文章标题</a> 2024-01-05</li>'
+    "</ul>").encode()))
 
 
 
@@ -54,6 +67,14 @@ for _page in range(3):
 
 class BadHandler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):  # noqa: N802
+        if self.path in BAD_STATUS:
+            status, location = BAD_STATUS[self.path]
+            self.send_response(status)
+            if location:
+                self.send_header("Location", location)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         if self.path not in BAD_PAGES:
             self.send_error(404)
             return
@@ -91,27 +112,35 @@ def crawl(mock_sites, bad_site, tmp_path_factory):
     sites_file = workdir / "sites.toml"
     sites_file.write_text(sites_toml(list(mock_sites.values())) + extra, encoding="utf-8")
     db_path = workdir / "archive.db"
+    for site in mock_sites.values():
+        site.clear_requests()
     result = run_cli("crawl", "--sites", str(sites_file), "--db", str(db_path), *FAST)
+    CRAWL_REQUESTS.clear()
+    CRAWL_REQUESTS.update({site.id: list(site.request_log) for site in mock_sites.values()})
     return result, Database(db_path), sites_file, db_path
+
+
+# What each mock server was asked during the crawl above (its request log).
+CRAWL_REQUESTS: dict = {}
+MOCK_IDS = ["trs", "dede", "destoon", "hanweb", "province", "wordpress", "asp"]
 
 
 def test_crawl_finishes_every_site_despite_failures(crawl):
     result, db, _, _ = crawl
     assert result.returncode == 0, result.stderr[-3000:]
-    for site_id in ("trs", "dede", "destoon", "down", "bad", "js"):
+    for site_id in (*MOCK_IDS, "down", "bad", "js"):
         assert site_id in result.stdout  # each site has its line in the summary
-    assert {row["id"] for row in db["sites"].rows} == {"trs", "dede", "destoon", "down", "bad",
-                                                      "js"}
+    assert {row["id"] for row in db["sites"].rows} == {*MOCK_IDS, "down", "bad", "js"}
 
 
-@pytest.mark.parametrize("site_id", ["trs", "dede", "destoon"])
+@pytest.mark.parametrize("site_id", MOCK_IDS)
 def test_exact_article_urls_per_site(crawl, mock_sites, site_id):
     _, db, _, _ = crawl
     stored = {row["url"] for row in db["articles"].rows_where("site_id = ?", [site_id])}
     assert stored == set(mock_sites[site_id].articles)
 
 
-@pytest.mark.parametrize("site_id", ["trs", "dede", "destoon"])
+@pytest.mark.parametrize("site_id", MOCK_IDS)
 def test_articles_are_clean_with_metadata(crawl, mock_sites, site_id):
     _, db, _, _ = crawl
     for url, expected in mock_sites[site_id].articles.items():
@@ -152,6 +181,11 @@ def test_empty_and_non_html_pages_are_recorded_not_stored(crawl, bad_site):
         "/a/news/20240101/1.html": "empty page",
         "/a/news/20240102/2.html": "not HTML (application/pdf)",
         "/a/news/20240103/3.html": "not HTML (image/png)",
+        "/a/news/20240104/4.html": ("RedirectLoopError: redirect loop: "
+                                    f"{bad_site}/a/news/20240104/4.html -> "
+                                    f"{bad_site}/a/news/20240104/5.html -> "
+                                    f"{bad_site}/a/news/20240104/4.html"),
+        "/a/news/20240105/6.html": "HTTP 500",
     }
     assert db["articles"].count_where("site_id = 'bad'") == 0
 
@@ -198,3 +232,90 @@ def test_script_only_pager_is_followed(crawl, bad_site):
     assert lists == {"/js/index.html", "/js/index_1.html", "/js/index_2.html"}
     titles = {r["title"] for r in db["articles"].rows_where("site_id = 'js'")}
     assert titles == {f"经开区第{n}批项目集中开工" for n in (1, 2, 3)}
+
+
+def _fetched(site_id: str) -> list[str]:
+    return [r.url for r in CRAWL_REQUESTS[site_id]]
+
+
+@pytest.mark.parametrize("site_id", MOCK_IDS)
+def test_no_url_that_robots_txt_disallows_is_fetched(crawl, mock_sites, site_id):
+    site = mock_sites[site_id]
+    fetched = [urlsplit(u).path for u in _fetched(site_id)]
+    for prefix in site.robots_disallow:
+        assert not [p for p in fetched if p.startswith(prefix)], prefix
+    assert not set(site.disallowed_urls) & set(_fetched(site_id))
+
+
+@pytest.mark.parametrize("site_id", MOCK_IDS)
+def test_fetched_non_article_pages_stay_within_twice_the_list_pages(crawl, mock_sites, site_id):
+    site = mock_sites[site_id]
+    articles = set(site.articles) | {u for parts in site.continuation_urls.values() for u in parts}
+    other = [u for u in set(_fetched(site_id))
+             if u not in articles and u not in site.list_urls
+             and not u.endswith("/robots.txt") and u not in site.non_html_urls]
+    assert len(other) <= 2 * len(site.list_urls), sorted(other)
+
+
+def test_calendar_trap_is_bounded_by_max_pages(crawl, mock_sites):
+    site = mock_sites["wordpress"]
+    assert site.trap_prefix and site.max_pages
+    trap = [u for u in _fetched("wordpress") if urlsplit(u).path.startswith(site.trap_prefix)]
+    assert len(trap) <= site.max_pages
+
+
+def test_two_page_article_is_one_row_with_both_pages(crawl, mock_sites):
+    _, db, _, _ = crawl
+    site = mock_sites["trs"]
+    assert site.continuation_urls
+    for url, parts in site.continuation_urls.items():
+        row = db["articles"].get(url)
+        assert char_f1(row["body"], site.articles[url].body) >= 0.97
+        for part in parts:
+            assert not db["articles"].count_where("url = ?", [part])
+            assert db["pages"].get(part)["kind"] == "part"
+
+
+def test_sitemap_only_posts_and_the_feed_are_used(crawl, mock_sites):
+    _, db, _, _ = crawl
+    site = mock_sites["wordpress"]
+    assert site.sitemap_only_urls
+    for url in site.sitemap_only_urls:
+        assert db["articles"].get(url)["title"] == site.articles[url].title
+    kinds = {r["url"]: r["kind"] for r in db["pages"].rows_where("site_id = 'wordpress'")}
+    assert {kinds.get(u) for u in site.sitemap_urls} == {"sitemap"}
+    assert {kinds.get(u) for u in site.feed_urls} == {"feed"}
+
+
+def test_hanweb_pages_come_from_the_jpage_parameters(crawl, mock_sites):
+    site = mock_sites["hanweb"]
+    assert len(site.list_urls) >= 3
+    assert set(site.list_urls) <= set(_fetched("hanweb"))
+
+
+@pytest.mark.parametrize("site_id", MOCK_IDS)
+def test_failing_links_are_recorded_with_their_status(crawl, mock_sites, site_id):
+    _, db, _, _ = crawl
+    fetched = set(_fetched(site_id))
+    for url, status in mock_sites[site_id].failing_urls.items():
+        if discovery.article_family(url):
+            assert url in fetched, url  # article links are tried, whatever they answer
+        if url in fetched:
+            assert db["pages"].get(url)["error"] == f"HTTP {status}", url
+
+
+def test_redirect_loop_and_server_error_are_reported(crawl, bad_site):
+    result, db, _, _ = crawl
+    loop = db["pages"].get(f"{bad_site}/a/news/20240104/4.html")
+    assert "redirect" in loop["error"].lower()
+    assert db["pages"].get(f"{bad_site}/a/news/20240105/6.html")["error"] == "HTTP 500"
+    assert not db["articles"].count_where("url like ?", [f"{bad_site}/a/news/20240104/%"])
+
+
+def test_no_offsite_link_is_followed(crawl, mock_sites):
+    for site in mock_sites.values():
+        for url in site.offsite_urls:
+            owner = next((s for s in mock_sites.values() if url.startswith(s.base_url)), None)
+            if owner is not None:  # another mock site's page: not via this site's links
+                referers = [r.referer for r in CRAWL_REQUESTS[owner.id] if r.url == url]
+                assert not [r for r in referers if r and r.startswith(site.base_url)], url

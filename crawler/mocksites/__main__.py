@@ -19,17 +19,25 @@ example:
   parknews crawl --sites /tmp/mock-sites.toml --db /tmp/demo.db
 
 Sites (default addresses; all of 127.0.0.0/8 is loopback on Linux):
-  trs      127.0.0.11  TRS WCM government portal, UTF-8   /xwzx/yqdt/index.html
-  dede     127.0.0.12  DedeCMS company site, GBK          /a/news/list_1_1.html
-  destoon  127.0.0.13  DESTOON portal with reposts        /news/list-5-1.html
+  trs        127.0.0.11  TRS WCM government portal, UTF-8     /xwzx/yqdt/index.html
+  dede       127.0.0.12  DedeCMS company site, GBK            /a/news/list_1_1.html
+  destoon    127.0.0.13  DESTOON portal with reposts          /news/list-5-1.html
+  hanweb     127.0.0.14  Hanweb JCMS, jpage XML lists, UTF-8  /col/col1229371/index.html
+  province   127.0.0.15  provincial platform, createPageHTML  /clxq/c118402/list.shtml
+  wordpress  127.0.0.16  WordPress, sitemap, feed, calendar   /category/news/
+  asp        127.0.0.17  old ASP, GB2312, table layout        /news.asp?lb=园区新闻&page=1
+
+Traps (robots.txt Disallow, calendar, redirect loop, 404/500, off-site links) are on the
+last four; `python -m crawler.mocksites -v` logs every request.
 """
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m crawler.mocksites",
-        description="Serve three mock Chinese park news sites (TRS, DedeCMS, DESTOON) on "
-        "loopback addresses until interrupted with Ctrl-C.",
+        description="Serve mock Chinese park news sites (TRS, DedeCMS, DESTOON, Hanweb, a "
+        "provincial platform, WordPress, old ASP) on loopback addresses until interrupted "
+        "with Ctrl-C.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -52,6 +60,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         metavar="FILE",
         help="also write a sites.toml for the running sites to FILE",
     )
+    parser.add_argument(
+        "--site",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="serve only this site (repeatable; default: all)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log every request")
     return parser.parse_args(argv)
 
@@ -63,10 +78,10 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(name)s %(message)s",
     )
     hosts = dict(item.split("=", 1) for item in args.host)
-    with serve_mock_sites(hosts=hosts, port=args.port) as sites:
+    with serve_mock_sites(hosts=hosts, port=args.port, ids=args.site or None) as sites:
         for site in sites:
             print(
-                f"{site.id:8} {site.name}  {site.start_urls[0]}  "
+                f"{site.id:10} {site.name}  {site.start_urls[0]}  "
                 f"({len(site.articles)} articles, {site.encoding})"
             )
         if args.write_sites:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import html
 import struct
 import zlib
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from .model import Route
 
 HTML_UTF8 = "text/html; charset=utf-8"
+XML_UTF8 = "application/xml; charset=utf-8"
 
 
 def esc(text: str) -> str:
@@ -31,10 +34,73 @@ def robots() -> Route:
     return 200, {"Content-Type": "text/plain"}, b"User-agent: *\nDisallow:\n"
 
 
+def robots_txt(
+    disallow: Iterable[str], allow: Iterable[str] = (), sitemaps: Iterable[str] = ()
+) -> Route:
+    """A robots.txt for every user agent: Disallow/Allow lines, then Sitemap: lines."""
+    lines = ["User-agent: *"]
+    lines += [f"Disallow: {path}" for path in disallow]
+    lines += [f"Allow: {path}" for path in allow]
+    sitemap_lines = [f"Sitemap: {url}" for url in sitemaps]
+    if sitemap_lines:
+        lines += ["", *sitemap_lines]
+    return 200, {"Content-Type": "text/plain"}, ("\n".join(lines) + "\n").encode("ascii")
+
+
 def not_found() -> Route:
     body = "<!DOCTYPE html><html><head><title>404 Not Found</title></head>"
     body += "<body><h1>404 Not Found</h1><p>您访问的页面不存在。</p></body></html>"
     return 404, {"Content-Type": HTML_UTF8}, body.encode("utf-8")
+
+
+def method_not_allowed() -> Route:
+    body = b"<html><head><title>405 Not Allowed</title></head><body><h1>405 Not Allowed</h1>"
+    return 405, {"Content-Type": "text/html", "Allow": "GET, HEAD"}, body + b"</body></html>"
+
+
+def redirect(location: str, status: int = 302) -> Route:
+    body = f'<html><body>Moved: <a href="{esc(location)}">{esc(location)}</a></body></html>'
+    return status, {"Location": location, "Content-Type": HTML_UTF8}, body.encode("utf-8")
+
+
+def error_page(status: int, text: str, encoding: str = "utf-8", content_type: str = "") -> Route:
+    """An error response (500 and friends) with an HTML body in ``encoding``."""
+    ctype = content_type or f"text/html; charset={encoding}"
+    return status, {"Content-Type": ctype}, text.encode(encoding)
+
+
+def xml_doc(text: str, content_type: str = XML_UTF8) -> Route:
+    return 200, {"Content-Type": content_type}, text.encode("utf-8")
+
+
+def route_key(path: str, params: Mapping[str, str] | Iterable[tuple[str, str]] = ()) -> str:
+    """The routing key of a page: its path, plus its decoded query sorted by name.
+
+    ``route_key("/news.asp", {"page": "2", "lb": "园区新闻"})`` is
+    ``"/news.asp?lb=园区新闻&page=2"`` whatever order or encoding the request used.
+    """
+    pairs = sorted(params.items() if isinstance(params, Mapping) else params)
+    if not pairs:
+        return path
+    return path + "?" + "&".join(f"{name}={value}" for name, value in pairs)
+
+
+def split_target(target: str, encoding: str = "utf-8") -> tuple[str, list[tuple[str, str]]]:
+    """(decoded path, decoded query pairs) of a request target or URL.
+
+    The query is percent-decoded with ``encoding`` (a GBK ASP site reads ``%D4%B0`` as 园);
+    bytes that are not valid in it raise UnicodeDecodeError.
+    """
+    parts = urlsplit(target)
+    path = unquote(parts.path) or "/"
+    pairs = parse_qsl(parts.query, keep_blank_values=True, encoding=encoding, errors="strict")
+    return path, pairs
+
+
+def key_of_url(url: str, base_url: str, encoding: str = "utf-8") -> str:
+    """The route key serving an absolute URL of the site at ``base_url``."""
+    path, pairs = split_target(url[len(base_url) :], encoding)
+    return route_key(path, pairs)
 
 
 def script(text: str) -> Route:
@@ -103,6 +169,7 @@ class BuildContext:
 
     base_url: str  # "http://127.0.0.11:PORT"
     url_of: dict[str, str]  # corpus key -> absolute article URL, across all sites
+    title_of: dict[str, str] = field(default_factory=dict)  # corpus key -> title
 
     def absolute(self, path: str) -> str:
         return self.base_url + path

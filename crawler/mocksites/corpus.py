@@ -31,6 +31,15 @@ class Entry:
     image: str | None = None
     original: str | None = None  # key of the original article when this is a repost
     link_original: bool = False
+    page_breaks: tuple[int, ...] = ()  # paragraph indexes where a further page begins
+    slug: str = ""  # WordPress: the post name in its URL
+    category: str = ""  # WordPress: the post's category slug
+
+    @property
+    def pages(self) -> list[tuple[str, ...]]:
+        """The paragraphs of each page of the article (one page unless it has breaks)."""
+        cuts = [0, *self.page_breaks, len(self.paragraphs)]
+        return [self.paragraphs[a:b] for a, b in zip(cuts, cuts[1:], strict=False)]
 
     @property
     def lines(self) -> list[str]:
@@ -125,6 +134,9 @@ def _original(raw: dict[str, Any]) -> Entry:
         summary=raw.get("summary") or None,
         paragraphs=tuple(raw["paragraphs"]),
         image=raw.get("image") or None,
+        page_breaks=tuple(int(i) for i in raw.get("page_breaks", [])),
+        slug=raw.get("slug", ""),
+        category=raw.get("category", ""),
     )
 
 

@@ -2,10 +2,48 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 # path -> (HTTP status, headers, body bytes)
 Route = tuple[int, dict[str, str], bytes]
+
+
+@dataclass(frozen=True)
+class MockRequest:
+    """What a dynamic route (a handler) sees of one request."""
+
+    method: str  # "GET", "HEAD" or "POST"
+    path: str  # percent-decoded path
+    params: dict[str, str]  # query string and form body fields together (body wins)
+    body: bytes = b""
+
+
+# A dynamic route: answers a request, or None to fall through to a 404.
+Handler = Callable[[MockRequest], Route | None]
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    """One request as a mock server received it (its request log entry)."""
+
+    time: float  # time.time() when the request arrived
+    method: str
+    target: str  # path and query exactly as sent ("/news.asp?lb=%D4%B0...&page=2")
+    url: str  # base URL + target
+    status: int
+    body: bytes = b""  # the request body (POST form), as sent
+    referer: str | None = None
+    user_agent: str | None = None
+
+
+@dataclass(frozen=True)
+class ListPost:
+    """A POST that returns list items (Hanweb jpage ``dataproxy.jsp``), with its form."""
+
+    url: str  # absolute, query included (startrecord/endrecord/perpage)
+    form: dict[str, str]  # application/x-www-form-urlencoded fields
 
 
 @dataclass
@@ -25,26 +63,99 @@ class ExpectedArticle:
 
 @dataclass
 class RunningSite:
-    """One mock site being served on its own loopback address."""
+    """One mock site being served on its own loopback address.
 
-    id: str  # "trs", "dede", "destoon"
+    The fields after ``region`` describe discovery traps; they are empty on sites without
+    them. Every URL is absolute.
+    """
+
+    id: str  # "trs", "dede", "destoon", "hanweb", "province", "wordpress", "asp"
     name: str  # Chinese site name
-    family: str  # "trs", "dedecms", "destoon"
+    family: str  # "trs", "dedecms", "destoon", "hanweb", "province", "wordpress", "asp"
     base_url: str  # "http://127.0.0.11:PORT"
     start_urls: list[str]  # the first list page
-    list_urls: list[str]  # every list page URL (page 1 and 2)
-    articles: dict[str, ExpectedArticle]  # every article reachable from the list pages
+    list_urls: list[str]  # every list page reachable from the start URL by its pager
+    articles: dict[str, ExpectedArticle]  # every article (one row each) the crawl must find
     non_html_urls: list[str]  # non-HTML files linked by <a> from the list pages
-    encoding: str  # "utf-8" or "gbk"
+    encoding: str  # "utf-8", "gbk" or "gb2312"
     park: str = ""
     region: str = ""
+    max_pages: int | None = None  # sites.toml max_pages, when the site sets one
+    # article URL -> its further pages (TRS ``_1.html``): one row, never rows of their own
+    continuation_urls: dict[str, list[str]] = field(default_factory=dict)
+    # POST requests returning list records (Hanweb dataproxy.jsp), together covering all
+    list_posts: list[ListPost] = field(default_factory=list)
+    sitemap_urls: list[str] = field(default_factory=list)  # robots.txt Sitemap: and children
+    sitemap_only_urls: list[str] = field(default_factory=list)  # articles on no list page
+    feed_urls: list[str] = field(default_factory=list)  # RSS feeds linked from the pages
+    robots_disallow: list[str] = field(default_factory=list)  # Disallow: path prefixes
+    disallowed_urls: list[str] = field(default_factory=list)  # linked, but robots forbids
+    trap_prefix: str | None = None  # URLs starting with this are an endless calendar
+    redirect_loop_urls: list[str] = field(default_factory=list)  # A -> B -> A, A linked
+    failing_urls: dict[str, int] = field(default_factory=dict)  # linked URL -> its status
+    offsite_urls: list[str] = field(default_factory=list)  # linked URLs on other hosts
+    request_log: list[RequestRecord] = field(default_factory=list, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._log_lock = threading.Lock()  # not a field: asdict() and copies stay possible
+
+    def log_request(self, record: RequestRecord) -> None:
+        with self._log_lock:
+            self.request_log.append(record)
+
+    def requests(self, method: str | None = None) -> list[RequestRecord]:
+        """A copy of this site's request log so far (oldest first), optionally one method."""
+        with self._log_lock:
+            records = list(self.request_log)
+        return [r for r in records if method is None or r.method == method]
+
+    def requested_urls(self) -> list[str]:
+        """The URLs requested so far, in order, repeats kept."""
+        return [r.url for r in self.requests()]
+
+    def clear_requests(self) -> None:
+        with self._log_lock:
+            self.request_log.clear()
 
 
 @dataclass
 class SiteBuild:
-    """What a family template produces for one site: its routes and expectations."""
+    """What a family template produces for one site: its routes and expectations.
+
+    ``routes`` is keyed by path, or by :func:`common.route_key` (path plus sorted decoded
+    query) for pages that differ by query string; ``handlers`` answer a path dynamically.
+    """
 
     routes: dict[str, Route]
     list_urls: list[str]
     articles: dict[str, ExpectedArticle]
     non_html_urls: list[str] = field(default_factory=list)
+    handlers: dict[str, Handler] = field(default_factory=dict)
+    query_encoding: str = "utf-8"  # how the server decodes %XX in query strings
+    continuation_urls: dict[str, list[str]] = field(default_factory=dict)
+    list_posts: list[ListPost] = field(default_factory=list)
+    sitemap_urls: list[str] = field(default_factory=list)
+    sitemap_only_urls: list[str] = field(default_factory=list)
+    feed_urls: list[str] = field(default_factory=list)
+    robots_disallow: list[str] = field(default_factory=list)
+    disallowed_urls: list[str] = field(default_factory=list)
+    trap_prefix: str | None = None
+    redirect_loop_urls: list[str] = field(default_factory=list)
+    failing_urls: dict[str, int] = field(default_factory=dict)
+    offsite_urls: list[str] = field(default_factory=list)
+
+
+# SiteBuild fields copied as they are onto RunningSite
+TRAP_FIELDS = (
+    "continuation_urls",
+    "list_posts",
+    "sitemap_urls",
+    "sitemap_only_urls",
+    "feed_urls",
+    "robots_disallow",
+    "disallowed_urls",
+    "trap_prefix",
+    "redirect_loop_urls",
+    "failing_urls",
+    "offsite_urls",
+)

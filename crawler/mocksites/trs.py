@@ -3,6 +3,9 @@
 Column ``/xwzx/yqdt/``: lists ``index.html``, ``index_1.html`` (0-based, TRS style) with
 relative ``./YYYYMM/tYYYYMMDD_<id>.html`` items, a static pager plus ``createPageHTML``;
 articles with gov metas, ``div.TRS_Editor`` (inline ``<style>`` first), 上一篇/下一篇, footer.
+An article with page breaks continues on ``tYYYYMMDD_<id>_1.html`` …; every page calls
+``createPageHTML(2, i, "tYYYYMMDD_<id>", "html")`` and, as on real TRS pages (#01, #05), has
+no static link to the other page: the pager exists only as that call.
 """
 
 from __future__ import annotations
@@ -119,7 +122,8 @@ line-height:2;font-family:宋体;font-size:12pt;}
 <div class="Custom_UnionStyle">
 $body
 </div></div>
-<script type="text/javascript">createPageHTML(1, 0, "$stem", "html");</script>
+<div class="page" id="jsPager"></div>
+<script type="text/javascript">createPageHTML($page_count, $page_index, "$stem", "html");</script>
 </div>
 <div class="article-tools"><a href="javascript:window.print();">打印本页</a>
 <a href="javascript:window.close();">关闭窗口</a></div>
@@ -136,8 +140,10 @@ HOME_MAIN = Template("""<div class="home-news"><h2>$column</h2>
 <p><a href="xwzx/yqdt/index.html">进入$column栏目</a></p></div>""")
 
 
-def article_path(entry: Entry) -> str:
-    return f"{COLUMN}{entry.ymd[:6]}/t{entry.ymd}_{entry.doc_id}.html"
+def article_path(entry: Entry, page: int = 0) -> str:
+    """Page ``page`` (from 0) of an article: t…_<id>.html, then t…_<id>_1.html …"""
+    suffix = f"_{page}" if page else ""
+    return f"{COLUMN}{entry.ymd[:6]}/t{entry.ymd}_{entry.doc_id}{suffix}.html"
 
 
 def list_path(index: int) -> str:
@@ -193,10 +199,10 @@ def _relative(from_entry: Entry, to_entry: Entry) -> str:
     return "../" + article_path(to_entry)[len(COLUMN) :]
 
 
-def _body(entry: Entry) -> str:
+def _body(entry: Entry, page: int = 0) -> str:
     out = []
     indent_with_spaces = entry.doc_id % 2 == 0
-    for number, paragraph in enumerate(entry.paragraphs):
+    for number, paragraph in enumerate(entry.pages[page]):
         text = esc(text_of(paragraph))
         if is_heading(paragraph):
             out.append(f'<p style="text-indent: 2em;"><strong>{text}</strong></p>')
@@ -204,7 +210,7 @@ def _body(entry: Entry) -> str:
             out.append(f"<p>\u3000\u3000{text}</p>")
         else:
             out.append(f'<p style="text-indent: 2em;">{text}</p>')
-        if number == 0 and entry.image:
+        if number == 0 and page == 0 and entry.image:
             out.append(
                 f'<p style="text-align: center;"><img src="./{entry.image}" '
                 f'oldsrc="{entry.image}" alt="" border="0"></p>'
@@ -213,8 +219,9 @@ def _body(entry: Entry) -> str:
 
 
 def _article(
-    site: SiteConfig, ctx: BuildContext, entries: list[Entry], index: int
+    site: SiteConfig, ctx: BuildContext, entries: list[Entry], index: int, page: int = 0
 ) -> tuple[str, ExpectedArticle]:
+    """Page ``page`` of article ``index`` and the expectation (of the whole article)."""
     entry = entries[index]
     pubdate = f"{entry.date} {entry.time}".strip()
     neighbours = {"prev": index - 1, "next": index + 1}
@@ -266,7 +273,9 @@ def _article(
         pubdate=pubdate,
         source=esc(entry.source),
         author=f"<span>作者：{esc(entry.author)}</span>" if entry.author else "",
-        body=_body(entry),
+        body=_body(entry, page),
+        page_count=len(entry.pages),
+        page_index=page,
         stem=f"t{entry.ymd}_{entry.doc_id}",
         prev=links["prev"],
         next=links["next"],
@@ -315,6 +324,12 @@ def build(site: SiteConfig, entries: list[Entry], ctx: BuildContext) -> SiteBuil
         text, expected = _article(site, ctx, entries, index)
         out.routes[article_path(entry)] = html_page(text)
         out.articles[expected.url] = expected
+        for page in range(1, len(entry.pages)):
+            more, _ = _article(site, ctx, entries, index, page)
+            out.routes[article_path(entry, page)] = html_page(more)
+            out.continuation_urls.setdefault(expected.url, []).append(
+                ctx.absolute(article_path(entry, page))
+            )
         if entry.image:
             image_path = article_path(entry).rsplit("/", 1)[0] + "/" + entry.image
             out.routes[image_path] = binary("image/jpeg", jpeg_stub())

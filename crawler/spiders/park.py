@@ -17,6 +17,8 @@ import scrapy
 from scrapy.http import Response, TextResponse
 from scrapy.selector import Selector
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.gz import gunzip
+from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 from twisted.python.failure import Failure
 
 from crawler import discovery
@@ -77,15 +79,24 @@ class ParkSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         assert self.site is not None
+        hosts_seen: set[str] = set()
         for url in self.site.start_urls:
             yield self._request(url, "list", page_no=1, list_start=url)
+            root = "{0.scheme}://{0.netloc}".format(urlsplit(url))
+            if self.site.sitemaps and root not in hosts_seen:
+                hosts_seen.add(root)
+                yield scrapy.Request(root + "/robots.txt", callback=self.parse_robots,
+                                     errback=self.on_probe_error, meta={"kind": "robots"})
 
-    def _request(self, url: str, kind: str, referer: str | None = None, **meta: Any):
-        callback = self.parse_list if kind == "list" else self.parse_page
+    def _request(self, url: str, kind: str, referer: str | None = None,
+                 encoding: str = "utf-8", **meta: Any):
+        callbacks = {"list": self.parse_list, "sitemap": self.parse_sitemap,
+                     "feed": self.parse_feed}
         return scrapy.Request(
             url,
-            callback=callback,
+            callback=callbacks.get(kind, self.parse_page),
             errback=self.on_error,
+            encoding=encoding,  # a query string is percent-encoded in the page's charset
             meta={"kind": kind, "referer_url": referer, **meta},
         )
 
@@ -134,17 +145,21 @@ class ParkSpider(scrapy.Spider):
         list_start = response.meta.get("list_start", response.url)
         page_no = response.meta.get("page_no", 1)
         found = 0
+        encoding = response.encoding
         for link in self.extract_links(response, list_start):
             if link["kind"] == "list":
                 number = link.get("page_no", page_no + 1)
                 if self.site.max_pages and number > self.site.max_pages:
                     continue
-                yield self._request(
-                    link["url"], "list", response.url, page_no=number, list_start=list_start
-                )
+                yield self._request(link["url"], "list", response.url, encoding,
+                                    page_no=number, list_start=list_start)
             else:
                 found += 1
-                yield self._request(link["url"], link["kind"], response.url, hints=link["hints"])
+                yield self._request(link["url"], link["kind"], response.url, encoding,
+                                    hints=link["hints"])
+        if self.site.sitemaps:
+            for url in self.feed_urls(response):
+                yield self._request(url, "feed", response.url)
         self.crawler.stats.inc_value("discovery/article_links", found)
         if not found:
             logger.warning("list page %s gave no article links", response.url)
@@ -172,7 +187,9 @@ class ParkSpider(scrapy.Spider):
                     date = self._nearby_date(anchor)
                     if date:
                         links[url]["hints"]["list_date"] = date
-        for number, url in discovery.script_pages(scripts, response.url):
+        pagers = discovery.script_pages(scripts, response.url)
+        pagers += discovery.jpage_pages(scripts, list_start)
+        for number, url in pagers:
             if url != response.url and self.in_scope(url):
                 entry = links.setdefault(url, {"url": url, "kind": "list", "hints": {}})
                 if entry["kind"] == "list":
@@ -207,7 +224,14 @@ class ParkSpider(scrapy.Spider):
         match = discovery.DATE_NEARBY.search(container.xpath("string()").get(""))
         return match.group(0) if match else None
 
-    def parse_page(self, response: Response) -> Iterator[FetchedPage]:
+    def feed_urls(self, response: TextResponse) -> list[str]:
+        """RSS/Atom feeds a page announces with ``<link rel="alternate">``, in scope."""
+        links = [(el.attrib.get("rel", ""), el.attrib.get("type", ""), el.attrib["href"])
+                 for el in response.xpath("//link[@href]")]
+        urls = [response.urljoin(href) for href in discovery.feed_links(links)]
+        return [url for url in urls if self.in_scope(url)]
+
+    def parse_page(self, response: Response) -> Iterator[Any]:
         kind = response.meta.get("kind", "article")
         if kind == "attachment":
             yield self._page(response, "attachment")
@@ -215,7 +239,106 @@ class ParkSpider(scrapy.Spider):
         problem = self._unusable(response)
         if problem:
             self.crawler.stats.inc_value("discovery/unusable_article")
-        yield self._page(self._with_site_encoding(response), kind, error=problem)
+        page = self._page(self._with_site_encoding(response), kind, error=problem)
+        further = self._continuations(response) if not problem else []
+        if further:  # a multi-page article: its pages are fetched, then it is one item
+            yield self._part_request(page, further, response)
+            return
+        yield page
+
+    def _continuations(self, response: Response) -> list[str]:
+        if not isinstance(response, TextResponse):
+            return []
+        scripts = response.xpath("//script[not(@src)]/text()").getall()
+        urls = discovery.continuation_pages(scripts, response.url)
+        return [u for u in urls if self.in_scope(u)][: discovery.MAX_ARTICLE_PAGES - 1]
+
+    def _part_request(self, page: FetchedPage, todo: list[str], response: Response):
+        return scrapy.Request(
+            todo[0], callback=self.parse_part, errback=self.on_part_error,
+            meta={"kind": "part", "referer_url": page.url, "article_page": page,
+                  "parts_todo": todo[1:]},
+        )
+
+    def parse_part(self, response: Response) -> Iterator[Any]:
+        """Page 2.. of a multi-page article: kept with the first page, in order."""
+        page: FetchedPage = response.meta["article_page"]
+        part = self._page(self._with_site_encoding(response), "part",
+                          error=self._unusable(response))
+        yield part
+        if not part.error:
+            page.parts.append({"url": part.url, "body": part.body,
+                               "content_type": part.content_type})
+        self.crawler.stats.inc_value("discovery/article_parts")
+        todo = response.meta.get("parts_todo") or []
+        yield self._part_request(page, todo, response) if todo else page
+
+    def on_part_error(self, failure: Failure) -> Iterator[Any]:
+        """A lost continuation page: recorded, and the article is kept with what it has."""
+        yield from self.on_error(failure)
+        request = failure.request  # type: ignore[attr-defined]
+        page: FetchedPage = request.meta["article_page"]
+        todo = request.meta.get("parts_todo") or []
+        yield self._part_request(page, todo, None) if todo else page
+
+    # -- sitemaps and feeds ---------------------------------------------------------
+
+    def parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
+        """Sitemaps named by robots.txt ``Sitemap:`` lines, else a probe of /sitemap.xml."""
+        text = response.text if isinstance(response, TextResponse) else (
+            response.body.decode("utf-8", "replace"))
+        urls = [u for u in sitemap_urls_from_robots(text, base_url=response.url)
+                if self.in_scope(u)]
+        if urls:
+            for url in urls:
+                yield self._request(url, "sitemap", response.url)
+        else:
+            yield scrapy.Request(response.urljoin(discovery.SITEMAP_FALLBACK),
+                                 callback=self.parse_sitemap, errback=self.on_probe_error,
+                                 meta={"kind": "sitemap", "probe": True})
+
+    def parse_sitemap(self, response: Response) -> Iterator[Any]:
+        """A sitemap index (its sitemaps are followed) or a URL set (article URLs kept)."""
+        body = response.body
+        if body[:2] == b"\x1f\x8b":
+            try:
+                body = gunzip(body, max_size=discovery.MAX_SITEMAP_BYTES)
+            except (OSError, ValueError) as exc:
+                yield self._page(response, "sitemap", error=f"bad gzip: {exc}")
+                return
+        try:
+            sitemap = Sitemap(body)
+        except Exception as exc:  # noqa: BLE001 - lxml raises several kinds on junk
+            if not response.meta.get("probe"):
+                yield self._page(response, "sitemap", error=f"not a sitemap: {exc}")
+            return
+        yield self._page(response, "sitemap")
+        found = 0
+        for entry in sitemap:
+            url = (entry.get("loc") or "").strip()
+            if not url or not self.in_scope(url):
+                continue
+            if sitemap.type == "sitemapindex":
+                yield self._request(url, "sitemap", response.url)
+            elif discovery.article_family(url) and not discovery.is_attachment(url):
+                found += 1
+                hints = {"sitemap_lastmod": entry["lastmod"]} if entry.get("lastmod") else {}
+                yield self._request(url, "article", response.url, hints=hints)
+        self.crawler.stats.inc_value("discovery/sitemap_article_links", found)
+
+    def parse_feed(self, response: Response) -> Iterator[Any]:
+        """An RSS/Atom feed: its items are articles."""
+        urls = discovery.feed_item_urls(response.body)
+        yield self._page(response, "feed", error=None if urls else "no feed items")
+        for url in urls:
+            url = urldefrag(response.urljoin(url))[0]
+            if self.in_scope(url) and not discovery.is_attachment(url):
+                yield self._request(url, "article", response.url)
+
+    def on_probe_error(self, failure: Failure) -> None:
+        """robots.txt or /sitemap.xml missing: common and harmless, not a site failure."""
+        request = failure.request  # type: ignore[attr-defined]
+        logger.debug("no %s: %s", request.url, failure.getErrorMessage())
 
     def _with_site_encoding(self, response: Response) -> Response:
         if self.site and self.site.encoding and isinstance(response, TextResponse):
@@ -234,9 +357,10 @@ class ParkSpider(scrapy.Spider):
         else:
             reason = f"{failure.type.__name__}: {failure.getErrorMessage()}"
         self.crawler.stats.inc_value("discovery/failed")
-        logger.warning("failed %s: %s", request.url, reason)
+        url = (request.meta.get("redirect_urls") or [request.url])[0]  # the URL as linked
+        logger.warning("failed %s: %s", url, reason)
         yield FetchedPage(
-            url=request.url,
+            url=url,
             site_id=self.site.id,
             kind=request.meta.get("kind", "other"),
             fetched_at=utc_now(),
