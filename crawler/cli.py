@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -33,6 +34,34 @@ def print_summary(results) -> None:
     for r in results:
         click.echo(f"{r.site_id:<16} {r.pages:>6} {r.list_pages:>6} {r.articles_new:>5} "
                    f"{r.articles_updated:>8} {r.failures:>7} {r.empty:>6}  {r.finish_reason}")
+
+
+FAILURES_SHOWN = 10  # failed URLs listed per site after a crawl (all are in the pages table)
+
+
+def print_failures(db_path: str, since: str, site_ids: list[str]) -> None:
+    """Each URL that failed in this run, with its reason, a few per site."""
+    from sqlite_utils import Database
+
+    db = Database(db_path)
+    if "pages" not in db.table_names():
+        return
+    shown_header = False
+    for site_id in site_ids:
+        rows = list(db.query(
+            "select url, status, error from pages where site_id = ? and fetched_at >= ?"
+            " and error is not null order by fetched_at, url", [site_id, since]))
+        if not rows:
+            continue
+        if not shown_header:
+            click.echo("")
+            click.echo("failures (url: reason):")
+            shown_header = True
+        for row in rows[:FAILURES_SHOWN]:
+            click.echo(f"  {site_id}  {row['url']}: {row['error']}")
+        if len(rows) > FAILURES_SHOWN:
+            click.echo(f"  {site_id}  … and {len(rows) - FAILURES_SHOWN} more: "
+                       f"select * from pages where site_id = '{site_id}' and error is not null")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -73,8 +102,10 @@ def crawl(sites_file, db_path, site_ids, settings, log_level):
     from crawler.runner import run_crawl
 
     overrides.setdefault("LOG_LEVEL", log_level.upper())
+    started = datetime.now(UTC).isoformat(timespec="seconds")  # as pages.fetched_at
     results = run_crawl(sites, db_path, overrides)
     print_summary(results)
+    print_failures(db_path, started, [site.id for site in sites])
     if results and all(r.pages == r.failures for r in results):
         _fail("every site failed: nothing was fetched")
 

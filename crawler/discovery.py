@@ -123,6 +123,40 @@ CJK = re.compile(r"[\u3400-\u9fff]")
 NOT_HEADLINE_TEXTS: tuple[str, ...] = ("ICP备", "公网安备", "网站地图", "联系我们", "版权所有")
 
 
+# Traps: URLs a crawler must not chase. Session ids are cut out of URLs (they would make
+# every page new on every visit); URLs that grow without end are not followed.
+SESSION_PATH_PARAM = re.compile(r";(?:jsessionid|phpsessid|sid)=[^/?#]*", re.I)
+SESSION_QUERY_PARAMS = frozenset({"jsessionid", "phpsessid", "sessionid", "sessid",
+                                  "aspsessionid", "cfid", "cftoken"})
+MAX_URL_CHARS = 512
+MAX_QUERY_PARAMS = 8
+MAX_SEGMENT_REPEATS = 2  # /a/b/a/b/a/… : a path segment seen more often is a loop
+
+
+def canonical_url(url: str) -> str:
+    """The URL without session ids (``;jsessionid=…`` and ``?PHPSESSID=…&…``)."""
+    url = SESSION_PATH_PARAM.sub("", url)
+    parts = urlsplit(url)
+    if not parts.query:
+        return url
+    kept = [p for p in parts.query.split("&")
+            if p and p.split("=", 1)[0].lower() not in SESSION_QUERY_PARAMS]
+    return parts._replace(query="&".join(kept)).geturl()
+
+
+def trap_reason(url: str) -> str | None:
+    """Why a URL looks like a crawler trap (ever-growing), or None."""
+    if len(url) > MAX_URL_CHARS:
+        return f"URL longer than {MAX_URL_CHARS} characters"
+    parts = urlsplit(url)
+    if parts.query and parts.query.count("&") + 1 > MAX_QUERY_PARAMS:
+        return f"more than {MAX_QUERY_PARAMS} query parameters"
+    segments = [seg for seg in parts.path.split("/") if seg]
+    if segments and max(segments.count(seg) for seg in segments) > MAX_SEGMENT_REPEATS:
+        return "a path segment repeats"
+    return None
+
+
 def _path_query(url: str) -> str:
     parts = urlsplit(url)
     return parts.path + (f"?{parts.query}" if parts.query else "")
@@ -223,6 +257,29 @@ def continuation_pages(scripts: list[str], article_url: str) -> list[str]:
     inside the article: ``…_1.html``, ``…_2.html``), in page order."""
     return [url for _, url in sorted(script_pages(scripts, article_url))
             if url != article_url.split("#", 1)[0]]
+
+
+def _part_number(article_url: str, url: str) -> int | None:
+    """n when ``url`` is ``<article stem>_n.<ext>`` in the article's directory."""
+    base, _, name = urlsplit(article_url).path.rpartition("/")
+    stem, dot, ext = name.rpartition(".")
+    if not dot or not stem:
+        return None
+    other_base, _, other = urlsplit(url).path.rpartition("/")
+    found = re.fullmatch(re.escape(stem) + r"_(\d{1,3})\." + re.escape(ext), other)
+    return int(found[1]) if found and other_base == base else None
+
+
+def article_parts(article_url: str, scripts: list[str], hrefs: list[str]) -> list[str]:
+    """Further pages of a multi-page article, in page order: from a script pager
+    (TRS ``createPageHTML``) and from ordinary pager links (DedeCMS ``pagelist``:
+    ``1234_2.html``, ``1234_3.html``)."""
+    found = dict.fromkeys(continuation_pages(scripts, article_url))
+    for href in hrefs:
+        url = urljoin(article_url, href.strip()).split("#", 1)[0]
+        if _part_number(article_url, url) is not None:
+            found[url] = None
+    return sorted(found, key=lambda url: _part_number(article_url, url) or 0)
 
 
 # Sitemaps and feeds.

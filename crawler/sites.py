@@ -7,6 +7,7 @@ complete before anything runs, and every message names the site (or line) at fau
 
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 from dataclasses import dataclass
@@ -23,6 +24,9 @@ OPTIONAL_KEYS: dict[str, type | tuple[type, ...]] = {
     "max_pages": int,
     "encoding": str,
     "sitemaps": bool,
+    "max_depth": int,
+    "article_patterns": list,
+    "list_patterns": list,
 }
 
 
@@ -41,6 +45,13 @@ class Site:
     max_pages: int | None = None  # list pages followed per start URL, None = no limit
     encoding: str | None = None  # override when a site lies about its charset
     sitemaps: bool = True  # read robots.txt Sitemap: lines (or /sitemap.xml) and RSS feeds
+    max_depth: int | None = None  # links followed from a start URL at most, None = no limit
+    # regular expressions (searched in the absolute URL) for sites the built-in rules miss
+    article_patterns: tuple[str, ...] = ()
+    list_patterns: tuple[str, ...] = ()
+
+    def matches(self, patterns: tuple[str, ...], url: str) -> bool:
+        return any(_compiled(p).search(url) for p in patterns)
 
     @property
     def hosts(self) -> tuple[str, ...]:
@@ -65,6 +76,22 @@ def _check_url(url: object, where: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise SitesError(f"{where}: start URL {url!r} is not an http(s) URL")
     return url.strip()
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+def _check_pattern(pattern: object, key: str, where: str) -> str:
+    if not isinstance(pattern, str) or not pattern:
+        raise SitesError(f"{where}: {key} must be a list of regular expressions")
+    try:
+        _compiled(pattern)
+    except re.error as exc:
+        raise SitesError(f"{where}: {key}: {pattern!r} is not a valid regular expression "
+                         f"({exc})") from None
+    return pattern
 
 
 def parse_site(index: int, raw: object) -> Site:
@@ -102,8 +129,12 @@ def parse_site(index: int, raw: object) -> Site:
         if not all(isinstance(d, str) and d for d in domains):
             raise SitesError(f"{where}: allowed_domains must be a list of host names")
         options["allowed_domains"] = tuple(d.lower() for d in domains)
-    if "max_pages" in options and options["max_pages"] < 1:
-        raise SitesError(f"{where}: max_pages must be at least 1")
+    for key in ("max_pages", "max_depth"):
+        if key in options and options[key] < 1:
+            raise SitesError(f"{where}: {key} must be at least 1")
+    for key in ("article_patterns", "list_patterns"):
+        if key in options:
+            options[key] = tuple(_check_pattern(p, key, where) for p in options[key])
     if "encoding" in options:
         try:
             "".encode(options["encoding"])

@@ -65,6 +65,50 @@ for _page in range(3):
         "text/html; charset=utf-8", _js_article(_page + 1))
 
 
+def _article(title: str, date: str, paragraphs: list[str], extra: str = "") -> bytes:
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    return (f'<html><head><meta charset="utf-8"><title>{title}</title></head><body>'
+            f'<div class="title"><h2>{title}</h2></div><div class="info">时间：{date} '
+            f'来源：青梧科技园</div><div class="content">{body}</div>{extra}'
+            f"</body></html>").encode()
+
+
+# A DedeCMS-style article on two pages (pagelist links, no script): one row expected.
+DEDE_PAGE_1 = [f"青梧科技园二期工程第{n}段：厂房主体结构封顶，园区配套道路同步施工，"
+               f"预计年内交付使用，可容纳企业{n * 10}家。" for n in range(1, 4)]
+DEDE_PAGE_2 = [f"青梧科技园二期工程续第{n}段：园区同步建设人才公寓和食堂，"
+               f"总建筑面积{n * 3}万平方米，配套服务一步到位。" for n in range(1, 4)]
+_PAGER = ('<div class="dede_pages"><ul class="pagelist"><li><a>共2页:</a></li>'
+          '<li><a href="77.html">1</a></li><li><a href="77_2.html">2</a></li>'
+          '<li><a href="77_2.html">下一页</a></li></ul></div>')
+BAD_PAGES["/a/news/20240110/77.html"] = ("text/html; charset=utf-8", _article(
+    "青梧科技园二期工程主体封顶", "2024-01-10", DEDE_PAGE_1, _PAGER))
+BAD_PAGES["/a/news/20240110/77_2.html"] = ("text/html; charset=utf-8", _article(
+    "青梧科技园二期工程主体封顶", "2024-01-10", DEDE_PAGE_2, _PAGER))
+BAD_PAGES["/news/list.html"] = (BAD_PAGES["/news/list.html"][0], BAD_PAGES["/news/list.html"][1]
+                                .replace(b"</ul>", (
+    '<li><a href="/a/news/20240110/77.html">青梧科技园二期工程主体封顶</a> 2024-01-10</li>'
+    "</ul>").encode()))
+
+# A site whose URL shapes no rule knows, crawled with sites.toml overrides:
+# article_patterns, list_patterns and max_depth = 2 (item 4 is three links deep).
+ODD_ITEMS = {1: "/odd/list.htm", 2: "/odd/list.htm", 3: "/odd/list.htm?from=2",
+             4: "/odd/list.htm?from=3"}
+for _no, _list in ODD_ITEMS.items():
+    BAD_PAGES[f"/odd/item?no={_no}"] = ("text/html; charset=utf-8", _article(
+        f"青梧园区第{_no}号通知的标题", f"2024-02-0{_no}",
+        [f"第{_no}号通知正文：园区将于本月组织企业安全生产检查，请各企业做好自查工作。"] * 2))
+for _list, _next in (("/odd/list.htm", "list.htm?from=2"),
+                     ("/odd/list.htm?from=2", "list.htm?from=3"), ("/odd/list.htm?from=3", "")):
+    _links = "".join(f'<p><a href="item?no={no}">第{no}号</a></p>'
+                     for no, where in ODD_ITEMS.items() if where == _list)
+    if _list == "/odd/list.htm":  # the same item again behind a session id
+        _links += '<p><a href="item;jsessionid=9F8E7D?no=2">第2号</a></p>'
+    _more = f'<a href="{_next}">续</a>' if _next else ""
+    BAD_PAGES[_list] = ("text/html; charset=utf-8",
+                        f"<html><body>{_links}{_more}</body></html>".encode())
+
+
 class BadHandler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):  # noqa: N802
         if self.path in BAD_STATUS:
@@ -108,6 +152,9 @@ def crawl(mock_sites, bad_site, tmp_path_factory):
         f'start_urls = ["http://127.0.0.1:{closed_port()}/xwzx/index.html"]\n'
         f'\n[[sites]]\nid = "bad"\nname = "坏页面"\nstart_urls = ["{bad_site}/news/list.html"]\n'
         f'\n[[sites]]\nid = "js"\nname = "脚本翻页"\nstart_urls = ["{bad_site}/js/index.html"]\n'
+        f'\n[[sites]]\nid = "odd"\nname = "怪网址"\nstart_urls = ["{bad_site}/odd/list.htm"]\n'
+        'article_patterns = ["/odd/item\\\\?no=\\\\d+$"]\n'
+        'list_patterns = ["/odd/list\\\\.htm\\\\?from=\\\\d+$"]\nmax_depth = 2\n'
     )
     sites_file = workdir / "sites.toml"
     sites_file.write_text(sites_toml(list(mock_sites.values())) + extra, encoding="utf-8")
@@ -128,9 +175,9 @@ MOCK_IDS = ["trs", "dede", "destoon", "hanweb", "province", "wordpress", "asp"]
 def test_crawl_finishes_every_site_despite_failures(crawl):
     result, db, _, _ = crawl
     assert result.returncode == 0, result.stderr[-3000:]
-    for site_id in (*MOCK_IDS, "down", "bad", "js"):
+    for site_id in (*MOCK_IDS, "down", "bad", "js", "odd"):
         assert site_id in result.stdout  # each site has its line in the summary
-    assert {row["id"] for row in db["sites"].rows} == {*MOCK_IDS, "down", "bad", "js"}
+    assert {row["id"] for row in db["sites"].rows} == {*MOCK_IDS, "down", "bad", "js", "odd"}
 
 
 @pytest.mark.parametrize("site_id", MOCK_IDS)
@@ -176,7 +223,8 @@ def test_refused_host_is_recorded(crawl):
 def test_empty_and_non_html_pages_are_recorded_not_stored(crawl, bad_site):
     _, db, _, _ = crawl
     errors = {r["url"].removeprefix(bad_site): r["error"]
-              for r in db["pages"].rows_where("site_id = 'bad' and kind = 'article'")}
+              for r in db["pages"].rows_where("site_id = 'bad' and kind = 'article' and "
+                                              "error is not null")}
     assert errors == {
         "/a/news/20240101/1.html": "empty page",
         "/a/news/20240102/2.html": "not HTML (application/pdf)",
@@ -187,7 +235,7 @@ def test_empty_and_non_html_pages_are_recorded_not_stored(crawl, bad_site):
                                     f"{bad_site}/a/news/20240104/4.html"),
         "/a/news/20240105/6.html": "HTTP 500",
     }
-    assert db["articles"].count_where("site_id = 'bad'") == 0
+    assert db["articles"].count_where("site_id = 'bad'") == 1  # only the two-page article
 
 
 def test_second_crawl_updates_in_place(crawl, mock_sites):
@@ -306,6 +354,10 @@ def test_failing_links_are_recorded_with_their_status(crawl, mock_sites, site_id
 
 def test_redirect_loop_and_server_error_are_reported(crawl, bad_site):
     result, db, _, _ = crawl
+    assert "failures (url: reason):" in result.stdout
+    assert f"bad  {bad_site}/a/news/20240105/6.html: HTTP 500" in result.stdout
+    assert f"bad  {bad_site}/a/news/20240104/4.html: RedirectLoopError" in result.stdout
+    assert "down  http://127.0.0.1:" in result.stdout  # the refused host, with its reason
     loop = db["pages"].get(f"{bad_site}/a/news/20240104/4.html")
     assert "redirect" in loop["error"].lower()
     assert db["pages"].get(f"{bad_site}/a/news/20240105/6.html")["error"] == "HTTP 500"
@@ -319,3 +371,21 @@ def test_no_offsite_link_is_followed(crawl, mock_sites):
             if owner is not None:  # another mock site's page: not via this site's links
                 referers = [r.referer for r in CRAWL_REQUESTS[owner.id] if r.url == url]
                 assert not [r for r in referers if r and r.startswith(site.base_url)], url
+
+
+def test_dede_pagelist_article_is_one_row_with_both_pages(crawl, bad_site):
+    _, db, _, _ = crawl
+    row = db["articles"].get(f"{bad_site}/a/news/20240110/77.html")
+    assert row["body"].split("\n") == DEDE_PAGE_1 + DEDE_PAGE_2
+    assert db["pages"].get(f"{bad_site}/a/news/20240110/77_2.html")["kind"] == "part"
+    assert not db["articles"].count_where("url = ?", [f"{bad_site}/a/news/20240110/77_2.html"])
+
+
+def test_site_overrides_find_odd_urls_within_max_depth(crawl, bad_site):
+    _, db, _, _ = crawl
+    stored = {r["url"] for r in db["articles"].rows_where("site_id = 'odd'")}
+    assert stored == {f"{bad_site}/odd/item?no={no}" for no in (1, 2, 3)}
+    lists = {r["url"] for r in db["pages"].rows_where("site_id = 'odd' and kind = 'list'")}
+    assert lists == {f"{bad_site}/odd/list.htm", f"{bad_site}/odd/list.htm?from=2",
+                     f"{bad_site}/odd/list.htm?from=3"}
+    assert not db["pages"].count_where("url like '%jsessionid%'")

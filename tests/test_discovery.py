@@ -164,3 +164,87 @@ def test_hanweb_records_inside_script_are_found():
     first = links["http://www.qw.gov.cn/art/2024/5/8/art_99_5123.html"]
     assert first["kind"] == "article"
     assert first["hints"] == {"list_title": "青梧高新区新签约项目12个", "list_date": "2024-05-08"}
+
+
+def test_provincial_script_pager_numbers_pages_from_one():
+    scripts = ["createPageHTML('page_div',3, 1,'list','shtml',27);"]
+    url = "http://a.cn/clxq/c118402/list.shtml"
+    assert discovery.script_pages(scripts, url) == [
+        (1, url), (2, "http://a.cn/clxq/c118402/list_2.shtml"),
+        (3, "http://a.cn/clxq/c118402/list_3.shtml")]
+
+
+def test_hanweb_jpage_call_gives_the_pagenum_pages():
+    script = ("$('#7562804').jpage({themeName:'default',totalRecord:31,openCookies:false,"
+              "groupSize:3,proxyUrl:'/module/web/jpage/dataproxy.jsp',perPage:15,"
+              "ajaxParam:{col:1,appid:1,webid:3287,path:'/',columnid:1229371,"
+              "unitid:'7562804',permissiontype:0}});")
+    url = "http://a.cn/col/col1229371/index.html"
+    assert discovery.jpage_pages([script], url) == [
+        (2, url + "?uid=7562804&pageNum=2"), (3, url + "?uid=7562804&pageNum=3")]
+    assert discovery.jpage_pages(["$('#1').jpage({perPage:15})"], url) == []
+
+
+def test_article_parts_from_script_pager_and_from_pager_links():
+    trs = "http://a.cn/xwzx/202405/t20240502_5109.html"
+    assert discovery.article_parts(trs, ['createPageHTML(2,0,"t20240502_5109","html")'], []) == [
+        "http://a.cn/xwzx/202405/t20240502_5109_1.html"]
+    dede = "http://a.cn/a/news/20240101/1234.html"
+    hrefs = ["1234.html", "1234_3.html", "/a/news/20240101/1234_2.html#top", "1235_2.html",
+             "../20240102/1234_2.html", "1234_2.htm"]
+    assert discovery.article_parts(dede, [], hrefs) == [
+        "http://a.cn/a/news/20240101/1234_2.html", "http://a.cn/a/news/20240101/1234_3.html"]
+    assert discovery.article_parts(dede, [], ["1235.html", "list_1_2.html"]) == []
+
+
+@pytest.mark.parametrize("url, expected", [
+    ("http://a.cn/news/list.jsp;jsessionid=0A1B2C?page=2", "http://a.cn/news/list.jsp?page=2"),
+    ("http://a.cn/show.php?PHPSESSID=abc123&id=7", "http://a.cn/show.php?id=7"),
+    ("http://a.cn/show.php?id=7&sid=3", "http://a.cn/show.php?id=7&sid=3"),
+    ("http://a.cn/a/news/20240101/1.html", "http://a.cn/a/news/20240101/1.html"),
+])
+def test_session_ids_are_cut_from_urls(url, expected):
+    assert discovery.canonical_url(url) == expected
+
+
+@pytest.mark.parametrize("url, reason", [
+    ("http://a.cn/" + "x" * 600 + ".html", "longer than"),
+    ("http://a.cn/cal.php?" + "&".join(f"p{i}=1" for i in range(9)), "query parameters"),
+    ("http://a.cn/news/list/news/list/news/list/index.html", "repeats"),
+    ("http://a.cn/xwzx/yqdt/index_3.html?page=2&size=20", None),
+])
+def test_trap_urls_are_recognised(url, reason):
+    found = discovery.trap_reason(url)
+    assert (found is None) if reason is None else (reason in found)
+
+
+RSS = b"""<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>t</title>
+<item><title>a</title><link>http://a.cn/2024/05/01/a/</link></item>
+<item><title>b</title><link> http://a.cn/2024/05/02/b/ </link></item></channel></rss>"""
+ATOM = b"""<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">
+<entry><link rel="alternate" href="http://a.cn/2024/05/03/c/"/>
+<link rel="replies" href="http://a.cn/2024/05/03/c/#comments"/></entry></feed>"""
+
+
+def test_feed_items_from_rss_and_atom_and_junk():
+    assert discovery.feed_item_urls(RSS) == ["http://a.cn/2024/05/01/a/",
+                                             "http://a.cn/2024/05/02/b/"]
+    assert discovery.feed_item_urls(ATOM) == ["http://a.cn/2024/05/03/c/"]
+    assert discovery.feed_item_urls(b"<html><body>not a feed") == []
+    assert discovery.feed_item_urls(b"") == []
+    links = [("alternate", "application/rss+xml", "/feed/"), ("stylesheet", "text/css", "/s.css"),
+             ("alternate", "text/html", "/en/"), ("alternate", "application/atom+xml", "/atom")]
+    assert discovery.feed_links(links) == ["/feed/", "/atom"]
+
+
+def test_site_patterns_classify_links_the_rules_miss():
+    url = "http://www.qw.gov.cn/odd/list.htm"
+    site = parse_sites('[[sites]]\nid="qw"\nname="qw"\nstart_urls=["' + url + '"]\n'
+                       'article_patterns = ["/odd/item\\\\?no=\\\\d+$"]\n'
+                       'list_patterns = ["/odd/list\\\\.htm\\\\?from=\\\\d+$"]\n')[0]
+    body = ('<html><body><a href="item?no=1">一</a><a href="list.htm?from=2">续</a>'
+            '<a href="other.htm">别的</a></body></html>')
+    response = HtmlResponse(url, body=body.encode(), encoding="utf-8", request=Request(url))
+    kinds = {link["url"]: link["kind"] for link in spider_for(site).extract_links(response, url)}
+    assert kinds == {"http://www.qw.gov.cn/odd/item?no=1": "article",
+                     "http://www.qw.gov.cn/odd/list.htm?from=2": "list"}

@@ -30,6 +30,16 @@ def test_optional_keys_are_read():
     assert site.hosts == ("yx.gov.cn",)
 
 
+def test_discovery_overrides_are_read():
+    text = MINIMAL + 'max_depth = 2\nsitemaps = false\n'
+    text += 'article_patterns = ["/item\\\\?no=\\\\d+"]\nlist_patterns = ["from=\\\\d+"]\n'
+    (site,) = parse_sites(text)
+    assert (site.max_depth, site.sitemaps) == (2, False)
+    assert site.article_patterns == (r"/item\?no=\d+",)
+    assert site.matches(site.article_patterns, "http://yx.gov.cn/item?no=3")
+    assert not site.matches(site.list_patterns, "http://yx.gov.cn/list.htm")
+
+
 @pytest.mark.parametrize(
     "text, message",
     [
@@ -44,6 +54,11 @@ def test_optional_keys_are_read():
         (MINIMAL + "max_pages = '3'\n", "site 'yx': max_pages has the wrong type"),
         (MINIMAL + "max_pages = 0\n", "max_pages must be at least 1"),
         (MINIMAL + "encoding = 'klingon'\n", "unknown encoding"),
+        (MINIMAL + "max_depth = 0\n", "max_depth must be at least 1"),
+        (MINIMAL + "sitemaps = 1\n", "sitemaps has the wrong type"),
+        (MINIMAL + "article_patterns = ['(unclosed']\n",
+         "site 'yx': article_patterns: '(unclosed' is not a valid regular expression"),
+        (MINIMAL + "list_patterns = [3]\n", "list_patterns must be a list of regular"),
         (MINIMAL + MINIMAL, "appears more than once"),
         ("[[sites]]\nid = 'a b'\nname = 'q'\nstart_urls = ['http://x/']\n", "id must be"),
     ],

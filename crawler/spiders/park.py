@@ -144,6 +144,9 @@ class ParkSpider(scrapy.Spider):
         yield self._page(response, "list")
         list_start = response.meta.get("list_start", response.url)
         page_no = response.meta.get("page_no", 1)
+        if self.site.max_depth and response.meta.get("depth", 0) >= self.site.max_depth:
+            self.crawler.stats.inc_value("discovery/depth_limited")
+            return  # its links would be deeper than the site allows
         found = 0
         encoding = response.encoding
         for link in self.extract_links(response, list_start):
@@ -175,8 +178,11 @@ class ParkSpider(scrapy.Spider):
             href = (anchor.attrib.get("href") or "").strip()
             if not href or href.startswith(("javascript:", "mailto:", "tel:", "#")):
                 continue
-            url = urldefrag(response.urljoin(href))[0]
+            url = discovery.canonical_url(urldefrag(response.urljoin(href))[0])
             if url in links or url == response.url or not self.in_scope(url):
+                continue
+            if discovery.trap_reason(url):
+                self.crawler.stats.inc_value("discovery/trap_links")
                 continue
             text = " ".join(anchor.xpath("string()").get("").split())
             title = (anchor.attrib.get("title") or "").strip() or text
@@ -197,6 +203,11 @@ class ParkSpider(scrapy.Spider):
         return list(links.values())
 
     def classify(self, anchor, url: str, text: str, list_start: str) -> str | None:
+        assert self.site is not None
+        if self.site.matches(self.site.list_patterns, url):
+            return "list"
+        if self.site.matches(self.site.article_patterns, url):
+            return "article"
         if discovery.is_pagination(url, text, list_start):
             return "list"
         if discovery.is_attachment(url):
@@ -209,6 +220,14 @@ class ParkSpider(scrapy.Spider):
         if discovery.looks_like_headline(text, tag, context):
             return "article"
         return None
+
+    def is_article_url(self, url: str) -> bool:
+        """An article by the site's own patterns or the built-in URL rules."""
+        assert self.site is not None
+        if discovery.is_attachment(url):
+            return False
+        return bool(self.site.matches(self.site.article_patterns, url)
+                    or discovery.article_family(url))
 
     @staticmethod
     def _container(anchor):
@@ -250,7 +269,8 @@ class ParkSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             return []
         scripts = response.xpath("//script[not(@src)]/text()").getall()
-        urls = discovery.continuation_pages(scripts, response.url)
+        hrefs = response.xpath("//a/@href").getall()
+        urls = discovery.article_parts(response.url, scripts, hrefs)
         return [u for u in urls if self.in_scope(u)][: discovery.MAX_ARTICLE_PAGES - 1]
 
     def _part_request(self, page: FetchedPage, todo: list[str], response: Response):
@@ -320,7 +340,7 @@ class ParkSpider(scrapy.Spider):
                 continue
             if sitemap.type == "sitemapindex":
                 yield self._request(url, "sitemap", response.url)
-            elif discovery.article_family(url) and not discovery.is_attachment(url):
+            elif self.is_article_url(url):
                 found += 1
                 hints = {"sitemap_lastmod": entry["lastmod"]} if entry.get("lastmod") else {}
                 yield self._request(url, "article", response.url, hints=hints)
