@@ -37,6 +37,10 @@ DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 RETRY_ENABLED = True
 RETRY_TIMES = 2
 REDIRECT_MAX_TIMES = 10
+# List pages followed per start URL when a site sets no max_pages: an endless pager (a
+# calendar with 下一页, a search with ever new offsets) stops here. 0 = no limit.
+PARKNEWS_MAX_LIST_PAGES = 500
+
 # A redirect back to a URL of the same chain fails at once with the chain as its reason
 # (Scrapy's duplicate filter would otherwise drop it without a word).
 PARKNEWS_REDIRECT_LOOPS_FAIL = True

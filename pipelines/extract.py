@@ -98,9 +98,15 @@ def _cjk_share(text: str) -> float:
     return cjk / (cjk + latin) if cjk + latin else 0.0
 
 
-def find_container(root: etree._Element) -> tuple[rules.ContainerRule, etree._Element] | None:
-    """The first CMS body container that holds an article-sized, non-list text."""
+def find_container(root: etree._Element, source: str | None = None
+                   ) -> tuple[rules.ContainerRule, etree._Element] | None:
+    """The first CMS body container that holds an article-sized, non-list text.
+
+    With the page ``source``, rules whose cue (class name, id, comment) it lacks are
+    skipped without walking the tree."""
     for rule in rules.CONTAINERS:
+        if source is not None and rule.cue not in source:
+            continue
         best, best_chars = None, 0
         for el in root.xpath(rule.xpath):
             chars = _chars(el)
@@ -328,7 +334,7 @@ def extract(html_bytes: bytes, url: str | None = None, *, content_type: str | No
         article.extras["error"] = "not html"
         return article
     try:
-        _extract_tree(root, url, article)
+        _extract_tree(root, url, article, text)
     except Exception:  # noqa: BLE001 - one odd page must never stop a crawl
         logger.exception("extraction failed for %s", url)
         article.extras["error"] = "extraction failed"
@@ -351,7 +357,8 @@ def _add_media(root: html.HtmlElement, container: etree._Element | None, lines: 
         logger.exception("media extraction failed for %s", url)
 
 
-def _extract_tree(root: html.HtmlElement, url: str | None, article: Article) -> None:
+def _extract_tree(root: html.HtmlElement, url: str | None, article: Article,
+                  source: str | None = None) -> None:
     metas = md.meta_fields(root)
     baidu = md.baidu_fields(root)
     markup = md.markup_fields(root)
@@ -361,7 +368,7 @@ def _extract_tree(root: html.HtmlElement, url: str | None, article: Article) -> 
     unwrap_inline_blocks(root)
     page = root.find("body")
     page_lines = tree_lines(page if page is not None else root)
-    found = find_container(root)
+    found = find_container(root, source)
     remove_chrome_blocks(root, keep=found[1] if found else None)
     if found:
         rule, container = found

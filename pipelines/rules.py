@@ -34,20 +34,33 @@ class ContainerRule(NamedTuple):
     min_chars: int  # fewer text characters: the container is not the article
     max_link_density: float  # share of the text inside links above which it is a list
     trusted: bool = True
+    # a string the page source must hold for the rule to be tried (a cheap test before
+    # the XPath walk); by default the quoted name in the XPath ("TRS_Editor", "zoom")
+    marker: str = ""
+
+    @property
+    def cue(self) -> str:
+        if self.marker:
+            return self.marker
+        names = re.findall(r'"([^" ]+)"|\'([^\' ]+)\'', self.xpath)
+        return max((a or b for a, b in names), key=len, default="")
 
 
 CONTAINERS: tuple[ContainerRule, ...] = (
     ContainerRule("trs", f"//div[{_cls('trs_editor_view')}]", 10, 0.5),
     ContainerRule("trs", f"//div[{_cls('TRS_Editor')}]", 10, 0.5),
-    ContainerRule("hanweb", '//*[comment()[contains(., "<$[信息内容]>begin")]]', 10, 0.5),
-    ContainerRule("hanweb", '//*[comment()[contains(., "ZJEG_RSS.content.begin")]]', 10, 0.5),
+    ContainerRule("hanweb", '//*[comment()[contains(., "<$[信息内容]>begin")]]', 10, 0.5,
+                  marker="<$[信息内容]>begin"),
+    ContainerRule("hanweb", '//*[comment()[contains(., "ZJEG_RSS.content.begin")]]', 10, 0.5,
+                  marker="ZJEG_RSS.content.begin"),
     ContainerRule("hanweb", '//*[@id="zoom"]', 10, 0.5),
     ContainerRule("govcn", '//*[@id="UCAP-CONTENT"]', 10, 0.5),
     ContainerRule("jiyuehua", '//*[@id="detailContent"]', 10, 0.5),
     ContainerRule("epoint", '//*[@id="ivs_content"]', 10, 0.5),
     ContainerRule("epoint", f"//*[{_cls('ewb-article-content')}]", 10, 0.5),
     ContainerRule("destoon", f'//div[@id="article"][{_cls("content")}]', 10, 0.5),
-    ContainerRule("founder", '//*[comment()[contains(., "enpcontent")]]', 30, 0.4, False),
+    ContainerRule("founder", '//*[comment()[contains(., "enpcontent")]]', 30, 0.4, False,
+                  marker="enpcontent"),
     ContainerRule("trs-v2", f"//div[{_cls('article_content')}]", 30, 0.4, False),
     ContainerRule("wordpress", f"//div[{_cls('entry-content')}]", 30, 0.4, False),
     ContainerRule("phpcms", f'//div[@id="Article"]/div[{_cls("content")}]', 30, 0.4, False),

@@ -109,8 +109,23 @@ for _list, _next in (("/odd/list.htm", "list.htm?from=2"),
                         f"<html><body>{_links}{_more}</body></html>".encode())
 
 
+ENDLESS_FETCHED: list[int] = []  # page numbers of the endless pager that were asked for
+MAX_LIST_PAGES = 6  # PARKNEWS_MAX_LIST_PAGES for the crawl below
+
+
 class BadHandler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):  # noqa: N802
+        if self.path.startswith("/endless/list?page="):  # a pager that never ends
+            number = int(self.path.rsplit("=", 1)[1])
+            ENDLESS_FETCHED.append(number)
+            body = (f'<html><body><p>第{number}页</p><a href="list?page={number + 1}">下一页</a>'
+                    f"</body></html>").encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
         if self.path in BAD_STATUS:
             status, location = BAD_STATUS[self.path]
             self.send_response(status)
@@ -155,13 +170,16 @@ def crawl(mock_sites, bad_site, tmp_path_factory):
         f'\n[[sites]]\nid = "odd"\nname = "怪网址"\nstart_urls = ["{bad_site}/odd/list.htm"]\n'
         'article_patterns = ["/odd/item\\\\?no=\\\\d+$"]\n'
         'list_patterns = ["/odd/list\\\\.htm\\\\?from=\\\\d+$"]\nmax_depth = 2\n'
+        f'\n[[sites]]\nid = "endless"\nname = "无尽翻页"\n'
+        f'start_urls = ["{bad_site}/endless/list?page=1"]\n'
     )
     sites_file = workdir / "sites.toml"
     sites_file.write_text(sites_toml(list(mock_sites.values())) + extra, encoding="utf-8")
     db_path = workdir / "archive.db"
     for site in mock_sites.values():
         site.clear_requests()
-    result = run_cli("crawl", "--sites", str(sites_file), "--db", str(db_path), *FAST)
+    result = run_cli("crawl", "--sites", str(sites_file), "--db", str(db_path), *FAST,
+                     "--set", f"PARKNEWS_MAX_LIST_PAGES={MAX_LIST_PAGES}")
     CRAWL_REQUESTS.clear()
     CRAWL_REQUESTS.update({site.id: list(site.request_log) for site in mock_sites.values()})
     return result, Database(db_path), sites_file, db_path
@@ -175,9 +193,10 @@ MOCK_IDS = ["trs", "dede", "destoon", "hanweb", "province", "wordpress", "asp"]
 def test_crawl_finishes_every_site_despite_failures(crawl):
     result, db, _, _ = crawl
     assert result.returncode == 0, result.stderr[-3000:]
-    for site_id in (*MOCK_IDS, "down", "bad", "js", "odd"):
+    extra = ("down", "bad", "js", "odd", "endless")
+    for site_id in (*MOCK_IDS, *extra):
         assert site_id in result.stdout  # each site has its line in the summary
-    assert {row["id"] for row in db["sites"].rows} == {*MOCK_IDS, "down", "bad", "js", "odd"}
+    assert {row["id"] for row in db["sites"].rows} == {*MOCK_IDS, *extra}
 
 
 @pytest.mark.parametrize("site_id", MOCK_IDS)
@@ -389,3 +408,9 @@ def test_site_overrides_find_odd_urls_within_max_depth(crawl, bad_site):
     assert lists == {f"{bad_site}/odd/list.htm", f"{bad_site}/odd/list.htm?from=2",
                      f"{bad_site}/odd/list.htm?from=3"}
     assert not db["pages"].count_where("url like '%jsessionid%'")
+
+
+def test_endless_pager_stops_at_the_list_page_limit(crawl):
+    _, db, _, _ = crawl
+    assert sorted(ENDLESS_FETCHED) == list(range(1, MAX_LIST_PAGES + 1))
+    assert db["pages"].count_where("site_id = 'endless' and kind = 'list'") == MAX_LIST_PAGES

@@ -152,7 +152,10 @@ class ParkSpider(scrapy.Spider):
         for link in self.extract_links(response, list_start):
             if link["kind"] == "list":
                 number = link.get("page_no", page_no + 1)
-                if self.site.max_pages and number > self.site.max_pages:
+                limit = self.site.max_pages or self.settings.getint(
+                    "PARKNEWS_MAX_LIST_PAGES", 0)
+                if limit and number > limit:
+                    self.crawler.stats.inc_value("discovery/list_pages_over_limit")
                     continue
                 yield self._request(link["url"], "list", response.url, encoding,
                                     page_no=number, list_start=list_start)
