@@ -76,5 +76,73 @@ def m002_article_language_attachments_images(db: Database) -> None:
     db["articles"].add_column("images", str)  # JSON list of {src, caption}
 
 
+CAPTURE_COLUMNS = {  # where a fetch is kept in the WARC files (archive/warc.py)
+    "warc_file": str,  # relative to the WARC directory
+    "warc_offset": int,  # byte offset of the response record's gzip member
+    "warc_length": int,
+    "warc_record_id": str,  # WARC-Record-ID
+    "warc_digest": str,  # WARC-Payload-Digest ("sha1:…")
+}
+
+
+@migrations()
+def m003_captures_versions_runs(db: Database) -> None:
+    """Archive of record: captures, conditional-request validators, versions, runs."""
+    pages = db["pages"]
+    for column, kind in {**CAPTURE_COLUMNS, "etag": str, "last_modified": str,
+                         "run_id": str}.items():
+        pages.add_column(column, kind)
+    articles = db["articles"]
+    for column, kind in {**CAPTURE_COLUMNS, "etag": str, "last_modified": str,
+                         "status": str, "withdrawn_at": str, "checked_at": str,
+                         "version": int}.items():
+        articles.add_column(column, kind)
+    db.execute("update articles set status = 'live' where status is null")
+    db.execute("update articles set version = 1 where version is null")
+    db.execute("update articles set checked_at = fetched_at where checked_at is null")
+    db["article_versions"].create(
+        {
+            "id": int,
+            "url": str,
+            "version": int,  # the number this version had while it was current
+            "title": str,
+            "body": str,
+            "published_at": str,
+            "source": str,
+            "content_hash": str,
+            "fetched_at": str,  # when this version was fetched
+            "replaced_at": str,  # when a newer version took its place
+            **CAPTURE_COLUMNS,
+        },
+        pk="id",
+        not_null={"url", "version"},
+        foreign_keys=[("url", "articles", "url")],
+    )
+    db["article_versions"].create_index(["url", "version"], unique=True)
+    db["crawl_runs"].create(
+        {
+            "run_id": str,
+            "site_id": str,
+            "started_at": str,
+            "finished_at": str,
+            "finish_reason": str,
+            "full_pass": int,  # 1 when every list page was walked
+            "requests": int,
+            "responses": str,  # JSON {status: count}
+            "bytes": int,
+            "pages": int,
+            "articles_new": int,
+            "articles_changed": int,
+            "articles_unchanged": int,
+            "articles_withdrawn": int,
+            "skipped_known": int,  # known articles not due for a recheck
+            "errors": int,
+        },
+        pk=("run_id", "site_id"),
+        foreign_keys=[("site_id", "sites", "id")],
+    )
+    db["crawl_runs"].create_index(["site_id", "started_at"])
+
+
 def migrate(db: Database) -> None:
     migrations.apply(db)

@@ -18,16 +18,20 @@ from archive.schema import migrate
 
 logger = logging.getLogger(__name__)
 
+CAPTURE = ("warc_file", "warc_offset", "warc_length", "warc_record_id", "warc_digest")
 ARTICLE_COLUMNS = (
     "url", "site_id", "title", "body", "published_at", "source", "author", "summary",
     "editor", "fetched_at", "content_hash", "encoding", "extras", "language", "attachments",
-    "images",
+    "images", "etag", "last_modified", *CAPTURE,
 )
 JSON_COLUMNS = ("extras", "attachments", "images")
 PAGE_COLUMNS = (
     "url", "site_id", "kind", "status", "content_type", "bytes", "error", "fetched_at",
-    "referer",
+    "referer", "etag", "last_modified", "run_id", *CAPTURE,
 )
+# What an article version keeps of the row it was (besides url, version, replaced_at).
+VERSION_COLUMNS = ("title", "body", "published_at", "source", "content_hash", "fetched_at",
+                   *CAPTURE)
 
 
 class ArchiveError(RuntimeError):
@@ -57,8 +61,8 @@ def open_archive(path: str | Path) -> Database:
     return db
 
 
-def _row(record: dict, columns: Iterable[str]) -> dict:
-    row = {c: record.get(c) for c in columns}
+def _row(record: dict, columns: Iterable[str], partial: bool = False) -> dict:
+    row = {c: record.get(c) for c in columns if not partial or c in record}
     for column in JSON_COLUMNS:
         if isinstance(row.get(column), dict | list):
             row[column] = json.dumps(row[column], ensure_ascii=False) if row[column] else None
@@ -66,43 +70,82 @@ def _row(record: dict, columns: Iterable[str]) -> dict:
 
 
 class ArchiveWriter:
-    """Buffers rows and writes them in one transaction per batch."""
+    """Buffers rows and writes them in one transaction per batch.
+
+    Articles are versioned: a fetch whose title or body hash differs from the stored row
+    moves that row to ``article_versions`` first. A 304 answer only marks the article as
+    checked; a 404/410 for a stored article marks it withdrawn (never deleted).
+    """
 
     def __init__(self, db: Database, batch_size: int = 50):
         self.db = db
         self.batch_size = max(1, batch_size)
         self._pages: list[dict] = []
+        self._partial_pages: list[dict] = []  # rows updating only some columns
         self._articles: list[dict] = []
-        self.counts = {"pages": 0, "articles_new": 0, "articles_updated": 0}
+        self._checked: list[tuple[str, str]] = []  # (url, when) answered 304
+        self._gone: list[tuple[str, str]] = []  # (url, when) answered 404/410
+        self.counts = {"pages": 0, "articles_new": 0, "articles_changed": 0,
+                       "articles_unchanged": 0, "articles_withdrawn": 0}
 
     def upsert_sites(self, sites: Iterable[dict]) -> None:
         rows = [dict(s, start_urls=json.dumps(list(s["start_urls"]))) for s in sites]
         with self.db.atomic():
             self.db["sites"].upsert_all(rows, pk="id", alter=False)
 
-    def add_page(self, page: dict) -> None:
-        self._pages.append(_row(page, PAGE_COLUMNS))
+    def add_page(self, page: dict, partial: bool = False) -> None:
+        """A ``pages`` row; ``partial`` updates only the given columns of a stored row
+        (a 304 answer keeps the row's capture and validators)."""
+        row = _row(page, PAGE_COLUMNS, partial)
+        (self._partial_pages if partial else self._pages).append(row)
         self._maybe_flush()
 
     def add_article(self, article: dict) -> None:
         self._articles.append(_row(article, ARTICLE_COLUMNS))
         self._maybe_flush()
 
+    def article_not_modified(self, url: str, when: str) -> None:
+        """The server said 304: the stored article is current as of ``when``."""
+        self._checked.append((url, when))
+        self._maybe_flush()
+
+    def article_gone(self, url: str, when: str) -> None:
+        """The server said 404/410 for this URL: a stored article is withdrawn."""
+        self._gone.append((url, when))
+        self._maybe_flush()
+
     def _maybe_flush(self) -> None:
-        if len(self._pages) + len(self._articles) >= self.batch_size:
+        pending = (len(self._pages) + len(self._partial_pages) + len(self._articles)
+                   + len(self._checked) + len(self._gone))
+        if pending >= self.batch_size:
             self.flush()
 
     def flush(self) -> None:
-        if not self._pages and not self._articles:
+        if not (self._pages or self._partial_pages or self._articles or self._checked
+                or self._gone):
             return
-        pages, articles = self._pages, self._articles
-        self._pages, self._articles = [], []
+        pages, partial, articles = self._pages, self._partial_pages, self._articles
+        checked, gone = self._checked, self._gone
+        self._pages, self._partial_pages, self._articles = [], [], []
+        self._checked, self._gone = [], []
         with self.db.atomic():
             if pages:
                 self.db["pages"].upsert_all(pages, pk="url")
+            for row in partial:
+                self.db["pages"].upsert(row, pk="url")
             if articles:
                 self._write_articles(articles)
-        self.counts["pages"] += len(pages)
+            for url, when in checked:
+                cursor = self.db.execute(
+                    "update articles set checked_at = ?, status = 'live', withdrawn_at = null"
+                    " where url = ?", [when, url])
+                self.counts["articles_unchanged"] += cursor.rowcount
+            for url, when in gone:
+                cursor = self.db.execute(
+                    "update articles set status = 'withdrawn', withdrawn_at = ?, checked_at = ?"
+                    " where url = ? and status = 'live'", [when, when, url])
+                self.counts["articles_withdrawn"] += cursor.rowcount
+        self.counts["pages"] += len(pages) + len(partial)
 
     def _write_articles(self, articles: list[dict]) -> None:
         first_fetch: dict[str, str] = {}
@@ -112,16 +155,68 @@ class ArchiveWriter:
             latest[article["url"]] = article
         urls = list(latest)
         marks = ",".join("?" * len(urls))
-        sql = f"select url from articles where url in ({marks})"
-        known = {row[0] for row in self.db.execute(sql, urls)}
-        new = [dict(a, first_seen_at=first_fetch[u]) for u, a in latest.items() if u not in known]
-        old = [a for u, a in latest.items() if u in known]
+        columns = ", ".join(["url", "version", *VERSION_COLUMNS])
+        stored = {row["url"]: row for row in self.db.query(
+            f"select {columns} from articles where url in ({marks})", urls)}
+        new, changed, unchanged, versions = [], [], [], []
+        for url, article in latest.items():
+            row = dict(article, checked_at=article["fetched_at"], status="live",
+                       withdrawn_at=None)
+            old = stored.get(url)
+            if old is None:
+                new.append(dict(row, first_seen_at=first_fetch[url], version=1))
+            elif (old["content_hash"], old["title"]) != (row["content_hash"], row["title"]):
+                version = old["version"] or 1
+                versions.append({"url": url, "version": version,
+                                 "replaced_at": row["fetched_at"],
+                                 **{c: old[c] for c in VERSION_COLUMNS}})
+                changed.append(dict(row, version=version + 1))
+            else:
+                unchanged.append(dict(row, version=old["version"] or 1))
+        if versions:
+            self.db["article_versions"].insert_all(versions, pk="id", replace=True)
         if new:
             self.db["articles"].insert_all(new, pk="url")
-        if old:
-            self.db["articles"].upsert_all(old, pk="url")
+        if changed or unchanged:
+            self.db["articles"].upsert_all(changed + unchanged, pk="url")
         self.counts["articles_new"] += len(new)
-        self.counts["articles_updated"] += len(old)
+        self.counts["articles_changed"] += len(changed)
+        self.counts["articles_unchanged"] += len(unchanged)
+
+    def add_run(self, run: dict) -> None:
+        """One ``crawl_runs`` row (written at once, with whatever is still buffered)."""
+        self.flush()
+        row = dict(run)
+        if isinstance(row.get("responses"), dict):
+            row["responses"] = json.dumps(row["responses"], sort_keys=True)
+        with self.db.atomic():
+            self.db["crawl_runs"].upsert(row, pk=("run_id", "site_id"))
 
     def close(self) -> None:
         self.flush()
+
+
+def load_known(db: Database, site_id: str) -> dict[str, dict]:
+    """What the archive knows of a site's URLs, for incremental crawling:
+    {url: {"kind", "checked_at", "etag", "last_modified", "status"}} for its articles
+    and its list pages."""
+    known: dict[str, dict] = {}
+    if "pages" in db.table_names():
+        for row in db.query("select url, kind, fetched_at, etag, last_modified from pages"
+                            " where site_id = ? and kind = 'list' and error is null",
+                            [site_id]):
+            known[row["url"]] = {"kind": "list", "checked_at": row["fetched_at"],
+                                 "etag": row["etag"], "last_modified": row["last_modified"],
+                                 "status": "live"}
+    if "articles" in db.table_names():
+        for row in db.query("select url, checked_at, etag, last_modified, status from articles"
+                            " where site_id = ?", [site_id]):
+            known[row["url"]] = dict(row, kind="article")
+    return known
+
+
+def run_count(db: Database, site_id: str) -> int:
+    """How many crawl runs of a site the archive has recorded."""
+    if "crawl_runs" not in db.table_names():
+        return 0
+    return db.execute("select count(*) from crawl_runs where site_id = ?", [site_id]).fetchone()[0]

@@ -29,11 +29,13 @@ def _parse_set(values: tuple[str, ...]) -> dict[str, str]:
 
 def print_summary(results) -> None:
     click.echo("")
-    click.echo(f"{'site':<16} {'pages':>6} {'lists':>6} {'new':>5} {'updated':>8} "
-               f"{'failed':>7} {'empty':>6}  finish")
+    click.echo(f"{'site':<16} {'pages':>6} {'lists':>6} {'new':>5} {'changed':>8} "
+               f"{'same':>5} {'gone':>5} {'skipped':>8} {'failed':>7} {'empty':>6}  finish")
     for r in results:
         click.echo(f"{r.site_id:<16} {r.pages:>6} {r.list_pages:>6} {r.articles_new:>5} "
-                   f"{r.articles_updated:>8} {r.failures:>7} {r.empty:>6}  {r.finish_reason}")
+                   f"{r.articles_changed:>8} {r.articles_unchanged:>5} "
+                   f"{r.articles_withdrawn:>5} {r.skipped_known:>8} {r.failures:>7} "
+                   f"{r.empty:>6}  {r.finish_reason}")
 
 
 FAILURES_SHOWN = 10  # failed URLs listed per site after a crawl (all are in the pages table)
@@ -84,9 +86,11 @@ def main() -> None:
               help="Crawl only this site (repeatable). Default: every site in the file.")
 @click.option("--set", "settings", multiple=True, metavar="NAME=VALUE",
               help="Override a Scrapy setting, e.g. --set DOWNLOAD_DELAY=2.")
+@click.option("--full", is_flag=True,
+              help="Walk every list page and recheck every known article now (a full pass).")
 @click.option("--log-level", default="INFO", show_default=True,
               type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False))
-def crawl(sites_file, db_path, site_ids, settings, log_level):
+def crawl(sites_file, db_path, site_ids, settings, full, log_level):
     """Crawl the sites of a sites.toml into an archive; run it again to update.
 
     \b
@@ -102,6 +106,8 @@ def crawl(sites_file, db_path, site_ids, settings, log_level):
     from crawler.runner import run_crawl
 
     overrides.setdefault("LOG_LEVEL", log_level.upper())
+    if full:
+        overrides.update(PARKNEWS_FULL_PASS=True, PARKNEWS_RECHECK_DAYS=0)
     started = datetime.now(UTC).isoformat(timespec="seconds")  # as pages.fetched_at
     results = run_crawl(sites, db_path, overrides)
     print_summary(results)

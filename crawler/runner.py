@@ -17,6 +17,7 @@ from scrapy.settings import Settings
 
 from crawler.sites import Site
 from crawler.spiders.park import ParkSpider
+from pipelines.storage import new_run_id
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +37,10 @@ class SiteResult:
     pages: int
     list_pages: int
     articles_new: int
-    articles_updated: int
+    articles_changed: int
+    articles_unchanged: int
+    articles_withdrawn: int
+    skipped_known: int
     failures: int
     empty: int
     finish_reason: str
@@ -49,7 +53,10 @@ class SiteResult:
             pages=stats.get("archive/pages", 0),
             list_pages=stats.get("discovery/list_pages", 0),
             articles_new=stats.get("archive/articles_new", 0),
-            articles_updated=stats.get("archive/articles_updated", 0),
+            articles_changed=stats.get("archive/articles_changed", 0),
+            articles_unchanged=stats.get("archive/articles_unchanged", 0),
+            articles_withdrawn=stats.get("archive/articles_withdrawn", 0),
+            skipped_known=stats.get("discovery/known_skipped", 0),
             failures=stats.get("discovery/failed", 0),
             empty=stats.get("extraction/empty", 0) + stats.get("discovery/unusable_article", 0),
             finish_reason=str(stats.get("finish_reason", "unknown")),
@@ -69,6 +76,8 @@ def run_crawl(
     sites: list[Site], db_path: str | Path, overrides: dict[str, Any] | None = None
 ) -> list[SiteResult]:
     """Crawl every site concurrently into ``db_path``; block until all are done."""
+    overrides = dict(overrides or {})
+    overrides.setdefault("PARKNEWS_RUN_ID", new_run_id())  # one id for all sites of the run
     process = CrawlerProcess(crawl_settings(db_path, overrides))
     crawlers = []
     for site in sites:

@@ -41,6 +41,20 @@ REDIRECT_MAX_TIMES = 10
 # calendar with 下一页, a search with ever new offsets) stops here. 0 = no limit.
 PARKNEWS_MAX_LIST_PAGES = 500
 
+# Incremental crawling (the archive in ARCHIVE_DB is what earlier runs know):
+# a known article is fetched again only when its last check is older than this many days,
+# then with If-None-Match / If-Modified-Since;
+PARKNEWS_RECHECK_DAYS = 30
+# due articles are requested straight from the archive (so that an article gone from
+# every list is still found withdrawn), oldest check first, at most this many a run
+# (0 = all of them)
+PARKNEWS_RECHECK_MAX = 1000
+# list pagination stops after a page whose articles are all known, except on a full pass:
+# the first run, every Nth run of a site (0 = only the first), or when forced.
+PARKNEWS_FULL_PASS_EVERY = 10
+PARKNEWS_FULL_PASS = False
+# PARKNEWS_RUN_ID names the run in crawl_runs and pages.run_id (set by `parknews crawl`).
+
 # A redirect back to a URL of the same chain fails at once with the chain as its reason
 # (Scrapy's duplicate filter would otherwise drop it without a word).
 PARKNEWS_REDIRECT_LOOPS_FAIL = True

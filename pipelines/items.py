@@ -52,3 +52,6 @@ class FetchedPage:
     article: Article | None = None  # filled in by the extraction pipeline
     # further pages of a multi-page article, in order: {"url", "body", "content_type"}
     parts: list[dict[str, Any]] = field(default_factory=list)
+    etag: str | None = None  # validators for the next, conditional request
+    last_modified: str | None = None
+    warc: dict[str, Any] | None = None  # the capture: file, offset, length, record_id, digest

@@ -1,7 +1,10 @@
 """Item pipeline: write pages and articles to the SQLite archive in batched transactions.
 
 Settings: ``ARCHIVE_DB`` (the file; empty disables storage), ``ARCHIVE_BATCH_SIZE``.
-Stats: ``archive/pages``, ``archive/articles_new``, ``archive/articles_updated``.
+``PARKNEWS_RUN_ID`` (the run's id, shared by the sites of one ``parknews crawl``).
+Stats: ``archive/pages``, ``archive/articles_new``, ``archive/articles_changed``,
+``archive/articles_unchanged``, ``archive/articles_withdrawn``. At the end of each site's
+crawl one ``crawl_runs`` row is written.
 """
 
 from __future__ import annotations
@@ -20,8 +23,9 @@ logger = logging.getLogger(__name__)
 
 
 class StoragePipeline:
-    def __init__(self, crawler, db_path: str, batch_size: int):
+    def __init__(self, crawler, db_path: str, batch_size: int, run_id: str):
         self.crawler = crawler
+        self.run_id = run_id
         self.db_path = db_path
         self.batch_size = batch_size
         self.writer: ArchiveWriter | None = None
@@ -31,7 +35,8 @@ class StoragePipeline:
         db_path = crawler.settings.get("ARCHIVE_DB")
         if not db_path:
             raise NotConfigured("ARCHIVE_DB is not set")
-        return cls(crawler, db_path, crawler.settings.getint("ARCHIVE_BATCH_SIZE", 50))
+        return cls(crawler, db_path, crawler.settings.getint("ARCHIVE_BATCH_SIZE", 50),
+                   crawler.settings.get("PARKNEWS_RUN_ID") or new_run_id())
 
     def open_spider(self) -> None:
         self.writer = ArchiveWriter(open_archive(self.db_path), self.batch_size)
@@ -49,6 +54,14 @@ class StoragePipeline:
     def process_item(self, item):
         if not isinstance(item, FetchedPage) or self.writer is None:
             return item
+        capture = _capture_columns(item.warc)
+        if item.status == 304:  # not modified: the stored row and its capture stand
+            self.writer.add_page({"url": item.url, "site_id": item.site_id, "kind": item.kind,
+                                  "status": 304, "fetched_at": item.fetched_at,
+                                  "error": None, "run_id": self.run_id}, partial=True)
+            if item.kind == "article":
+                self.writer.article_not_modified(item.url, item.fetched_at)
+            return item
         self.writer.add_page({
             "url": item.url,
             "site_id": item.site_id,
@@ -59,7 +72,13 @@ class StoragePipeline:
             "error": item.error,
             "fetched_at": item.fetched_at,
             "referer": item.referer,
+            "etag": item.etag,
+            "last_modified": item.last_modified,
+            "run_id": self.run_id,
+            **capture,
         })
+        if item.kind == "article" and item.status in GONE_STATUSES:
+            self.writer.article_gone(item.url, item.fetched_at)
         article = item.article
         if article is not None and article.body.strip():
             row = asdict(article)
@@ -68,6 +87,9 @@ class StoragePipeline:
                 site_id=item.site_id,
                 fetched_at=item.fetched_at,
                 content_hash=content_hash(article.body),
+                etag=item.etag,
+                last_modified=item.last_modified,
+                **capture,
             )
             self.writer.add_article(row)
         return item
@@ -75,7 +97,55 @@ class StoragePipeline:
     def close_spider(self) -> None:
         if self.writer is None:
             return
+        stats = self.crawler.stats.get_stats()
+        self.writer.flush()
+        counts = self.writer.counts
+        spider = self.crawler.spider
+        site = getattr(spider, "site", None)
+        if site is not None:
+            self.writer.add_run({
+                "run_id": self.run_id,
+                "site_id": site.id,
+                "started_at": _iso(stats.get("start_time")),
+                "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "finish_reason": str(stats.get("finish_reason", "finished")),
+                "full_pass": int(bool(getattr(spider, "full_pass", True))),
+                "requests": stats.get("downloader/request_count", 0),
+                "responses": {key.rsplit("/", 1)[-1]: value for key, value in stats.items()
+                              if key.startswith("downloader/response_status_count/")},
+                "bytes": stats.get("downloader/response_bytes", 0),
+                "pages": counts["pages"],
+                "articles_new": counts["articles_new"],
+                "articles_changed": counts["articles_changed"],
+                "articles_unchanged": counts["articles_unchanged"],
+                "articles_withdrawn": counts["articles_withdrawn"],
+                "skipped_known": stats.get("discovery/known_skipped", 0),
+                "errors": stats.get("discovery/failed", 0),
+            })
         self.writer.close()
-        for key, value in self.writer.counts.items():
+        for key, value in counts.items():
             self.crawler.stats.set_value(f"archive/{key}", value)
         self.writer.db.close()
+
+
+GONE_STATUSES = frozenset({404, 410})  # a stored article answering these is withdrawn
+
+
+def _capture_columns(warc: dict | None) -> dict:
+    if not warc:
+        return {}
+    return {f"warc_{key}": warc.get(key) for key in
+            ("file", "offset", "length", "record_id")} | {"warc_digest": warc.get(
+                "payload_digest")}
+
+
+def _iso(value) -> str | None:
+    if isinstance(value, datetime):
+        value = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return value.isoformat(timespec="seconds")
+    return str(value) if value else None
+
+
+def new_run_id() -> str:
+    """A crawl run's id: its start time in UTC, e.g. ``20261127T082541Z``."""
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")

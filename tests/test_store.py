@@ -2,9 +2,22 @@ import sqlite3
 
 import pytest
 from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
 
-from archive.schema import migrate, migrations
-from archive.store import ArchiveError, ArchiveWriter, check_db_path, open_archive
+from archive.schema import (
+    m001_sites_articles_pages,
+    m002_article_language_attachments_images,
+    migrate,
+    migrations,
+)
+from archive.store import (
+    ArchiveError,
+    ArchiveWriter,
+    check_db_path,
+    load_known,
+    open_archive,
+    run_count,
+)
 
 
 @pytest.fixture
@@ -27,7 +40,8 @@ def article(url, fetched_at, title="标题", body="正文"):
 def test_migrations_create_the_interface_columns_and_are_idempotent(db):
     migrate(db)
     assert [m.name for m in migrations.applied(db)] == [
-        "m001_sites_articles_pages", "m002_article_language_attachments_images"]
+        "m001_sites_articles_pages", "m002_article_language_attachments_images",
+        "m003_captures_versions_runs"]
     cols = set(db["articles"].columns_dict)
     assert {"url", "site_id", "title", "body", "published_at", "source", "author",
             "fetched_at", "content_hash", "language", "attachments", "images"} <= cols
@@ -49,7 +63,8 @@ def test_writer_batches_and_keeps_first_seen(db):
     row = db["articles"].get("http://yx/1")
     assert row["first_seen_at"] == "t1" and row["fetched_at"] == "t3"
     assert row["extras"] == '{"column": "园区动态"}'
-    assert writer.counts == {"pages": 1, "articles_new": 1, "articles_updated": 1}
+    assert writer.counts == {"pages": 1, "articles_new": 1, "articles_changed": 1,
+                             "articles_unchanged": 0, "articles_withdrawn": 0}
     assert db["pages"].get("http://yx/")["kind"] == "list"
 
 
@@ -73,3 +88,71 @@ def test_bad_paths_get_clear_errors(tmp_path):
     with pytest.raises(ArchiveError, match="cannot use"):
         open_archive(not_sqlite)
     assert not_sqlite.read_text().startswith("these are not")
+
+
+def test_a_changed_article_keeps_its_old_version_with_its_capture(db):
+    writer = ArchiveWriter(db, batch_size=1)
+    writer.upsert_sites([site_row()])
+    first = dict(article("http://yx/1", "t1", body="旧正文"), content_hash="h1",
+                 warc_file="a.warc.gz", warc_offset=10, warc_record_id="<urn:uuid:1>")
+    writer.add_article(first)
+    writer.add_article(dict(first, fetched_at="t2", warc_offset=99))  # same text again
+    assert db["articles"].get("http://yx/1")["version"] == 1
+    writer.add_article(dict(first, fetched_at="t3", body="新正文", content_hash="h2",
+                            warc_file="b.warc.gz", warc_offset=5))
+    row = db["articles"].get("http://yx/1")
+    assert (row["version"], row["body"], row["warc_file"]) == (2, "新正文", "b.warc.gz")
+    (old,) = db["article_versions"].rows_where("url = ?", ["http://yx/1"])
+    assert (old["version"], old["body"], old["fetched_at"], old["replaced_at"]) == (
+        1, "旧正文", "t2", "t3")
+    assert (old["warc_file"], old["warc_offset"]) == ("a.warc.gz", 99)
+    assert writer.counts["articles_changed"] == 1 and writer.counts["articles_unchanged"] == 1
+
+
+def test_not_modified_and_gone_articles(db):
+    writer = ArchiveWriter(db, batch_size=1)
+    writer.upsert_sites([site_row()])
+    writer.add_article(dict(article("http://yx/1", "t1"), content_hash="h"))
+    writer.article_not_modified("http://yx/1", "t2")
+    assert db["articles"].get("http://yx/1")["checked_at"] == "t2"
+    writer.article_gone("http://yx/1", "t3")
+    writer.article_gone("http://yx/1", "t4")  # already withdrawn: counted once
+    writer.article_gone("http://yx/never-stored", "t4")
+    row = db["articles"].get("http://yx/1")
+    assert (row["status"], row["withdrawn_at"], row["body"]) == ("withdrawn", "t3", "正文")
+    assert writer.counts["articles_withdrawn"] == 1
+    writer.add_article(dict(article("http://yx/1", "t5"), content_hash="h"))  # back again
+    assert db["articles"].get("http://yx/1")["status"] == "live"
+
+
+def test_runs_and_known_urls(db):
+    writer = ArchiveWriter(db, batch_size=10)
+    writer.upsert_sites([site_row()])
+    writer.add_page({"url": "http://yx/list", "site_id": "yx", "kind": "list", "status": 200,
+                     "fetched_at": "t1", "etag": '"abc"'})
+    writer.add_article(dict(article("http://yx/1", "t1"), etag='"e1"'))
+    writer.add_run({"run_id": "r1", "site_id": "yx", "started_at": "t0", "finished_at": "t1",
+                    "responses": {"200": 2}, "articles_new": 1})
+    assert run_count(db, "yx") == 1 and run_count(db, "other") == 0
+    assert db["crawl_runs"].get(("r1", "yx"))["responses"] == '{"200": 2}'
+    known = load_known(db, "yx")
+    assert known["http://yx/list"]["kind"] == "list" and known["http://yx/list"]["etag"] == '"abc"'
+    assert known["http://yx/1"] == {"kind": "article", "url": "http://yx/1", "checked_at": "t1",
+                                    "etag": '"e1"', "last_modified": None, "status": "live"}
+
+
+def test_an_archive_of_an_older_schema_is_migrated_with_its_rows(tmp_path):
+    path = tmp_path / "old.db"
+    old = Database(path)
+    shipped = Migrations("parknews")  # the schema as it shipped before m003
+    shipped()(m001_sites_articles_pages)
+    shipped()(m002_article_language_attachments_images)
+    shipped.apply(old)
+    old["sites"].insert({"id": "yx", "name": "云溪"})
+    old["articles"].insert({"url": "http://yx/1", "site_id": "yx", "body": "正文",
+                            "fetched_at": "t1"})
+    old.close()
+    db = open_archive(path)
+    row = db["articles"].get("http://yx/1")
+    assert (row["status"], row["version"], row["checked_at"]) == ("live", 1, "t1")
+    assert "article_versions" in db.table_names() and "crawl_runs" in db.table_names()

@@ -98,6 +98,27 @@ class RunningSite:
 
     def __post_init__(self) -> None:
         self._log_lock = threading.Lock()  # not a field: asdict() and copies stay possible
+        self._routes: dict[str, Route] = {}  # the server's live route table (set on start)
+        self._query_encoding = "utf-8"
+
+    # -- changing the site while it runs (re-crawl tests: edits, removals, new pages) --
+
+    def _key(self, url: str) -> str:
+        from .common import key_of_url  # noqa: PLC0415 - model stays import-light
+
+        return key_of_url(url, self.base_url, self._query_encoding)
+
+    def route(self, url: str) -> Route:
+        """What the server answers for ``url`` now."""
+        return self._routes[self._key(url)]
+
+    def set_route(self, url: str, route: Route) -> None:
+        """Serve ``route`` (status, headers, body) at ``url`` from now on."""
+        self._routes[self._key(url)] = route
+
+    def remove_route(self, url: str) -> Route:
+        """Stop serving ``url`` (it answers 404 from now on); returns what it served."""
+        return self._routes.pop(self._key(url))
 
     def log_request(self, record: RequestRecord) -> None:
         with self._log_lock:

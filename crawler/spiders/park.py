@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import urldefrag, urlsplit
 
@@ -19,8 +20,10 @@ from scrapy.selector import Selector
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
+from sqlite_utils import Database
 from twisted.python.failure import Failure
 
+from archive.store import load_known, run_count
 from crawler import discovery
 from crawler.sites import Site, load_sites, select_sites
 from pipelines.items import FetchedPage
@@ -37,6 +40,11 @@ def utc_now() -> str:
 def content_type_of(response: Response) -> str:
     raw = response.headers.get(b"Content-Type") or b""
     return raw.decode("latin-1").strip()
+
+
+def _header(response: Response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1").strip() or None if value else None
 
 
 def is_html(response: Response) -> bool:
@@ -58,6 +66,9 @@ class ParkSpider(scrapy.Spider):
         self._site_arg = site
         self._sites_file = sites_file
         self.site: Site | None = site if isinstance(site, Site) else None
+        self.known: dict[str, dict] = {}  # filled from the archive by from_crawler
+        self.full_pass = True
+        self.recheck_before = ""
         if self.site is not None:
             self.allowed_domains = list(self.site.hosts)
 
@@ -67,7 +78,31 @@ class ParkSpider(scrapy.Spider):
         if spider.site is None:
             spider.site = spider._load_site(crawler.settings.get("SITES_FILE", "sites.toml"))
             spider.allowed_domains = list(spider.site.hosts)
+        spider._load_history(crawler.settings)
         return spider
+
+    def _load_history(self, settings) -> None:
+        """What earlier runs stored: known URLs and their validators, and the run count
+        that decides whether this run walks every list page (a full pass)."""
+        assert self.site is not None
+        self.known: dict[str, dict] = {}
+        runs = 0
+        path = settings.get("ARCHIVE_DB")
+        if path and Path(path).is_file():
+            db = Database(path)
+            try:
+                self.known = load_known(db, self.site.id)
+                runs = run_count(db, self.site.id)
+            finally:
+                db.close()
+        every = settings.getint("PARKNEWS_FULL_PASS_EVERY", 10)
+        self.full_pass = (settings.getbool("PARKNEWS_FULL_PASS") or not self.known
+                          or (every > 0 and runs % every == 0))
+        days = settings.getfloat("PARKNEWS_RECHECK_DAYS", 30)
+        self.recheck_before = (datetime.now(UTC) - timedelta(days=days)).isoformat(
+            timespec="seconds")
+        logger.info("site %s: %d known URLs, run %d, %s", self.site.id, len(self.known),
+                    runs + 1, "full pass" if self.full_pass else "incremental")
 
     def _load_site(self, default_file: str) -> Site:
         if not self._site_arg:
@@ -87,18 +122,60 @@ class ParkSpider(scrapy.Spider):
                 hosts_seen.add(root)
                 yield scrapy.Request(root + "/robots.txt", callback=self.parse_robots,
                                      errback=self.on_probe_error, meta={"kind": "robots"})
+        for url in self.due_rechecks():  # changed or withdrawn since: found without lists
+            yield self._request(url, "article", priority=-1)
 
     def _request(self, url: str, kind: str, referer: str | None = None,
                  encoding: str = "utf-8", **meta: Any):
         callbacks = {"list": self.parse_list, "sitemap": self.parse_sitemap,
                      "feed": self.parse_feed}
+        headers = self._validators(url, kind)
+        if headers:
+            meta["handle_httpstatus_list"] = [304]
+        priority = meta.pop("priority", 0)
         return scrapy.Request(
             url,
             callback=callbacks.get(kind, self.parse_page),
             errback=self.on_error,
             encoding=encoding,  # a query string is percent-encoded in the page's charset
+            headers=headers,
+            priority=priority,
             meta={"kind": kind, "referer_url": referer, **meta},
         )
+
+    def _validators(self, url: str, kind: str) -> dict[str, str]:
+        """If-None-Match / If-Modified-Since for a page fetched before (not for list
+        pages on a full pass: a 304 list cannot be walked)."""
+        known = self.known.get(url)
+        if not known or kind not in ("article", "list") or (kind == "list" and self.full_pass):
+            return {}
+        headers = {}
+        if known.get("etag"):
+            headers["If-None-Match"] = known["etag"]
+        if known.get("last_modified"):
+            headers["If-Modified-Since"] = known["last_modified"]
+        return headers
+
+    def due_rechecks(self) -> list[str]:
+        """Stored articles whose last check is older than ``PARKNEWS_RECHECK_DAYS``,
+        oldest first, at most ``PARKNEWS_RECHECK_MAX`` a run (0 = all)."""
+        due = sorted((info.get("checked_at") or "", url) for url, info in self.known.items()
+                     if info["kind"] == "article"
+                     and (info.get("checked_at") or "") < self.recheck_before)
+        limit = self.settings.getint("PARKNEWS_RECHECK_MAX", 0) if hasattr(
+            self, "settings") else 0
+        return [url for _, url in (due[:limit] if limit else due)]
+
+    def _article_request(self, url: str, referer: str | None, encoding: str = "utf-8",
+                         **meta: Any) -> scrapy.Request | None:
+        """The request for an article link, or None for a known article not yet due for
+        its recheck (``PARKNEWS_RECHECK_DAYS``)."""
+        known = self.known.get(url)
+        if known and known["kind"] == "article" and (known.get("checked_at") or "") >= (
+                self.recheck_before):
+            self.crawler.stats.inc_value("discovery/known_skipped")
+            return None
+        return self._request(url, "article", referer, encoding, **meta)
 
     def in_scope(self, url: str) -> bool:
         assert self.site is not None
@@ -123,6 +200,9 @@ class ParkSpider(scrapy.Spider):
             error=error,
             referer=response.meta.get("referer_url"),
             hints=hints,
+            etag=_header(response, b"ETag"),
+            last_modified=_header(response, b"Last-Modified"),
+            warc=response.meta.get("warc"),
         )
 
     def _unusable(self, response: Response) -> str | None:
@@ -134,6 +214,10 @@ class ParkSpider(scrapy.Spider):
         return None
 
     def parse_list(self, response: Response) -> Iterator[Any]:
+        if response.status == 304:  # unchanged since the last run: nothing new behind it
+            self.crawler.stats.inc_value("discovery/list_not_modified")
+            yield self._page(response, "list")
+            return
         problem = self._unusable(response)
         if problem or not isinstance(response, TextResponse):
             self.crawler.stats.inc_value("discovery/unusable_list")
@@ -149,8 +233,17 @@ class ParkSpider(scrapy.Spider):
             return  # its links would be deeper than the site allows
         found = 0
         encoding = response.encoding
-        for link in self.extract_links(response, list_start):
+        links = self.extract_links(response, list_start)
+        articles = [link for link in links if link["kind"] == "article"]
+        stop = (not self.full_pass and articles
+                and all(self.known.get(link["url"], {}).get("kind") == "article"
+                        for link in articles))
+        if stop:  # nothing new on this page: the pages after it hold older news
+            self.crawler.stats.inc_value("discovery/stopped_at_known")
+        for link in links:
             if link["kind"] == "list":
+                if stop:
+                    continue
                 number = link.get("page_no", page_no + 1)
                 limit = self.site.max_pages or self.settings.getint(
                     "PARKNEWS_MAX_LIST_PAGES", 0)
@@ -159,6 +252,12 @@ class ParkSpider(scrapy.Spider):
                     continue
                 yield self._request(link["url"], "list", response.url, encoding,
                                     page_no=number, list_start=list_start)
+            elif link["kind"] == "article":
+                found += 1
+                request = self._article_request(link["url"], response.url, encoding,
+                                                hints=link["hints"])
+                if request is not None:
+                    yield request
             else:
                 found += 1
                 yield self._request(link["url"], link["kind"], response.url, encoding,
@@ -255,6 +354,10 @@ class ParkSpider(scrapy.Spider):
 
     def parse_page(self, response: Response) -> Iterator[Any]:
         kind = response.meta.get("kind", "article")
+        if response.status == 304:  # the stored article is current
+            self.crawler.stats.inc_value("discovery/not_modified")
+            yield self._page(response, kind)
+            return
         if kind == "attachment":
             yield self._page(response, "attachment")
             return
@@ -346,7 +449,9 @@ class ParkSpider(scrapy.Spider):
             elif self.is_article_url(url):
                 found += 1
                 hints = {"sitemap_lastmod": entry["lastmod"]} if entry.get("lastmod") else {}
-                yield self._request(url, "article", response.url, hints=hints)
+                request = self._article_request(url, response.url, hints=hints)
+                if request is not None:
+                    yield request
         self.crawler.stats.inc_value("discovery/sitemap_article_links", found)
 
     def parse_feed(self, response: Response) -> Iterator[Any]:
@@ -356,7 +461,9 @@ class ParkSpider(scrapy.Spider):
         for url in urls:
             url = urldefrag(response.urljoin(url))[0]
             if self.in_scope(url) and not discovery.is_attachment(url):
-                yield self._request(url, "article", response.url)
+                request = self._article_request(url, response.url)
+                if request is not None:
+                    yield request
 
     def on_probe_error(self, failure: Failure) -> None:
         """robots.txt or /sitemap.xml missing: common and harmless, not a site failure."""
