@@ -41,7 +41,7 @@ def metadata_for(db_name: str) -> dict:
                         " One row per article: title, date, source (来源), author, body.",
                         "sort_desc": "published_at",
                         "label_column": "title",
-                        "facets": ["site_id", "source", {"date": "published_at"}],
+                        "facets": ["site_id", "source", "status", {"date": "published_at"}],
                         "columns": {
                             "url": "规范网址 Canonical URL",
                             "site_id": "站点 Site",
@@ -58,6 +58,10 @@ def metadata_for(db_name: str) -> dict:
                             "language": "语言 Language of the body",
                             "attachments": "附件 Attachments: JSON list of name and URL",
                             "images": "图片 Images: JSON list of src and caption",
+                            "status": "状态 live, or withdrawn (404/410 since)",
+                            "version": "版本 1 for the first text, +1 for each change",
+                            "checked_at": "核对时间 Last fetched or confirmed unchanged (UTC)",
+                            "warc_file": "存档文件 WARC file of the capture",
                         },
                     },
                     "sites": {
@@ -72,10 +76,43 @@ def metadata_for(db_name: str) -> dict:
                         "sort_desc": "fetched_at",
                         "facets": ["site_id", "kind", "status", "error"],
                     },
+                    "article_versions": {
+                        "title": "旧版本 Earlier versions",
+                        "description": "文章修改前的版本，附存档位置。"
+                        " Earlier versions of changed articles, with their WARC capture.",
+                        "sort_desc": "replaced_at",
+                        "label_column": "title",
+                    },
+                    "crawl_runs": {
+                        "title": "抓取运行 Crawl runs",
+                        "description": "每次运行、每个站点一行：请求、状态、新增/修改/未变/撤下。"
+                        " One row per run and site: requests, statuses, new, changed,"
+                        " unchanged and withdrawn articles, errors, bytes.",
+                        "sort_desc": "started_at",
+                        "facets": ["site_id", "full_pass"],
+                    },
+                },
+                "queries": {
+                    "versions": {
+                        "title": "一篇文章的各个版本 Versions of an article",
+                        "description": "当前版本和所有旧版本，最新在前。"
+                        " The current version and every earlier one, newest first.",
+                        "sql": VERSIONS_SQL,
+                    },
                 },
             }
         },
     }
+
+
+VERSIONS_SQL = """select 'current' as state, version, fetched_at, null as replaced_at, title,
+  content_hash, body, warc_file, warc_offset, status
+from articles where url = :url
+union all
+select 'earlier', version, fetched_at, replaced_at, title, content_hash, body, warc_file,
+  warc_offset, null
+from article_versions where url = :url
+order by version desc"""
 
 
 def make_datasette(db_path: str | Path) -> Datasette:

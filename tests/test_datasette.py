@@ -68,3 +68,24 @@ async def test_sorted_newest_first_and_bilingual_metadata(archive_path):
 def test_archive_file_is_plain_sqlite(archive_path):
     db = Database(archive_path)
     assert db["articles"].count == 2
+
+
+@pytest.mark.asyncio
+async def test_versions_query_shows_current_and_earlier_versions(tmp_path):
+    path = tmp_path / "parks.db"
+    writer = ArchiveWriter(open_archive(path), batch_size=1)
+    writer.upsert_sites([{"id": "yx", "name": "云溪经开区", "park": None, "region": None,
+                          "start_urls": ["http://yx/"], "updated_at": "t"}])
+    for when, body in (("t1", "初版正文。"), ("t2", "修改后的正文。")):
+        writer.add_article({"url": "http://yx/1.html", "site_id": "yx", "title": "云溪新闻",
+                            "body": body, "content_hash": body, "fetched_at": when})
+    writer.close()
+    writer.db.close()
+    ds = make_datasette(path)
+    rows = (await ds.client.get("/parks/versions.json?_shape=array&url=http://yx/1.html")).json()
+    assert [(r["state"], r["version"], r["body"]) for r in rows] == [
+        ("current", 2, "修改后的正文。"), ("earlier", 1, "初版正文。")]
+    page = await ds.client.get("/parks/versions?url=http://yx/1.html")
+    assert page.status_code == 200 and "Versions of an article" in page.text
+    runs = await ds.client.get("/parks/crawl_runs")
+    assert runs.status_code == 200 and "Crawl runs" in runs.text
