@@ -15,9 +15,9 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from archive.warc import new_run_id
 from crawler.sites import Site
 from crawler.spiders.park import ParkSpider
-from pipelines.storage import new_run_id
 
 logger = logging.getLogger(__name__)
 

@@ -60,7 +60,14 @@ PARKNEWS_FULL_PASS = False
 PARKNEWS_REDIRECT_LOOPS_FAIL = True
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.RedirectLoopMiddleware": 650,  # outside RedirectMiddleware (600)
+    # every response as downloaded (3xx and retries too), decompressed once, into WARC
+    "crawler.warcmiddleware.WarcCaptureMiddleware": 660,
 }
+# WARC capture of every request/response pair: on by default, into PARKNEWS_WARC_DIR
+# (default: "<db name>-warc/" beside ARCHIVE_DB), files rotated at PARKNEWS_WARC_MAX_BYTES.
+PARKNEWS_WARC_ENABLED = True
+PARKNEWS_WARC_DIR = ""
+PARKNEWS_WARC_MAX_BYTES = 100 * 1024 * 1024
 DEPTH_LIMIT = 0
 
 # -- housekeeping ----------------------------------------------------------------------

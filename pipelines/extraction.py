@@ -18,6 +18,24 @@ from pipelines.metadata import parse_date
 logger = logging.getLogger(__name__)
 
 
+def merge_part(article, part: dict) -> None:
+    """Append page 2.. of a multi-page article (``part``: url, body bytes, content_type):
+    its body lines not already there, its attachments and images."""
+    try:
+        more = extract(part["body"], part["url"], content_type=part.get("content_type"))
+    except Exception:  # a bad continuation page costs only itself
+        logger.exception("extraction failed on %s", part["url"])
+        return
+    seen = set(article.body.split("\n"))
+    lines = [line for line in more.body.split("\n") if line and line not in seen]
+    if lines:
+        article.body = "\n".join(filter(None, [article.body, *lines]))
+    known = {a["url"] for a in article.attachments}
+    article.attachments += [a for a in more.attachments if a["url"] not in known]
+    known = {i["src"] for i in article.images}
+    article.images += [i for i in more.images if i["src"] not in known]
+
+
 class ExtractionPipeline:
     def __init__(self, stats):
         self.stats = stats
@@ -27,24 +45,6 @@ class ExtractionPipeline:
         if not crawler.settings.getbool("EXTRACTION_ENABLED", True):
             raise NotConfigured("EXTRACTION_ENABLED is off")
         return cls(crawler.stats)
-
-    @staticmethod
-    def _merge_part(article, part: dict) -> None:
-        """Append page 2.. of a multi-page article: its body lines not already there,
-        its attachments and images."""
-        try:
-            more = extract(part["body"], part["url"], content_type=part.get("content_type"))
-        except Exception:  # a bad continuation page costs only itself
-            logger.exception("extraction failed on %s", part["url"])
-            return
-        seen = set(article.body.split("\n"))
-        lines = [line for line in more.body.split("\n") if line and line not in seen]
-        if lines:
-            article.body = "\n".join(filter(None, [article.body, *lines]))
-        known = {a["url"] for a in article.attachments}
-        article.attachments += [a for a in more.attachments if a["url"] not in known]
-        known = {i["src"] for i in article.images}
-        article.images += [i for i in more.images if i["src"] not in known]
 
     def process_item(self, item):
         if not isinstance(item, FetchedPage) or item.kind != "article":
@@ -61,7 +61,7 @@ class ExtractionPipeline:
             item.error = "extraction failed"
             return item
         for part in item.parts:
-            self._merge_part(article, part)
+            merge_part(article, part)
         if not article.title and item.hints.get("list_title"):
             article.title = item.hints["list_title"]
         if not article.published_at and item.hints.get("list_date"):

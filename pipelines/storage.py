@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from scrapy.exceptions import NotConfigured
 
 from archive.store import ArchiveWriter, open_archive
+from archive.warc import new_run_id
 from pipelines.fingerprint import content_hash
 from pipelines.items import FetchedPage
 
@@ -146,6 +147,3 @@ def _iso(value) -> str | None:
     return str(value) if value else None
 
 
-def new_run_id() -> str:
-    """A crawl run's id: its start time in UTC, e.g. ``20261127T082541Z``."""
-    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
