@@ -248,3 +248,26 @@ def test_site_patterns_classify_links_the_rules_miss():
     kinds = {link["url"]: link["kind"] for link in spider_for(site).extract_links(response, url)}
     assert kinds == {"http://www.qw.gov.cn/odd/item?no=1": "article",
                      "http://www.qw.gov.cn/odd/list.htm?from=2": "list"}
+
+
+def test_known_articles_are_skipped_until_due_then_asked_conditionally():
+    from scrapy.utils.test import get_crawler
+
+    spider = ParkSpider.from_crawler(get_crawler(ParkSpider, {"ARCHIVE_DB": ""}), site=SITE)
+    due = "http://www.yx.gov.cn/xwzx/yqdt/202405/t20240501_1.html"
+    fresh = "http://www.yx.gov.cn/xwzx/yqdt/202405/t20240502_2.html"
+    spider.known = {
+        due: {"kind": "article", "checked_at": "2024-05-01T00:00:00+00:00", "etag": '"e1"',
+              "last_modified": "Wed, 01 May 2024 08:00:00 GMT", "status": "live"},
+        fresh: {"kind": "article", "checked_at": "2999-01-01T00:00:00+00:00", "etag": None,
+                "last_modified": None, "status": "live"},
+    }
+    spider.recheck_before = "2026-01-01T00:00:00+00:00"
+    request = spider._article_request(due, None)
+    assert request.headers.get("If-None-Match") == b'"e1"'
+    assert request.headers.get("If-Modified-Since") == b"Wed, 01 May 2024 08:00:00 GMT"
+    assert request.meta["handle_httpstatus_list"] == [304]
+    assert spider._article_request(fresh, None) is None
+    assert spider.due_rechecks() == [due]
+    new = spider._article_request("http://www.yx.gov.cn/xwzx/yqdt/202405/t20240503_3.html", None)
+    assert "If-None-Match" not in new.headers and "handle_httpstatus_list" not in new.meta
