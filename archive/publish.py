@@ -28,8 +28,9 @@ def metadata_for(db_name: str) -> dict:
     """Titles in Chinese and English, facets on site and date, readable tables."""
     return {
         "title": "parknews 园区新闻档案",
-        "description": "中国经济开发区、高新区、工业园区新闻的存档。"
-        " An archive of Chinese industrial-park news, crawled by parknews.",
+        "description_html": "中国经济开发区、高新区、工业园区新闻的存档。"
+        " An archive of Chinese industrial-park news, crawled by parknews."
+        ' <a href="/-/search">全文搜索 Search the archive</a>',
         "source": "parknews",
         "databases": {
             db_name: {
@@ -41,6 +42,8 @@ def metadata_for(db_name: str) -> dict:
                         " One row per article: title, date, source (来源), author, body.",
                         "sort_desc": "published_at",
                         "label_column": "title",
+                        "fts_table": "articles_fts",  # Chinese bigram index, see the plugin
+                        "fts_pk": "rowid",
                         "facets": ["site_id", "source", "status", {"date": "published_at"}],
                         "columns": {
                             "url": "规范网址 Canonical URL",

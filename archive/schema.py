@@ -9,6 +9,8 @@ from __future__ import annotations
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from archive import search
+
 migrations = Migrations("parknews")
 
 
@@ -144,5 +146,14 @@ def m003_captures_versions_runs(db: Database) -> None:
     db["crawl_runs"].create_index(["site_id", "started_at"])
 
 
+@migrations()
+def m004_chinese_search_index(db: Database) -> None:
+    """The bigram FTS5 index over articles (archive/search.py), filled from the rows."""
+    search.rebuild_index(db.conn)
+
+
 def migrate(db: Database) -> None:
+    """Apply pending migrations; also registers the search index's SQL functions on this
+    connection, which every connection writing articles needs."""
+    search.register_functions(db.conn)
     migrations.apply(db)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from archive import search
 from archive.schema import migrate
 
 logger = logging.getLogger(__name__)
@@ -48,16 +49,22 @@ def check_db_path(path: str | Path) -> Path:
     return path
 
 
-def open_archive(path: str | Path) -> Database:
-    """Open (creating if needed) the archive and bring its schema up to date."""
+def open_archive(path: str | Path, check_search_index: bool = True) -> Database:
+    """Open (creating if needed) the archive and bring its schema up to date; refuse one
+    whose search index was cut by other rules (``parknews reindex`` rebuilds it)."""
     path = check_db_path(path)
     try:
         db = Database(path)
         db.enable_wal()
         db.execute("PRAGMA busy_timeout = 10000")
         migrate(db)
+        version = search.index_version(db.conn)
     except sqlite3.DatabaseError as exc:
         raise ArchiveError(f"cannot use {path} as an archive: {exc}") from None
+    if check_search_index and version != search.INDEX_VERSION:
+        raise ArchiveError(f"the search index of {path} was built by another version "
+                           f"({version}, now {search.INDEX_VERSION}): run "
+                           f"`parknews reindex --db {path}` first")
     return db
 
 

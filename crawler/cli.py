@@ -200,6 +200,89 @@ def reextract(db_path, site_ids, warc_dir, sites_file):
         click.echo(f"  … and {len(report.failed) - FAILURES_SHOWN} more (see the log)")
 
 
+@main.command("search")
+@click.option("--db", "db_path", required=True, type=click.Path(dir_okay=False),
+              help="The archive to search.")
+@click.argument("query")
+@click.option("--site", default=None, metavar="ID", help="Only this site's articles.")
+@click.option("--park", default=None, help="Only articles of sites of this park (园区).")
+@click.option("--from", "date_from", default=None, metavar="YYYY-MM-DD",
+              help="Published on or after this date.")
+@click.option("--to", "date_to", default=None, metavar="YYYY-MM-DD",
+              help="Published on or before this date.")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--offset", default=0, show_default=True, type=click.IntRange(0))
+@click.option("--json", "as_json", is_flag=True, help="One JSON object a line.")
+def search_command(db_path, query, site, park, date_from, date_to, limit, offset, as_json):
+    """Search the archive in Chinese, English or both; best matches first.
+
+    Every term must occur (AND); "quoted words" must occur together; a term of Chinese
+    characters matches them in a row anywhere (开发区, 氢, 园区招商), a Latin word the
+    whole word. Ranked by bm25, a match in the title above one in the source or body.
+
+    \b
+    Example:
+      parknews search --db parknews.db "氢能 产业园" --from 2024-01-01
+    """
+    from archive.search import search as run_search
+
+    if not Path(db_path).is_file():
+        _fail(f"no archive at {db_path}")
+    try:
+        db = open_archive(db_path)
+    except ArchiveError as exc:
+        _fail(str(exc))
+    hits, total, parsed = run_search(db.conn, query, site=site, park=park,
+                                     date_from=date_from, date_to=date_to, limit=limit,
+                                     offset=offset)
+    db.close()
+    if parsed.note:
+        click.echo(f"note: {parsed.note}", err=True)
+    if parsed.match is None:
+        _fail("nothing to search for: the query has no letters, digits or characters")
+    if as_json:
+        for hit in hits:
+            click.echo(json.dumps({"url": hit.url, "site_id": hit.site_id, "title": hit.title,
+                                   "published_at": hit.published_at, "source": hit.source,
+                                   "rank": hit.rank}, ensure_ascii=False))
+        return
+    click.echo(f"{total} articles match; {offset + 1 if hits else 0}-{offset + len(hits)}:")
+    for hit in hits:
+        date = (hit.published_at or "")[:10]
+        click.echo(f"{date:<10}  {hit.site_id:<12} {hit.title or '(无标题)'}")
+        click.echo(f"{'':<10}  {hit.url}")
+
+
+@main.command()
+@click.option("--db", "db_path", required=True, type=click.Path(dir_okay=False),
+              help="The archive whose search index is rebuilt.")
+def reindex(db_path):
+    """Rebuild the Chinese search index from the articles (after an upgrade that changed
+    how text is cut, or after a VACUUM, which may renumber rows).
+
+    \b
+    Example:
+      parknews reindex --db parknews.db
+    """
+    import time
+
+    from archive.search import INDEX_VERSION, rebuild_index
+
+    if not Path(db_path).is_file():
+        _fail(f"no archive at {db_path}")
+    try:
+        db = open_archive(db_path, check_search_index=False)
+    except ArchiveError as exc:
+        _fail(str(exc))
+    started = time.monotonic()
+    click.echo("rebuilding the search index…", err=True)
+    with db.conn:
+        count = rebuild_index(db.conn)
+    db.close()
+    click.echo(f"indexed {count} articles ({INDEX_VERSION}) in "
+               f"{time.monotonic() - started:.1f} s")
+
+
 @main.command()
 @click.option("--db", "db_path", required=True, type=click.Path(dir_okay=False),
               help="The archive to publish.")

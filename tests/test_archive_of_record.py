@@ -15,6 +15,7 @@ import pytest
 from conftest import FAST, run_cli
 from sqlite_utils import Database
 
+from archive.store import open_archive
 from archive.warc import default_warc_dir, payload_digest, read_capture
 from crawler.mocksites import serve_mock_sites, sites_toml
 
@@ -81,7 +82,7 @@ def test_reextract_rebuilds_articles_from_warc_alone(archived, tmp_path):
     copy = _copy(db_path, tmp_path)
     before = _rows(copy)
     spoiled = sorted(before)[:4]
-    with Database(copy).conn as conn:
+    with open_archive(copy).conn as conn:  # a writer with the search index's functions
         for url in spoiled:
             conn.execute("update articles set body = '旧的抽取结果', title = null, "
                          "source = null where url = ?", [url])

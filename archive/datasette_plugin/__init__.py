@@ -1,0 +1,143 @@
+"""Datasette plugin of parknews: article bodies shown as readable paragraphs.
+
+Registered through the ``datasette`` entry point in pyproject.toml, so any Datasette that
+has parknews installed (``parknews serve`` or plain ``datasette``) uses it. Bodies are
+escaped text, never markup: archived HTML and script stay inert. On databases holding the
+Chinese search index (archive/search.py) it makes the table search box and ``?_search=``
+cut queries into bigrams, and it serves the search page ``/-/search``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlencode
+
+import markupsafe
+from datasette import hookimpl
+from datasette.utils import tilde_encode
+from datasette.utils.asgi import Response
+
+from archive import search
+
+CSS_PATH = "/-/parknews.css"
+CSS = (Path(__file__).parent / "static" / "parknews.css").read_text(encoding="utf-8")
+
+# (table, column) pairs whose text is shown as paragraphs.
+PARAGRAPH_COLUMNS = frozenset({("articles", "body"), ("articles", "summary")})
+
+
+def paragraphs_html(text: str) -> markupsafe.Markup:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    inner = markupsafe.Markup("").join(
+        markupsafe.Markup("<p>{}</p>").format(line) for line in lines
+    )
+    return markupsafe.Markup('<div class="pn-text">{}</div>').format(inner)
+
+
+@hookimpl
+def render_cell(value, column, table):
+    if (table, column) in PARAGRAPH_COLUMNS and isinstance(value, str) and value.strip():
+        return paragraphs_html(value)
+    return None
+
+
+@hookimpl
+def extra_css_urls():
+    return [CSS_PATH]
+
+
+async def _css(request):
+    return Response(CSS, content_type="text/css; charset=utf-8")
+
+
+@hookimpl
+def register_routes():
+    return [(r"^/-/parknews\.css$", _css), (r"^/-/search$", search_page)]
+
+
+# ------------------------------------------------------------------ Chinese search
+
+def _has_index(conn) -> bool:
+    return search.index_version(conn) is not None
+
+
+@hookimpl(trylast=True)
+def prepare_connection(conn, database, datasette):
+    """On databases holding the bigram index: its SQL functions, and an ``escape_fts``
+    that cuts a query as the index was cut (Datasette's own quotes whole words, which
+    finds nothing in Chinese). Runs last so that it replaces Datasette's."""
+    if not _has_index(conn):
+        return
+    search.register_functions(conn)
+    conn.create_function("escape_fts", 1, search.match_expression, deterministic=True)
+
+
+@hookimpl
+def extra_template_vars(datasette):
+    return {"parknews_search_url": datasette.urls.path("/-/search")}
+
+
+@hookimpl
+def menu_links(datasette):
+    return [{"href": datasette.urls.path("/-/search"), "label": "全文搜索 Search"}]
+
+
+PAGE_SIZE = 20
+
+
+def _search_database(datasette, name: str | None):
+    names = [name] if name else list(datasette.databases)
+    for candidate in names:
+        db = datasette.databases.get(candidate)
+        if db is not None and not db.is_memory:
+            return db
+    return None
+
+
+async def search_page(request, datasette):
+    """全文搜索: ranked, highlighted results with filters by site, park and dates."""
+    args = request.args
+    db = _search_database(datasette, args.get("db"))
+    if db is None:
+        return Response.html("<p>没有可搜索的数据库 No database to search.</p>", status=404)
+    query = (args.get("q") or "").strip()
+    site, park = args.get("site") or None, args.get("park") or None
+    date_from, date_to = args.get("from") or None, args.get("to") or None
+    try:
+        page = max(1, int(args.get("page") or 1))
+    except ValueError:
+        page = 1
+
+    def run(conn):
+        if not _has_index(conn):
+            return None
+        sites = conn.execute("select id, name, park from sites order by id").fetchall()
+        hits, total, parsed = search.search(
+            conn, query, site=site, park=park, date_from=date_from, date_to=date_to,
+            limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+        return sites, hits, total, parsed
+
+    result = await db.execute_fn(run)
+    if result is None:
+        return Response.html("<p>这个数据库没有搜索索引，请运行 parknews reindex。"
+                             " This database has no search index: run parknews reindex.</p>",
+                             status=404)
+    sites, hits, total, parsed = result
+    for hit in hits:
+        hit.row_url = datasette.urls.row(db.name, "articles", tilde_encode(hit.url))
+    pages = max(1, -(-total // PAGE_SIZE))
+    keep = {k: v for k, v in {"q": query, "site": site, "park": park, "from": date_from,
+                              "to": date_to, "db": args.get("db")}.items() if v}
+    return Response.html(await datasette.render_template(
+        "parknews_search.html",
+        {
+            "query": query, "site": site, "park": park, "date_from": date_from,
+            "date_to": date_to, "sites": sites,
+            "parks": sorted({row[2] for row in sites if row[2]}),
+            "hits": hits, "total": total, "note": parsed.note, "searched": bool(parsed.match),
+            "page": page, "pages": pages, "database": db.name,
+            "prev_url": "?" + urlencode({**keep, "page": page - 1}) if page > 1 else None,
+            "next_url": "?" + urlencode({**keep, "page": page + 1}) if page < pages else None,
+        },
+        request=request,
+    ))
