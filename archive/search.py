@@ -6,7 +6,8 @@ character query (most Chinese words have two) and falls back to a full scan. So 
 archive indexes text it has cut itself:
 
 - the text is NFKC-normalised (full-width letters and digits become half-width) and
-  lower-cased, optionally folded from traditional to simplified characters;
+  lower-cased, and, when the archive is set so (``parknews reindex --fold-traditional``),
+  folded from traditional to simplified characters;
 - every run of CJK characters becomes its overlapping bigrams plus the run's last
   character alone (``园区招商`` → ``园区 区招 招商 商``), every run of letters and digits
   one word (``5g``, ``park``);
@@ -46,19 +47,23 @@ _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af"
 SEGMENT = re.compile(rf"(?P<cjk>[{_CJK}]+)|(?P<word>[^\W_{_CJK}]+)")
 QUOTED = re.compile(r'"([^"]*)"')
 
-try:  # optional: traditional -> simplified folding
-    from hanziconv import HanziConv as _HanziConv  # type: ignore[import-not-found]
-except ImportError:  # pragma: no cover - depends on the environment
-    _HanziConv = None
+_T2S = None  # the traditional -> simplified converter, made on first use
+
+
+def _to_simplified(text: str) -> str:
+    global _T2S
+    if _T2S is None:
+        from opencc import OpenCC  # opencc-python-reimplemented: pure Python tables
+
+        _T2S = OpenCC("t2s")
+    return _T2S.convert(text)
 
 
 def normalize(text: str, fold_traditional: bool = False) -> str:
     """NFKC (full-width to half-width and the like) and lower case; traditional to
-    simplified characters when asked and a converter is installed."""
+    simplified characters when asked (園區 → 园区)."""
     text = unicodedata.normalize("NFKC", text or "").lower()
-    if fold_traditional and _HanziConv is not None:
-        text = _HanziConv.toSimplified(text)
-    return text
+    return _to_simplified(text) if fold_traditional else text
 
 
 def _segments(text: str) -> list[tuple[str, str]]:
@@ -145,10 +150,10 @@ def parse_query(query: str | None, fold_traditional: bool = False) -> Query:
     return Query(" AND ".join(expressions), tuple(kept), note)
 
 
-def match_expression(query: str | None) -> str:
+def match_expression(query: str | None, fold_traditional: bool = False) -> str:
     """The MATCH expression for a query; one that matches nothing when there is none
     (for Datasette's ``escape_fts``, which must return something)."""
-    return parse_query(query).match or '""'
+    return parse_query(query, fold_traditional).match or '""'
 
 
 # --------------------------------------------------------------------- the schema
@@ -179,11 +184,33 @@ TRIGGERS = {
 }
 
 
-def register_functions(conn: sqlite3.Connection, fold_traditional: bool = False) -> None:
-    """Register the index and query functions on a connection (deterministic)."""
-    conn.create_function(INDEX_FUNCTION, 1,
-                         lambda text: index_text(text, fold_traditional), deterministic=True)
-    conn.create_function(MATCH_FUNCTION, 1, match_expression, deterministic=True)
+def folds_traditional(conn: sqlite3.Connection) -> bool:
+    """Whether this archive's index folds traditional characters to simplified."""
+    try:
+        row = conn.execute("select value from search_meta where key = 'fold_traditional'"
+                           ).fetchone()
+    except sqlite3.OperationalError:
+        return False
+    return bool(row) and row[0] == "1"
+
+
+def register_functions(conn: sqlite3.Connection, fold_traditional: bool | None = None
+                       ) -> None:
+    """Register the index and query functions on a connection (deterministic), cutting
+    text as this archive's index does (its ``fold_traditional`` setting by default)."""
+    fold = folds_traditional(conn) if fold_traditional is None else fold_traditional
+    conn.create_function(INDEX_FUNCTION, 1, lambda text: index_text(text, fold),
+                         deterministic=True)
+    conn.create_function(MATCH_FUNCTION, 1, lambda query: match_expression(query, fold),
+                         deterministic=True)
+
+
+def set_fold_traditional(conn: sqlite3.Connection, fold: bool) -> None:
+    """Record the folding option; the index must then be rebuilt (``rebuild_index``)."""
+    conn.execute("create table if not exists search_meta (key text primary key, value text)")
+    conn.execute("insert or replace into search_meta values ('fold_traditional', ?)",
+                 ["1" if fold else "0"])
+    register_functions(conn, fold)
 
 
 def create_index(conn: sqlite3.Connection) -> None:
@@ -276,7 +303,7 @@ def search(conn: sqlite3.Connection, query: str, *, site: str | None = None,
            date_to: str | None = None, limit: int = 20, offset: int = 0
            ) -> tuple[list[Hit], int, Query]:
     """Ranked hits (bm25, title above source above body), the total count, the query."""
-    parsed = parse_query(query)
+    parsed = parse_query(query, folds_traditional(conn))
     if parsed.match is None:
         return [], 0, parsed
     where = [f"{FTS_TABLE} match :match"]

@@ -256,7 +256,10 @@ def search_command(db_path, query, site, park, date_from, date_to, limit, offset
 @main.command()
 @click.option("--db", "db_path", required=True, type=click.Path(dir_okay=False),
               help="The archive whose search index is rebuilt.")
-def reindex(db_path):
+@click.option("--fold-traditional/--no-fold-traditional", default=None,
+              help="Fold traditional characters to simplified in the index and in queries "
+                   "(園區 finds 园区). Default: keep the archive's setting (off at first).")
+def reindex(db_path, fold_traditional):
     """Rebuild the Chinese search index from the articles (after an upgrade that changed
     how text is cut, or after a VACUUM, which may renumber rows).
 
@@ -266,7 +269,12 @@ def reindex(db_path):
     """
     import time
 
-    from archive.search import INDEX_VERSION, rebuild_index
+    from archive.search import (
+        INDEX_VERSION,
+        folds_traditional,
+        rebuild_index,
+        set_fold_traditional,
+    )
 
     if not Path(db_path).is_file():
         _fail(f"no archive at {db_path}")
@@ -277,9 +285,13 @@ def reindex(db_path):
     started = time.monotonic()
     click.echo("rebuilding the search index…", err=True)
     with db.conn:
+        if fold_traditional is not None:
+            set_fold_traditional(db.conn, fold_traditional)
         count = rebuild_index(db.conn)
+        folded = folds_traditional(db.conn)
     db.close()
-    click.echo(f"indexed {count} articles ({INDEX_VERSION}) in "
+    click.echo(f"indexed {count} articles ({INDEX_VERSION}"
+               f"{', traditional folded to simplified' if folded else ''}) in "
                f"{time.monotonic() - started:.1f} s")
 
 

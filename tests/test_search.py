@@ -209,3 +209,27 @@ def test_connections_without_the_functions_cannot_corrupt_the_index(small_db, tm
     with pytest.raises(sqlite3.OperationalError, match="parknews_index_text"):
         plain.execute("update articles set body = 'x' where url = 'http://yx/1.html'")
     plain.close()
+
+
+def test_traditional_folding_is_an_option_of_the_archive(tmp_path):
+    path = tmp_path / "t.db"
+    db = open_archive(path)
+    writer = ArchiveWriter(db, batch_size=10)
+    writer.upsert_sites([{"id": "tw", "name": "北嵐", "park": None, "region": None,
+                          "start_urls": ["http://tw/"], "updated_at": "t"}])
+    writer.add_article({"url": "http://tw/1", "site_id": "tw", "title": "北嵐產業園區擴建",
+                        "body": "污水處理廠完成擴建。", "fetched_at": "t"})
+    writer.add_article({"url": "http://tw/2", "site_id": "tw", "title": "北岚产业园区新闻",
+                        "body": "园区招商。", "fetched_at": "t"})
+    writer.close()
+    assert {h.url for h in search.search(db.conn, "园区")[0]} == {"http://tw/2"}
+    db.close()
+    result = run_cli("reindex", "--db", str(path), "--fold-traditional")
+    assert result.returncode == 0 and "traditional folded to simplified" in result.stdout
+    db = open_archive(path)
+    assert {h.url for h in search.search(db.conn, "园区")[0]} == {"http://tw/1", "http://tw/2"}
+    assert {h.url for h in search.search(db.conn, "園區")[0]} == {"http://tw/1", "http://tw/2"}
+    ArchiveWriter(db, batch_size=1).add_article(
+        {"url": "http://tw/3", "site_id": "tw", "title": "處理廠", "body": "擴建完成。",
+         "fetched_at": "t"})  # new rows are folded by the triggers too
+    assert {h.url for h in search.search(db.conn, "处理")[0]} == {"http://tw/1", "http://tw/3"}

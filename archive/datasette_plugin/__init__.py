@@ -69,7 +69,9 @@ def prepare_connection(conn, database, datasette):
     if not _has_index(conn):
         return
     search.register_functions(conn)
-    conn.create_function("escape_fts", 1, search.match_expression, deterministic=True)
+    fold = search.folds_traditional(conn)
+    conn.create_function("escape_fts", 1, lambda query: search.match_expression(query, fold),
+                         deterministic=True)
 
 
 @hookimpl
