@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from archive import search
+from archive import dedup, search
 
 migrations = Migrations("parknews")
 
@@ -150,6 +150,12 @@ def m003_captures_versions_runs(db: Database) -> None:
 def m004_chinese_search_index(db: Database) -> None:
     """The bigram FTS5 index over articles (archive/search.py), filled from the rows."""
     search.rebuild_index(db.conn)
+
+
+@migrations()
+def m005_dedup_clusters(db: Database) -> None:
+    """Repost clusters (archive/dedup.py); filled as articles are stored."""
+    dedup.create_tables(db.conn)
 
 
 def migrate(db: Database) -> None:

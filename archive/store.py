@@ -15,6 +15,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from archive import search
+from archive.dedup import Deduplicator
 from archive.schema import migrate
 
 logger = logging.getLogger(__name__)
@@ -84,16 +85,18 @@ class ArchiveWriter:
     checked; a 404/410 for a stored article marks it withdrawn (never deleted).
     """
 
-    def __init__(self, db: Database, batch_size: int = 50):
+    def __init__(self, db: Database, batch_size: int = 50, dedup: bool = False):
         self.db = db
         self.batch_size = max(1, batch_size)
+        # repost clusters assigned in the same transaction as the articles they concern
+        self.dedup = Deduplicator(db.conn) if dedup else None
         self._pages: list[dict] = []
         self._partial_pages: list[dict] = []  # rows updating only some columns
         self._articles: list[dict] = []
         self._checked: list[tuple[str, str]] = []  # (url, when) answered 304
         self._gone: list[tuple[str, str]] = []  # (url, when) answered 404/410
         self.counts = {"pages": 0, "articles_new": 0, "articles_changed": 0,
-                       "articles_unchanged": 0, "articles_withdrawn": 0}
+                       "articles_unchanged": 0, "articles_withdrawn": 0, "clustered": 0}
 
     def upsert_sites(self, sites: Iterable[dict]) -> None:
         rows = [dict(s, start_urls=json.dumps(list(s["start_urls"]))) for s in sites]
@@ -186,6 +189,8 @@ class ArchiveWriter:
             self.db["articles"].insert_all(new, pk="url")
         if changed or unchanged:
             self.db["articles"].upsert_all(changed + unchanged, pk="url")
+        if self.dedup is not None and (new or changed):
+            self.counts["clustered"] += self.dedup.assign([a["url"] for a in new + changed])
         self.counts["articles_new"] += len(new)
         self.counts["articles_changed"] += len(changed)
         self.counts["articles_unchanged"] += len(unchanged)

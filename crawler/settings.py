@@ -53,6 +53,8 @@ PARKNEWS_RECHECK_MAX = 1000
 # the first run, every Nth run of a site (0 = only the first), or when forced.
 PARKNEWS_FULL_PASS_EVERY = 10
 PARKNEWS_FULL_PASS = False
+# Repost clusters (archive/dedup.py) assigned as articles are stored.
+PARKNEWS_DEDUP_ENABLED = True
 # PARKNEWS_RUN_ID names the run in crawl_runs and pages.run_id (set by `parknews crawl`).
 
 # A redirect back to a URL of the same chain fails at once with the chain as its reason

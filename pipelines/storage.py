@@ -40,7 +40,8 @@ class StoragePipeline:
                    crawler.settings.get("PARKNEWS_RUN_ID") or new_run_id())
 
     def open_spider(self) -> None:
-        self.writer = ArchiveWriter(open_archive(self.db_path), self.batch_size)
+        dedup = self.crawler.settings.getbool("PARKNEWS_DEDUP_ENABLED", True)
+        self.writer = ArchiveWriter(open_archive(self.db_path), self.batch_size, dedup=dedup)
         site = getattr(self.crawler.spider, "site", None)
         if site is not None:
             self.writer.upsert_sites([{

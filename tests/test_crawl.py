@@ -414,3 +414,20 @@ def test_endless_pager_stops_at_the_list_page_limit(crawl):
     _, db, _, _ = crawl
     assert sorted(ENDLESS_FETCHED) == list(range(1, MAX_LIST_PAGES + 1))
     assert db["pages"].count_where("site_id = 'endless' and kind = 'list'") == MAX_LIST_PAGES
+
+
+def test_reposts_across_sites_are_clustered_with_their_original(crawl, mock_sites):
+    _, db, _, _ = crawl
+    reposts = [a for site in mock_sites.values() for a in site.articles.values()
+               if a.repost_of]
+    assert len(reposts) >= 3
+    for article in reposts:
+        member = db["cluster_members"].get(article.url)
+        original = db["cluster_members"].get(article.repost_of)
+        assert member["cluster_id"] == original["cluster_id"], article.url
+        assert original["is_original"] == 1 and member["is_original"] == 0
+        cluster = db["clusters"].get(member["cluster_id"])
+        assert cluster["original_url"] == article.repost_of and cluster["sites"] >= 2
+    clustered = {r["url"] for r in db["cluster_members"].rows}
+    expected = {a.url for a in reposts} | {a.repost_of for a in reposts}
+    assert clustered == expected  # nothing else in this corpus is a repost

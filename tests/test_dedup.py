@@ -1,0 +1,117 @@
+"""Repost clusters: near and exact copies found, hard negatives kept apart, originals
+chosen by date, clusters following edits."""
+
+from __future__ import annotations
+
+import pytest
+
+from archive import dedup
+from archive.store import ArchiveWriter, open_archive
+
+STORY = [
+    "5月10日，云溪经开区举行2024年第二批重点项目集中签约仪式，共签约项目18个，总投资126亿元。",
+    "本批签约项目涵盖新能源汽车零部件、生物医药、高端装备制造等领域，其中超10亿元项目5个。",
+    "经开区管委会主任在致辞中表示，将持续优化营商环境，为企业提供全生命周期服务。",
+    "据介绍，今年以来经开区已累计签约项目46个，协议投资额达到352亿元，同比增长21%。",
+    "下一步，经开区将建立项目推进专班，确保签约项目早开工、早投产、早见效。",
+]
+
+
+def repost(lines: list[str], source: str = "来源：云溪日报") -> str:
+    """A portal's copy: its own 来源 line, a rewritten lead, the last paragraph dropped."""
+    lead = lines[0].replace("举行", "隆重举行").replace("共签约", "现场共签约")
+    return "\n".join([source, lead, *lines[1:-1], "编辑：王小明"])
+
+
+def test_a_repost_with_edits_is_the_same_story():
+    original = "\n".join(STORY)
+    similarity = dedup.same_story(original, repost(STORY))
+    assert similarity is not None and 0.5 <= similarity < 1.0
+    assert dedup.same_story(original, "\n".join(["来源：别处", *STORY])) == 1.0  # exact
+
+
+def test_the_same_template_in_another_year_stays_apart():
+    template = ("关于组织申报{year}年度云溪经开区科技创新券的通知\n"
+                "各有关企业：为鼓励企业加大研发投入，现组织申报{year}年度科技创新券，申报时间为即日起至{year}年6月30日，"
+                "请符合条件的企业按要求提交申报材料，逾期不予受理。特此通知。")
+    a, b = template.format(year=2025), template.format(year=2026)
+    assert dedup.jaccard(dedup.shingles(dedup.normalize_body(a)),
+                         dedup.shingles(dedup.normalize_body(b))) > 0.5
+    assert dedup.same_story(a, b) is None
+
+
+def test_weekly_reports_with_the_same_frame_stay_apart():
+    frame = ("园区第{week}周安全生产情况通报：本周共检查企业{n}家，发现隐患{h}处，已整改{f}处，"
+             "整改率达到{r}%。下周将继续开展重点行业领域专项检查，督促企业落实主体责任。")
+    a = frame.format(week=12, n=36, h=14, f=12, r=86)
+    b = frame.format(week=13, n=41, h=9, f=9, r=100)
+    assert dedup.same_story(a, b) is None
+
+
+def test_short_bodies_are_never_clustered():
+    assert dedup.same_story("详见附件。", "详见附件。") is None
+    short = "园区召开会议，部署近期工作。" * 2
+    assert dedup.same_story(short, short) is None
+
+
+@pytest.fixture
+def writer(tmp_path):
+    db = open_archive(tmp_path / "d.db")
+    writer = ArchiveWriter(db, batch_size=1, dedup=True)
+    writer.upsert_sites([
+        {"id": "yx", "name": "云溪经开区", "park": "云溪经济技术开发区", "region": None,
+         "start_urls": ["http://yx/"], "updated_at": "t"},
+        {"id": "portal", "name": "园创科技网", "park": None, "region": None,
+         "start_urls": ["http://portal/"], "updated_at": "t"},
+        {"id": "city", "name": "云溪市政府", "park": None, "region": None,
+         "start_urls": ["http://city/"], "updated_at": "t"},
+    ])
+    return writer
+
+
+def add(writer, url, site, body, published, fetched="2024-06-01T00:00:00", source=None,
+        title="标题"):
+    writer.add_article({"url": url, "site_id": site, "title": title, "body": body,
+                        "published_at": published, "fetched_at": fetched, "source": source,
+                        "content_hash": dedup.normalize_body(body)})
+
+
+def test_clusters_grow_and_the_earliest_is_the_original(writer):
+    db = writer.db
+    add(writer, "http://portal/1", "portal", repost(STORY), "2024-05-12T08:00:00",
+        source="云溪经开区")
+    add(writer, "http://yx/1", "yx", "\n".join(STORY), "2024-05-10T10:00:00")
+    add(writer, "http://city/1", "city", "\n".join(["来源：云溪经开区", *STORY]),
+        "2024-05-11T10:00:00", source="云溪经开区")
+    add(writer, "http://yx/2", "yx", "园区召开安全生产工作会议，全面部署汛期安全防范工作。" * 3,
+        "2024-05-10T11:00:00")
+    members = {r["url"]: r for r in db["cluster_members"].rows}
+    assert set(members) == {"http://portal/1", "http://yx/1", "http://city/1"}
+    assert len({r["cluster_id"] for r in members.values()}) == 1
+    assert members["http://yx/1"]["is_original"] == 1
+    assert members["http://city/1"]["exact"] == 1 and members["http://city/1"]["lag_hours"] == 24
+    assert members["http://portal/1"]["lag_hours"] == 46
+    assert members["http://portal/1"]["credits_original"] == 1
+    (cluster,) = db["clusters"].rows
+    assert (cluster["original_url"], cluster["size"], cluster["sites"]) == (
+        "http://yx/1", 3, 3)
+
+
+def test_an_edited_article_is_reevaluated(writer):
+    db = writer.db
+    add(writer, "http://yx/1", "yx", "\n".join(STORY), "2024-05-10")
+    add(writer, "http://portal/1", "portal", repost(STORY), "2024-05-12")
+    assert db["cluster_members"].count == 2
+    other = "\n".join(line.replace("签约", "竣工").replace("项目", "工程") for line in STORY[::-1])
+    add(writer, "http://portal/1", "portal", "全新的报道：" + other * 2, "2024-05-12",
+        fetched="2024-06-02T00:00:00")  # a new version of the portal's page
+    assert db["cluster_members"].count == 0 and db["clusters"].count == 0
+
+
+def test_the_lsh_is_rebuilt_from_stored_signatures(writer, tmp_path):
+    add(writer, "http://yx/1", "yx", "\n".join(STORY), "2024-05-10")
+    writer.close()
+    dedup._SHARED_LSH.clear()  # as in a new process
+    again = ArchiveWriter(open_archive(tmp_path / "d.db"), batch_size=1, dedup=True)
+    add(again, "http://portal/1", "portal", repost(STORY), "2024-05-12")
+    assert again.db["clusters"].get(1)["original_url"] == "http://yx/1"
