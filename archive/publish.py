@@ -7,6 +7,8 @@ from pathlib import Path
 
 from datasette.app import Datasette
 
+from archive.dedup_report import MATRIX_SQL, MEMBERS_SQL, MOST_REPOSTED_SQL
+
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8001
 
@@ -86,6 +88,17 @@ def metadata_for(db_name: str) -> dict:
                         "sort_desc": "replaced_at",
                         "label_column": "title",
                     },
+                    "clusters": {
+                        "title": "转载聚类 Clusters",
+                        "description": "每组转载一行：原发文章、篇数、站点数。"
+                        " One row per repost cluster: its original, size and sites.",
+                        "sort_desc": "size",
+                        "facets": ["sites"],
+                    },
+                    "cluster_members": {
+                        "title": "聚类成员 Cluster members",
+                        "facets": ["cluster_id", "is_original", "exact"],
+                    },
                     "crawl_runs": {
                         "title": "抓取运行 Crawl runs",
                         "description": "每次运行、每个站点一行：请求、状态、新增/修改/未变/撤下。"
@@ -96,6 +109,24 @@ def metadata_for(db_name: str) -> dict:
                     },
                 },
                 "queries": {
+                    "repost_clusters": {
+                        "title": "转载聚类 Repost clusters",
+                        "description": "同一篇报道的各个版本：原发在前，然后是各转载，含站点、"
+                        "日期、滞后和相似度。 Each story once: its original, then every copy"
+                        " with site, date, lag and similarity.",
+                        "sql": MEMBERS_SQL,
+                        "params": ["site"],
+                    },
+                    "repost_matrix": {
+                        "title": "站点转载矩阵 Who reposts whom",
+                        "description": "原发站点 × 转载站点：篇数和平均滞后。"
+                        " Original site × reposting site: reposts and mean lag in hours.",
+                        "sql": MATRIX_SQL,
+                    },
+                    "most_reposted": {
+                        "title": "转载最多的文章 Most reposted articles",
+                        "sql": MOST_REPOSTED_SQL,
+                    },
                     "versions": {
                         "title": "一篇文章的各个版本 Versions of an article",
                         "description": "当前版本和所有旧版本，最新在前。"

@@ -295,6 +295,41 @@ def reindex(db_path, fold_traditional):
                f"{time.monotonic() - started:.1f} s")
 
 
+@main.command("dedup-report")
+@click.option("--db", "db_path", required=True, type=click.Path(dir_okay=False),
+              help="The archive to report on.")
+@click.option("--format", "fmt", type=click.Choice(["json", "csv", "html"]), default="html",
+              show_default=True, help="html: one standalone readable page.")
+@click.option("--site", default=None, metavar="ID",
+              help="Only clusters with an article of this site.")
+@click.option("-o", "--output", default=None, type=click.Path(dir_okay=False),
+              help="Write here instead of standard output.")
+def dedup_report(db_path, fmt, site, output):
+    """Which article was reposted where, and which came first: repost clusters (the
+    original, then each copy with its site, date, lag and similarity) and the site ×
+    site repost matrix.
+
+    \b
+    Example:
+      parknews dedup-report --db parknews.db --format html -o reposts.html
+    """
+    from archive.dedup_report import FORMATS
+
+    if not Path(db_path).is_file():
+        _fail(f"no archive at {db_path}")
+    try:
+        db = open_archive(db_path)
+    except ArchiveError as exc:
+        _fail(str(exc))
+    text = FORMATS[fmt](db.conn, site)
+    db.close()
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
 @main.command()
 @click.option("--db", "db_path", required=True, type=click.Path(dir_okay=False),
               help="The archive to publish.")

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from archive.dedup import Deduplicator
 from archive.warc import WarcError, get_header, read_capture
 from pipelines.extract import extract
 from pipelines.extraction import merge_part
@@ -119,9 +120,11 @@ def _reextract_row(db: Database, warc_dir: Path, row: dict, override: str | None
 
 
 def _write(db: Database, updates: list[dict]) -> None:
+    """Update the rows, and the repost clusters of those whose body changed."""
     if not updates:
         return
     with db.atomic():
         for update in updates:
             db["articles"].update(update["url"], {k: v for k, v in update.items()
                                                   if k != "url"})
+        Deduplicator(db.conn).assign(update["url"] for update in updates)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.server
+import json
 import threading
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -431,3 +432,31 @@ def test_reposts_across_sites_are_clustered_with_their_original(crawl, mock_site
     clustered = {r["url"] for r in db["cluster_members"].rows}
     expected = {a.url for a in reposts} | {a.repost_of for a in reposts}
     assert clustered == expected  # nothing else in this corpus is a repost
+
+
+def test_dedup_report_in_three_formats(crawl, mock_sites, tmp_path):
+    _, db, _, db_path = crawl
+    reposts = [a for site in mock_sites.values() for a in site.articles.values() if a.repost_of]
+    done = run_cli("dedup-report", "--db", str(db_path), "--format", "json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert len(report["clusters"]) == len({a.repost_of for a in reposts})
+    for cluster in report["clusters"]:
+        assert cluster["members"][0]["is_original"] and cluster["members"][0]["url"] == (
+            cluster["original_url"])
+    pairs = {(r["original_site"], r["repost_site"]) for r in report["matrix"]}
+    assert {("trs", "destoon"), ("dede", "destoon")} <= pairs
+    done = run_cli("dedup-report", "--db", str(db_path), "--format", "csv", "--site", "dede")
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("cluster_id,is_original,url") and len(lines) >= 3
+    page = tmp_path / "reposts.html"
+    done = run_cli("dedup-report", "--db", str(db_path), "-o", str(page))
+    assert done.returncode == 0
+    text = page.read_text(encoding="utf-8")
+    assert text.startswith("<!DOCTYPE html>") and "转载关系报告" in text
+    for article in reposts:
+        assert mock_sites_title(mock_sites, article.repost_of) in text
+
+
+def mock_sites_title(mock_sites, url):
+    return next(s.articles[url].title for s in mock_sites.values() if url in s.articles)

@@ -115,3 +115,26 @@ def test_the_lsh_is_rebuilt_from_stored_signatures(writer, tmp_path):
     again = ArchiveWriter(open_archive(tmp_path / "d.db"), batch_size=1, dedup=True)
     add(again, "http://portal/1", "portal", repost(STORY), "2024-05-12")
     assert again.db["clusters"].get(1)["original_url"] == "http://yx/1"
+
+
+@pytest.mark.asyncio
+async def test_datasette_repost_views(writer, tmp_path):
+    from archive.publish import make_datasette
+
+    add(writer, "http://yx/1", "yx", "\n".join(STORY), "2024-05-10T10:00:00", title="签约")
+    add(writer, "http://portal/1", "portal", repost(STORY), "2024-05-12T10:00:00")
+    add(writer, "http://city/1", "city", "\n".join(STORY), "2024-05-11T10:00:00")
+    writer.close()
+    ds = make_datasette(tmp_path / "d.db")
+    rows = (await ds.client.get("/d/repost_clusters.json?_shape=array&site=")).json()
+    assert [(r["url"], r["is_original"]) for r in rows] == [
+        ("http://yx/1", 1), ("http://city/1", 0), ("http://portal/1", 0)]
+    only = (await ds.client.get("/d/repost_clusters.json?_shape=array&site=portal")).json()
+    assert len(only) == 3
+    matrix = (await ds.client.get("/d/repost_matrix.json?_shape=array")).json()
+    assert {(r["original_site"], r["repost_site"], r["reposts"]) for r in matrix} == {
+        ("yx", "city", 1), ("yx", "portal", 1)}
+    most = (await ds.client.get("/d/most_reposted.json?_shape=array")).json()
+    assert most[0]["url"] == "http://yx/1" and most[0]["reposts"] == 2
+    page = await ds.client.get("/d/repost_matrix")
+    assert page.status_code == 200 and "Who reposts whom" in page.text
