@@ -7,6 +7,7 @@ complete before anything runs, and every message names the site (or line) at fau
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 import tomllib
@@ -27,6 +28,7 @@ OPTIONAL_KEYS: dict[str, type | tuple[type, ...]] = {
     "max_depth": int,
     "article_patterns": list,
     "list_patterns": list,
+    "schedule": str,
 }
 
 
@@ -49,6 +51,9 @@ class Site:
     # regular expressions (searched in the absolute URL) for sites the built-in rules miss
     article_patterns: tuple[str, ...] = ()
     list_patterns: tuple[str, ...] = ()
+    # when `parknews schedule` crawls the site: a cron expression of 5 fields (minute hour
+    # day month weekday) or 6 (with seconds first); None = the sites file's default
+    schedule: str | None = None
 
     def matches(self, patterns: tuple[str, ...], url: str) -> bool:
         return any(_compiled(p).search(url) for p in patterns)
@@ -94,6 +99,33 @@ def _check_pattern(pattern: object, key: str, where: str) -> str:
     return pattern
 
 
+CRON_FIELDS = ("minute", "hour", "day", "month", "day_of_week")
+DEFAULT_SCHEDULE = "17 6 * * *"  # every day at 06:17, when no schedule is given
+
+
+def cron_trigger(expression: str):
+    """An APScheduler CronTrigger for 5 fields, or 6 with seconds first; ValueError
+    naming the problem otherwise."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    fields = expression.split()
+    if len(fields) == 5:
+        return CronTrigger.from_crontab(expression)
+    if len(fields) == 6:
+        return CronTrigger(second=fields[0], **dict(zip(CRON_FIELDS, fields[1:], strict=True)))
+    raise ValueError(f"a cron expression has 5 fields (or 6 with seconds), "
+                     f"not {len(fields)}")
+
+
+def check_schedule(expression: str, where: str) -> str:
+    try:
+        cron_trigger(expression)
+    except ValueError as exc:
+        raise SitesError(f"{where}: schedule {expression!r} is not a valid cron expression "
+                         f"({exc})") from None
+    return expression.strip()
+
+
 def parse_site(index: int, raw: object) -> Site:
     if not isinstance(raw, dict):
         raise SitesError(f"site #{index + 1}: each [[sites]] entry must be a table")
@@ -132,6 +164,8 @@ def parse_site(index: int, raw: object) -> Site:
     for key in ("max_pages", "max_depth"):
         if key in options and options[key] < 1:
             raise SitesError(f"{where}: {key} must be at least 1")
+    if "schedule" in options:
+        options["schedule"] = check_schedule(options["schedule"], where)
     for key in ("article_patterns", "list_patterns"):
         if key in options:
             options[key] = tuple(_check_pattern(p, key, where) for p in options[key])
@@ -155,6 +189,11 @@ def parse_sites(text: str, origin: str = "sites.toml") -> list[Site]:
     if not isinstance(raw_sites, list):
         raise SitesError(f"{origin}: 'sites' must be an array of tables ([[sites]])")
     sites = [parse_site(i, raw) for i, raw in enumerate(raw_sites)]
+    default = data.get("default_schedule", DEFAULT_SCHEDULE)
+    if not isinstance(default, str):
+        raise SitesError(f"{origin}: default_schedule must be a cron expression string")
+    default = check_schedule(default, origin)
+    sites = [s if s.schedule else dataclasses.replace(s, schedule=default) for s in sites]
     seen: set[str] = set()
     for site in sites:
         if site.id in seen:

@@ -83,3 +83,24 @@ def test_shipped_sites_file_is_valid():
     ids = {s.id for s in sites}
     assert {"sipac", "wehdz", "whkfq", "bda", "hhtz"} <= ids
     assert all(s.start_urls for s in sites)
+
+
+def test_schedules_default_and_per_site():
+    (site,) = parse_sites(MINIMAL)
+    assert site.schedule == "17 6 * * *"
+    (site,) = parse_sites('default_schedule = "0 */6 * * *"\n' + MINIMAL)
+    assert site.schedule == "0 */6 * * *"
+    (site,) = parse_sites(MINIMAL + 'schedule = "*/10 * * * * *"\n')
+    assert site.schedule == "*/10 * * * * *"
+
+
+@pytest.mark.parametrize("text, message", [
+    (MINIMAL + 'schedule = "61 * * * *"\n',
+     "site 'yx': schedule '61 * * * *' is not a valid cron expression"),
+    (MINIMAL + 'schedule = "every day"\n', "5 fields (or 6 with seconds), not 2"),
+    ('default_schedule = "* *"\n' + MINIMAL, "schedule '* *' is not a valid cron"),
+])
+def test_bad_schedules_name_the_problem(text, message):
+    with pytest.raises(SitesError) as info:
+        parse_sites(text)
+    assert message in str(info.value)
