@@ -158,6 +158,24 @@ def m005_dedup_clusters(db: Database) -> None:
     dedup.create_tables(db.conn)
 
 
+@migrations()
+def m006_run_discovery_counts_and_health(db: Database) -> None:
+    """What site health compares between runs, and each site's health state."""
+    for column in ("list_pages", "lists_unchanged", "links_found", "empty", "undated"):
+        db["crawl_runs"].add_column(column, int)
+    db["site_health"].create(
+        {
+            "site_id": str,
+            "status": str,  # healthy, unhealthy
+            "problems": str,  # JSON list of {"rule", "message"}
+            "since": str,  # when the current status began
+            "checked_at": str,
+            "alerted": str,  # the status last alerted about
+        },
+        pk="site_id",
+    )
+
+
 def migrate(db: Database) -> None:
     """Apply pending migrations; also registers the search index's SQL functions on this
     connection, which every connection writing articles needs."""

@@ -96,7 +96,8 @@ class ArchiveWriter:
         self._checked: list[tuple[str, str]] = []  # (url, when) answered 304
         self._gone: list[tuple[str, str]] = []  # (url, when) answered 404/410
         self.counts = {"pages": 0, "articles_new": 0, "articles_changed": 0,
-                       "articles_unchanged": 0, "articles_withdrawn": 0, "clustered": 0}
+                       "articles_unchanged": 0, "articles_withdrawn": 0, "clustered": 0,
+                       "undated": 0}
 
     def upsert_sites(self, sites: Iterable[dict]) -> None:
         rows = [dict(s, start_urls=json.dumps(list(s["start_urls"]))) for s in sites]
@@ -192,6 +193,7 @@ class ArchiveWriter:
         if self.dedup is not None and (new or changed):
             self.counts["clustered"] += self.dedup.assign([a["url"] for a in new + changed])
         self.counts["articles_new"] += len(new)
+        self.counts["undated"] += sum(1 for a in new + changed if not a.get("published_at"))
         self.counts["articles_changed"] += len(changed)
         self.counts["articles_unchanged"] += len(unchanged)
 

@@ -100,6 +100,9 @@ def crawl(sites_file, db_path, site_ids, settings, full, log_level):
     overrides = _parse_set(settings)
     try:
         sites = select_sites(load_sites(sites_file), site_ids)
+        from crawler.alerts import load_targets
+
+        load_targets(sites_file)  # a bad [[alerts]] table is named before any fetch
         open_archive(db_path).close()  # fail now, before any fetch, on a bad path
     except (SitesError, ArchiveError) as exc:
         _fail(str(exc))
@@ -112,6 +115,15 @@ def crawl(sites_file, db_path, site_ids, settings, full, log_level):
     results = run_crawl(sites, db_path, overrides)
     print_summary(results)
     print_failures(db_path, started, [site.id for site in sites])
+    try:
+        healths = check_health(db_path, sites_file, [site.id for site in sites], alert=True)
+    except SitesError as exc:  # a bad [[alerts]] table must not hide the crawl's result
+        click.echo(f"alerts not sent: {exc}", err=True)
+    else:
+        for item in healths:
+            if item.status == "unhealthy":
+                click.echo(f"unhealthy: {item.site_id}: "
+                           + "; ".join(p["message"] for p in item.problems))
     if results and all(r.pages == r.failures for r in results):
         _fail("every site failed: nothing was fetched")
 
@@ -293,6 +305,68 @@ def reindex(db_path, fold_traditional):
     click.echo(f"indexed {count} articles ({INDEX_VERSION}"
                f"{', traditional folded to simplified' if folded else ''}) in "
                f"{time.monotonic() - started:.1f} s")
+
+
+def check_health(db_path: str, sites_file: str | None, site_ids: list[str] | None,
+                 alert: bool) -> list:
+    """Evaluate site health, and alert the sites file's targets about changes."""
+    from archive.health import evaluate, mark_alerted
+    from crawler.alerts import load_targets, send
+
+    targets = load_targets(sites_file) if alert and sites_file else []
+    db = open_archive(db_path)
+    try:
+        results = evaluate(db.conn, site_ids)
+        names = dict(db.conn.execute("select id, name from sites"))
+        for health in results:
+            if not (health.changed and targets):
+                continue
+            errors = [e for e in (send(t, health, names.get(health.site_id))
+                                  for t in targets) if e]
+            if len(errors) < len(targets):
+                mark_alerted(db.conn, health)
+                click.echo(f"alert sent: {health.site_id} is {health.status}", err=True)
+            for error in errors:
+                click.echo(f"alert for {health.site_id} failed: {error}", err=True)
+    finally:
+        db.close()
+    return results
+
+
+@main.command()
+@click.option("--db", "db_path", required=True, type=click.Path(dir_okay=False),
+              help="The archive whose crawl runs are judged.")
+@click.option("--sites", "sites_file", default=None, type=click.Path(dir_okay=False),
+              help="A sites file whose [[alerts]] targets are told about changes.")
+@click.option("--site", "site_ids", multiple=True, metavar="ID", help="Only these sites.")
+@click.option("--alert/--no-alert", default=True, show_default=True,
+              help="Send alerts for sites that turned unhealthy or recovered.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object a line.")
+def health(db_path, sites_file, site_ids, alert, as_json):
+    """Which sites broke: host down, list layout changed (article links per list page
+    halved), empty bodies, lost dates, error rate up, no new article for longer than
+    usual. Alerts (generic JSON, DingTalk, WeCom, Feishu) go out when a site turns
+    unhealthy or recovers, not on every check.
+
+    \b
+    Example:
+      parknews health --db parknews.db --sites sites.toml
+    """
+    from dataclasses import asdict
+
+    if not Path(db_path).is_file():
+        _fail(f"no archive at {db_path}")
+    try:
+        results = check_health(db_path, sites_file, list(site_ids) or None, alert)
+    except (SitesError, ArchiveError) as exc:
+        _fail(str(exc))
+    for item in results:
+        if as_json:
+            click.echo(json.dumps(asdict(item), ensure_ascii=False))
+            continue
+        click.echo(f"{item.site_id:<16} {item.status:<10} since {item.since or '-'}")
+        for problem in item.problems:
+            click.echo(f"{'':<16} - {problem['message']}")
 
 
 @main.command("dedup-report")

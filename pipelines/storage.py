@@ -123,6 +123,12 @@ class StoragePipeline:
                 "articles_withdrawn": counts["articles_withdrawn"],
                 "skipped_known": stats.get("discovery/known_skipped", 0),
                 "errors": stats.get("discovery/failed", 0),
+                "list_pages": stats.get("discovery/list_pages", 0),
+                "lists_unchanged": stats.get("discovery/list_not_modified", 0),
+                "links_found": stats.get("discovery/article_links", 0),
+                "empty": (stats.get("extraction/empty", 0)
+                          + stats.get("discovery/unusable_article", 0)),
+                "undated": counts.get("undated", 0),
             })
         self.writer.close()
         for key, value in counts.items():

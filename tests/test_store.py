@@ -41,7 +41,8 @@ def test_migrations_create_the_interface_columns_and_are_idempotent(db):
     migrate(db)
     assert [m.name for m in migrations.applied(db)] == [
         "m001_sites_articles_pages", "m002_article_language_attachments_images",
-        "m003_captures_versions_runs", "m004_chinese_search_index", "m005_dedup_clusters"]
+        "m003_captures_versions_runs", "m004_chinese_search_index", "m005_dedup_clusters",
+        "m006_run_discovery_counts_and_health"]
     cols = set(db["articles"].columns_dict)
     assert {"url", "site_id", "title", "body", "published_at", "source", "author",
             "fetched_at", "content_hash", "language", "attachments", "images"} <= cols
@@ -64,7 +65,8 @@ def test_writer_batches_and_keeps_first_seen(db):
     assert row["first_seen_at"] == "t1" and row["fetched_at"] == "t3"
     assert row["extras"] == '{"column": "园区动态"}'
     assert writer.counts == {"pages": 1, "articles_new": 1, "articles_changed": 1,
-                             "articles_unchanged": 0, "articles_withdrawn": 0, "clustered": 0}
+                             "articles_unchanged": 0, "articles_withdrawn": 0, "clustered": 0,
+                             "undated": 2}  # no published_at given
     assert db["pages"].get("http://yx/")["kind"] == "list"
 
 

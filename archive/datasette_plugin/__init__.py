@@ -9,6 +9,7 @@ cut queries into bigrams, and it serves the search page ``/-/search``.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -52,7 +53,8 @@ async def _css(request):
 
 @hookimpl
 def register_routes():
-    return [(r"^/-/parknews\.css$", _css), (r"^/-/search$", search_page)]
+    return [(r"^/-/parknews\.css$", _css), (r"^/-/search$", search_page),
+            (r"^/-/health$", health_page)]
 
 
 # ------------------------------------------------------------------ Chinese search
@@ -81,7 +83,58 @@ def extra_template_vars(datasette):
 
 @hookimpl
 def menu_links(datasette):
-    return [{"href": datasette.urls.path("/-/search"), "label": "全文搜索 Search"}]
+    return [{"href": datasette.urls.path("/-/search"), "label": "全文搜索 Search"},
+            {"href": datasette.urls.path("/-/health"), "label": "站点健康 Site health"}]
+
+
+CHART_RUNS = 30  # runs drawn per site
+BAR_WIDTH, CHART_HEIGHT = 8, 40
+
+
+def _bars(values: list[int]) -> markupsafe.Markup:
+    """An inline SVG bar chart of new articles per run, oldest left."""
+    top = max(values + [1])
+    bars = []
+    for number, value in enumerate(values):
+        height = max(1, round(value / top * (CHART_HEIGHT - 2))) if value else 1
+        bars.append(markupsafe.Markup(
+            '<rect x="{}" y="{}" width="{}" height="{}" class="{}"><title>{}</title></rect>'
+        ).format(number * BAR_WIDTH, CHART_HEIGHT - height, BAR_WIDTH - 1, height,
+                 "pn-bar" if value else "pn-bar pn-zero", value))
+    width = max(1, len(values)) * BAR_WIDTH
+    return markupsafe.Markup(
+        '<svg width="{}" height="{}" role="img" aria-label="new articles per run">{}</svg>'
+    ).format(width, CHART_HEIGHT, markupsafe.Markup("").join(bars))
+
+
+async def health_page(request, datasette):
+    """站点健康: each site's state and a chart of new articles per run."""
+    db = _search_database(datasette, request.args.get("db"))
+    if db is None:
+        return Response.html("<p>没有数据库 No database.</p>", status=404)
+
+    def read(conn):
+        tables = {row[0] for row in conn.execute(
+            "select name from sqlite_master where type = 'table'")}
+        if "crawl_runs" not in tables:
+            return []
+        sites = conn.execute(
+            "select s.id, s.name, h.status, h.since, h.problems from sites s "
+            "left join site_health h on h.site_id = s.id order by s.id").fetchall()
+        rows = []
+        for site_id, name, status, since, problems in sites:
+            runs = conn.execute(
+                "select articles_new from (select started_at, articles_new from crawl_runs "
+                "where site_id = ? order by started_at desc limit ?) order by started_at",
+                [site_id, CHART_RUNS]).fetchall()
+            rows.append({"id": site_id, "name": name, "status": status or "unknown",
+                         "since": since, "problems": json.loads(problems or "[]"),
+                         "chart": _bars([r[0] or 0 for r in runs]), "runs": len(runs)})
+        return rows
+
+    rows = await db.execute_fn(read)
+    return Response.html(await datasette.render_template(
+        "parknews_health.html", {"sites": rows, "database": db.name}, request=request))
 
 
 PAGE_SIZE = 20

@@ -1,0 +1,210 @@
+"""Site health: from crawl_runs and the articles, which sites broke and why.
+
+Each rule looks at a site's recent runs and says what is wrong, or nothing; the rules
+are data (``RULES``, with their thresholds beside them). A site is unhealthy while any
+rule fires. The state is kept in ``site_health`` with the status last alerted about, so
+that alerts go out when a site turns unhealthy or recovers, not on every run.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import statistics
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
+
+RECENT_RUNS = 10  # runs looked at per site
+
+# thresholds
+DOWN_MIN_REQUESTS = 1
+LINKS_DROP = 0.5  # article links per list page below this share of the usual: layout change
+EMPTY_SHARE = 0.5  # more empty extractions than this share of the pages read
+EMPTY_MIN = 3
+UNDATED_SHARE = 0.5  # more articles without a date than this share of those stored
+UNDATED_MIN = 3
+ERROR_RATE = 0.2  # errors per request above this ...
+ERROR_GROWTH = 2.0  # ... and this many times the usual rate
+QUIET_FACTOR = 3.0  # no new article for this many times the usual gap ...
+QUIET_MIN_DAYS = 7.0  # ... and at least this many days
+
+
+@dataclass
+class Run:
+    started_at: str
+    full_pass: bool
+    requests: int
+    responses: dict[str, int]
+    errors: int
+    list_pages: int  # list pages read and parsed
+    links_found: int
+    new: int
+    changed: int
+    empty: int
+    undated: int
+    lists_unchanged: int = 0  # list pages answering 304: read, nothing new
+
+
+@dataclass
+class SiteState:
+    site_id: str
+    runs: list[Run]  # newest first
+    new_article_times: list[str] = field(default_factory=list)  # first_seen_at, oldest first
+
+
+class Rule(NamedTuple):
+    name: str
+    check: Callable[[SiteState, datetime], str | None]
+
+
+def host_down(state: SiteState, now: datetime) -> str | None:
+    """No list page could be read: the host is down, refuses, or answers errors."""
+    run = state.runs[0]
+    if run.list_pages + run.lists_unchanged == 0 and (
+            run.errors or run.requests >= DOWN_MIN_REQUESTS):
+        statuses = ", ".join(f"{s}×{n}" for s, n in sorted(run.responses.items())) or "none"
+        return (f"no list page could be read in the latest run ({run.errors} failed "
+                f"requests; answers: {statuses})")
+    return None
+
+
+def links_dropped(state: SiteState, now: datetime) -> str | None:
+    latest, earlier = state.runs[0], [r for r in state.runs[1:] if r.list_pages]
+    if not earlier or not latest.list_pages:
+        return None
+    usual = statistics.median(r.links_found / r.list_pages for r in earlier)
+    current = latest.links_found / latest.list_pages
+    if usual > 0 and current < usual * LINKS_DROP:
+        return (f"article links per list page fell to {current:.1f} from a usual "
+                f"{usual:.1f}: the list layout may have changed")
+    return None
+
+
+def empty_bodies(state: SiteState, now: datetime) -> str | None:
+    run = state.runs[0]
+    read = run.new + run.changed + run.empty
+    if run.empty >= EMPTY_MIN and run.empty > read * EMPTY_SHARE:
+        return f"{run.empty} of {read} article pages gave no text in the latest run"
+    return None
+
+
+def lost_dates(state: SiteState, now: datetime) -> str | None:
+    run = state.runs[0]
+    stored = run.new + run.changed
+    if run.undated >= UNDATED_MIN and run.undated > stored * UNDATED_SHARE:
+        return f"{run.undated} of {stored} articles stored in the latest run have no date"
+    return None
+
+
+def errors_rose(state: SiteState, now: datetime) -> str | None:
+    latest, earlier = state.runs[0], [r for r in state.runs[1:] if r.requests]
+    if not latest.requests or not earlier or latest.list_pages == 0:
+        return None  # a site whose lists fail is host_down's case
+    rate = latest.errors / latest.requests
+    usual = statistics.median(r.errors / r.requests for r in earlier)
+    if rate > ERROR_RATE and rate > usual * ERROR_GROWTH:
+        return f"{rate:.0%} of requests failed in the latest run (usually {usual:.0%})"
+    return None
+
+
+def _parse(value: str) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def quiet_too_long(state: SiteState, now: datetime) -> str | None:
+    times = [t for t in map(_parse, state.new_article_times) if t]
+    if len(times) < 3:
+        return None
+    days = sorted({t.date() for t in times})
+    gaps = [(b - a).days for a, b in zip(days, days[1:], strict=False)]
+    usual = statistics.median(gaps) if gaps else 0
+    silent = (now - times[-1]) / timedelta(days=1)
+    limit = max(QUIET_MIN_DAYS, usual * QUIET_FACTOR)
+    if silent > limit:
+        return f"no new article for {silent:.0f} days (usually one every {usual:.0f})"
+    return None
+
+
+RULES: tuple[Rule, ...] = (
+    Rule("host_down", host_down),
+    Rule("links_dropped", links_dropped),
+    Rule("empty_bodies", empty_bodies),
+    Rule("lost_dates", lost_dates),
+    Rule("errors_rose", errors_rose),
+    Rule("quiet_too_long", quiet_too_long),
+)
+
+
+@dataclass
+class Health:
+    site_id: str
+    status: str  # "healthy", "unhealthy", "unknown" (never crawled)
+    problems: list[dict[str, str]]
+    since: str | None
+    checked_at: str
+    changed: bool  # the status differs from the one last alerted about
+    last_run: str | None = None
+
+
+def _runs(conn: sqlite3.Connection, site_id: str) -> list[Run]:
+    rows = conn.execute(
+        "select started_at, full_pass, requests, responses, errors, list_pages, links_found,"
+        " articles_new, articles_changed, empty, undated, lists_unchanged from crawl_runs"
+        " where site_id = ? order by started_at desc limit ?",
+        [site_id, RECENT_RUNS]).fetchall()
+    return [Run(r[0] or "", bool(r[1]), r[2] or 0, json.loads(r[3] or "{}"), r[4] or 0,
+                r[5] or 0, r[6] or 0, r[7] or 0, r[8] or 0, r[9] or 0, r[10] or 0,
+                r[11] or 0) for r in rows]
+
+
+def evaluate(conn: sqlite3.Connection, site_ids: list[str] | None = None,
+             now: datetime | None = None, record: bool = True) -> list[Health]:
+    """The health of each site (all sites of the archive by default); with ``record``
+    the state is stored in ``site_health`` (``changed`` says it differs from the status
+    last alerted about: call ``mark_alerted`` once the alert went out)."""
+    now = now or datetime.now(UTC)
+    stamp = now.isoformat(timespec="seconds")
+    ids = site_ids or [row[0] for row in conn.execute("select id from sites order by id")]
+    results = []
+    for site_id in ids:
+        runs = _runs(conn, site_id)
+        previous = conn.execute("select status, since, alerted from site_health "
+                                "where site_id = ?", [site_id]).fetchone()
+        if not runs:
+            results.append(Health(site_id, "unknown", [], None, stamp, False))
+            continue
+        times = [r[0] for r in conn.execute(
+            "select first_seen_at from articles where site_id = ? order by first_seen_at",
+            [site_id])]
+        state = SiteState(site_id, runs, times)
+        problems = [{"rule": rule.name, "message": message} for rule in RULES
+                    if (message := rule.check(state, now))]
+        status = "unhealthy" if problems else "healthy"
+        since = previous[1] if previous and previous[0] == status else runs[0].started_at
+        alerted = previous[2] if previous else "healthy"  # a new site starts as healthy
+        health = Health(site_id, status, problems, since, stamp, status != alerted,
+                        runs[0].started_at)
+        results.append(health)
+        if record:
+            conn.execute(
+                "insert into site_health (site_id, status, problems, since, checked_at, "
+                "alerted) values (?, ?, ?, ?, ?, ?) on conflict(site_id) do update set "
+                "status = excluded.status, problems = excluded.problems, "
+                "since = excluded.since, checked_at = excluded.checked_at",
+                [site_id, status, json.dumps(problems, ensure_ascii=False), since, stamp,
+                 alerted])
+    if record:
+        conn.commit()
+    return results
+
+
+def mark_alerted(conn: sqlite3.Connection, health: Health) -> None:
+    conn.execute("update site_health set alerted = ? where site_id = ?",
+                 [health.status, health.site_id])
+    conn.commit()

@@ -1,0 +1,155 @@
+"""Site health from crawl_runs, and alerts sent only when a site breaks or recovers."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import threading
+from datetime import UTC, datetime
+
+import pytest
+from conftest import FAST, run_cli
+
+from archive import health
+from crawler.alerts import FORMATS, AlertTarget, load_targets, send
+from crawler.mocksites import serve_mock_sites, sites_toml
+from crawler.sites import SitesError
+
+NOW = datetime(2026, 6, 1, tzinfo=UTC)
+
+
+def run(**values) -> health.Run:
+    base = {"started_at": "2026-05-31T00:00:00+00:00", "full_pass": False, "requests": 20,
+            "responses": {"200": 20}, "errors": 0, "list_pages": 2, "links_found": 20,
+            "new": 1, "changed": 0, "empty": 0, "undated": 0}
+    return health.Run(**(base | values))
+
+
+def problems(runs, times=()) -> list[str]:
+    state = health.SiteState("yx", runs, list(times))
+    return [rule.name for rule in health.RULES if rule.check(state, NOW)]
+
+
+def test_a_steady_site_is_healthy():
+    assert problems([run()] * 5, [f"2026-05-2{d}T00:00:00" for d in range(1, 10)]) == []
+
+
+@pytest.mark.parametrize("latest, rule", [
+    (run(list_pages=0, errors=3, responses={"500": 3, "200": 1}), "host_down"),
+    (run(links_found=4), "links_dropped"),
+    (run(new=2, empty=5), "empty_bodies"),
+    (run(new=6, undated=5), "lost_dates"),
+    (run(requests=20, errors=9), "errors_rose"),
+])
+def test_each_rule_fires_on_its_break(latest, rule):
+    assert problems([latest, run(), run(), run()]) == [rule]
+
+
+def test_no_new_article_for_longer_than_usual():
+    daily = [f"2026-04-{d:02d}T08:00:00" for d in range(1, 29)]
+    assert problems([run()] * 3, daily) == ["quiet_too_long"]  # silent since 28 April
+    recent = [f"2026-05-{d:02d}T08:00:00" for d in range(20, 31)]
+    assert problems([run()] * 3, recent) == []
+
+
+class Receiver(http.server.BaseHTTPRequestHandler):
+    posts: list = []
+
+    def do_POST(self):  # noqa: N802
+        length = int(self.headers.get("Content-Length") or 0)
+        Receiver.posts.append(json.loads(self.rfile.read(length)))
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def receiver():
+    Receiver.posts = []
+    server = http.server.ThreadingHTTPServer(("127.0.0.72", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.72:{server.server_address[1]}/hook"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize("kind, key", [("json", "status"), ("dingtalk", "msgtype"),
+                                       ("wecom", "msgtype"), ("feishu", "msg_type")])
+def test_alert_formats_reach_the_receiver(receiver, kind, key):
+    item = health.Health("yx", "unhealthy", [{"rule": "host_down", "message": "挂了"}],
+                         "t", "t", True, "t")
+    assert send(AlertTarget(kind, receiver), item, "云溪经开区") is None
+    (post,) = Receiver.posts
+    assert key in post
+    text = json.dumps(post, ensure_ascii=False)
+    assert "云溪经开区" in text or post.get("site_name") == "云溪经开区"
+    assert "挂了" in text
+    assert set(FORMATS) == {"json", "dingtalk", "wecom", "feishu"}
+
+
+def test_a_dead_receiver_is_reported_not_fatal():
+    item = health.Health("yx", "healthy", [], "t", "t", True)
+    assert send(AlertTarget("json", "http://127.0.0.1:9/none"), item) is not None
+
+
+def test_bad_alert_tables_are_named(tmp_path):
+    path = tmp_path / "s.toml"
+    path.write_text('[[alerts]]\nkind = "slack"\nurl = "http://x/"\n', encoding="utf-8")
+    with pytest.raises(SitesError, match="alert #1: kind must be one of"):
+        load_targets(path)
+
+
+def test_breaking_and_fixing_a_site_sends_one_alert_each(tmp_path, receiver):
+    with serve_mock_sites(ids=["trs"], hosts={"trs": "127.0.0.71"}) as (site,):
+        sites_file = tmp_path / "sites.toml"
+        sites_file.write_text(sites_toml([site]) + f'\n[[alerts]]\nkind = "json"\n'
+                              f'url = "{receiver}"\n', encoding="utf-8")
+        db = tmp_path / "a.db"
+
+        def crawl(status=0):  # 1: every site failed (the only one here)
+            result = run_cli("crawl", "--sites", str(sites_file), "--db", str(db), *FAST)
+            assert result.returncode == status, result.stderr[-2000:]
+            return result
+
+        crawl()
+        crawl()
+        assert Receiver.posts == []  # healthy from the start: nothing to say
+        good = site.route(site.start_urls[0])
+        site.set_route(site.start_urls[0], (500, {"Content-Type": "text/html"}, b"oops"))
+        broken = crawl(status=1)
+        assert "unhealthy: trs: no list page could be read" in broken.stdout
+        crawl(status=1)  # still broken: no second alert
+        report = run_cli("health", "--db", str(db), "--json")
+        (state,) = [json.loads(line) for line in report.stdout.splitlines()]
+        assert state["status"] == "unhealthy" and state["problems"][0]["rule"] == "host_down"
+        site.set_route(site.start_urls[0], good)
+        crawl()
+    assert [(p["site_id"], p["status"]) for p in Receiver.posts] == [
+        ("trs", "unhealthy"), ("trs", "healthy")]
+
+
+@pytest.mark.asyncio
+async def test_datasette_health_page_with_a_chart(tmp_path):
+    from archive.publish import make_datasette
+    from archive.store import ArchiveWriter, open_archive
+
+    db = open_archive(tmp_path / "h.db")
+    writer = ArchiveWriter(db)
+    writer.upsert_sites([{"id": "yx", "name": "云溪经开区", "park": None, "region": None,
+                          "start_urls": ["http://yx/"], "updated_at": "t"}])
+    for number, new in enumerate([5, 0, 3]):
+        writer.add_run({"run_id": f"r{number}", "site_id": "yx",
+                        "started_at": f"2026-05-0{number + 1}T00:00:00+00:00",
+                        "requests": 10, "responses": {"200": 10}, "list_pages": 0,
+                        "errors": 2, "articles_new": new})
+    health.evaluate(db.conn)
+    db.close()
+    page = await make_datasette(tmp_path / "h.db").client.get("/-/health")
+    assert page.status_code == 200
+    assert "云溪经开区" in page.text and "异常 unhealthy" in page.text
+    assert page.text.count('class="pn-bar"') == 2 and "pn-zero" in page.text
+    assert "no list page could be read" in page.text
