@@ -88,9 +88,13 @@ def main() -> None:
               help="Override a Scrapy setting, e.g. --set DOWNLOAD_DELAY=2.")
 @click.option("--full", is_flag=True,
               help="Walk every list page and recheck every known article now (a full pass).")
-@click.option("--log-level", default="INFO", show_default=True,
-              type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False))
-def crawl(sites_file, db_path, site_ids, settings, full, log_level):
+@click.option("--progress/--no-progress", default=None,
+              help="A progress line per site every few seconds. Default: on when standard "
+                   "error is a terminal (then the log shows warnings only), off under cron.")
+@click.option("--log-level", default=None,
+              type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
+              help="Scrapy's log level. Default: INFO, or WARNING with progress lines.")
+def crawl(sites_file, db_path, site_ids, settings, full, progress, log_level):
     """Crawl the sites of a sites.toml into an archive; run it again to update.
 
     \b
@@ -108,7 +112,10 @@ def crawl(sites_file, db_path, site_ids, settings, full, log_level):
         _fail(str(exc))
     from crawler.runner import run_crawl
 
-    overrides.setdefault("LOG_LEVEL", log_level.upper())
+    if progress is None:
+        progress = sys.stderr.isatty()
+    overrides.setdefault("PARKNEWS_PROGRESS", progress)
+    overrides.setdefault("LOG_LEVEL", (log_level or ("WARNING" if progress else "INFO")).upper())
     if full:
         overrides.update(PARKNEWS_FULL_PASS=True, PARKNEWS_RECHECK_DAYS=0)
     started = datetime.now(UTC).isoformat(timespec="seconds")  # as pages.fetched_at

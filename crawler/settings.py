@@ -53,6 +53,11 @@ PARKNEWS_RECHECK_MAX = 1000
 # the first run, every Nth run of a site (0 = only the first), or when forced.
 PARKNEWS_FULL_PASS_EVERY = 10
 PARKNEWS_FULL_PASS = False
+# A progress line per site every few seconds (on for interactive `parknews crawl`).
+EXTENSIONS = {"crawler.progress.ProgressExtension": 500}
+PARKNEWS_PROGRESS = False
+PARKNEWS_PROGRESS_INTERVAL = 3
+
 # Repost clusters (archive/dedup.py) assigned as articles are stored.
 PARKNEWS_DEDUP_ENABLED = True
 # PARKNEWS_RUN_ID names the run in crawl_runs and pages.run_id (set by `parknews crawl`).

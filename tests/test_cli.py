@@ -147,3 +147,20 @@ def test_demo_crawls_and_serve_publishes(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_crawl_shows_progress_lines_when_asked(mock_sites, tmp_path):
+    from crawler.mocksites import sites_toml
+
+    sites_file = tmp_path / "sites.toml"
+    sites_file.write_text(sites_toml([mock_sites["dede"]]), encoding="utf-8")
+    result = run_cli("crawl", "--sites", str(sites_file), "--db", str(tmp_path / "a.db"),
+                     *FAST, "--progress", "--set", "PARKNEWS_PROGRESS_INTERVAL=0.2")
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = [line for line in result.stderr.splitlines() if line.startswith("[dede] ")]
+    assert lines and lines[-1].endswith("· done (finished)")
+    assert f"{len(mock_sites['dede'].articles)} articles" in lines[-1]
+    assert " INFO: " not in result.stderr  # the log is quiet beside the progress lines
+    quiet = run_cli("crawl", "--sites", str(sites_file), "--db", str(tmp_path / "b.db"),
+                    *FAST, "--no-progress")
+    assert "[dede] " not in quiet.stderr
