@@ -56,8 +56,8 @@ def open_archive(path: str | Path, check_search_index: bool = True) -> Database:
     path = check_db_path(path)
     try:
         db = Database(path)
+        db.execute("PRAGMA busy_timeout = 10000")  # before WAL: two crawls may open it at once
         db.enable_wal()
-        db.execute("PRAGMA busy_timeout = 10000")
         migrate(db)
         version = search.index_version(db.conn)
     except sqlite3.DatabaseError as exc:

@@ -480,5 +480,11 @@ def demo(db_path, host, port, serve):
             run_server(path, host=host, port=port)
 
 
+from crawler.cli_schedule import cron_command, schedule_command  # noqa: E402
+
+main.add_command(schedule_command)
+main.add_command(cron_command)
+
+
 if __name__ == "__main__":
     main()

@@ -103,18 +103,44 @@ CRON_FIELDS = ("minute", "hour", "day", "month", "day_of_week")
 DEFAULT_SCHEDULE = "17 6 * * *"  # every day at 06:17, when no schedule is given
 
 
+_WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+
+
+def crontab_weekdays(spec: str) -> str:
+    """Crontab weekday numbers (0 or 7 = Sunday) as names, which APScheduler 3 reads the
+    same way (its numbers start at Monday: '1' would be Tuesday). Names pass unchanged."""
+    parts: list[str] = []
+    for part in spec.split(","):
+        match = re.fullmatch(r"(\*|\d+)(?:-(\d+))?(?:/(\d+))?", part)
+        if not match or part == "*":
+            parts.append(part)
+            continue
+        first, last, step = match.groups()
+        if first == "*":
+            low, high = 0, 6
+        else:
+            low = int(first)
+            high = int(last) if last is not None else (7 if step else low)
+        if low > 7 or high > 7 or low > high:
+            parts.append(part)  # let APScheduler say what is wrong with it
+            continue
+        parts.extend(_WEEKDAYS[day % 7] for day in range(low, high + 1, int(step or 1)))
+    return ",".join(dict.fromkeys(parts))
+
+
 def cron_trigger(expression: str):
-    """An APScheduler CronTrigger for 5 fields, or 6 with seconds first; ValueError
-    naming the problem otherwise."""
+    """An APScheduler CronTrigger for 5 fields, or 6 with seconds first, weekdays read as
+    crontab reads them (0 = Sunday); ValueError naming the problem otherwise."""
     from apscheduler.triggers.cron import CronTrigger
 
     fields = expression.split()
-    if len(fields) == 5:
-        return CronTrigger.from_crontab(expression)
-    if len(fields) == 6:
-        return CronTrigger(second=fields[0], **dict(zip(CRON_FIELDS, fields[1:], strict=True)))
-    raise ValueError(f"a cron expression has 5 fields (or 6 with seconds), "
-                     f"not {len(fields)}")
+    if len(fields) not in (5, 6):
+        raise ValueError(f"a cron expression has 5 fields (or 6 with seconds), "
+                         f"not {len(fields)}")
+    if fields[-1] != "*":
+        fields[-1] = crontab_weekdays(fields[-1])
+    second = fields.pop(0) if len(fields) == 6 else "0"
+    return CronTrigger(second=second, **dict(zip(CRON_FIELDS, fields, strict=True)))
 
 
 def check_schedule(expression: str, where: str) -> str:

@@ -13,6 +13,7 @@ import logging
 from dataclasses import asdict
 from datetime import UTC, datetime
 
+from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
 from archive.store import ArchiveWriter, open_archive
@@ -36,8 +37,10 @@ class StoragePipeline:
         db_path = crawler.settings.get("ARCHIVE_DB")
         if not db_path:
             raise NotConfigured("ARCHIVE_DB is not set")
-        return cls(crawler, db_path, crawler.settings.getint("ARCHIVE_BATCH_SIZE", 50),
-                   crawler.settings.get("PARKNEWS_RUN_ID") or new_run_id())
+        pipeline = cls(crawler, db_path, crawler.settings.getint("ARCHIVE_BATCH_SIZE", 50),
+                       crawler.settings.get("PARKNEWS_RUN_ID") or new_run_id())
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
 
     def open_spider(self) -> None:
         dedup = self.crawler.settings.getbool("PARKNEWS_DEDUP_ENABLED", True)
@@ -97,6 +100,11 @@ class StoragePipeline:
         return item
 
     def close_spider(self) -> None:
+        """Write what is buffered; the run's row waits for spider_closed and its reason."""
+        if self.writer is not None:
+            self.writer.flush()
+
+    def spider_closed(self, spider, reason: str) -> None:
         if self.writer is None:
             return
         stats = self.crawler.stats.get_stats()
@@ -110,7 +118,7 @@ class StoragePipeline:
                 "site_id": site.id,
                 "started_at": _iso(stats.get("start_time")),
                 "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                "finish_reason": str(stats.get("finish_reason", "finished")),
+                "finish_reason": str(reason),
                 "full_pass": int(bool(getattr(spider, "full_pass", True))),
                 "requests": stats.get("downloader/request_count", 0),
                 "responses": {key.rsplit("/", 1)[-1]: value for key, value in stats.items()

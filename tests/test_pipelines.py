@@ -79,6 +79,7 @@ def test_storage_pipeline_writes_pages_and_articles(tmp_path):
     failed.url = "http://qw.cn/a/news/20230318/8.html"
     pipeline.process_item(failed)
     pipeline.close_spider()
+    pipeline.spider_closed(None, "finished")  # as Scrapy signals it after the pipelines
     db = Database(db_path)
     assert db["sites"].get("qw")["name"] == "青梧"
     assert db["pages"].count == 3

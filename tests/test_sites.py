@@ -1,3 +1,4 @@
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -104,3 +105,17 @@ def test_bad_schedules_name_the_problem(text, message):
     with pytest.raises(SitesError) as info:
         parse_sites(text)
     assert message in str(info.value)
+
+
+def test_crontab_weekdays_start_on_sunday():
+    from datetime import datetime
+
+    from crawler.sites import cron_trigger
+
+    start = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)  # a Friday, after 08:30
+    monday = cron_trigger("0 6 * * 1").get_next_fire_time(None, start)
+    assert monday.strftime("%A %H:%M") == "Monday 06:00"
+    sunday = cron_trigger("0 6 * * 7").get_next_fire_time(None, start)
+    assert sunday.strftime("%A") == "Sunday"
+    weekdays = cron_trigger("30 8 * * 1-5").get_next_fire_time(None, start)
+    assert weekdays.strftime("%A %H:%M") == "Monday 08:30"
