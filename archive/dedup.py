@@ -34,8 +34,9 @@ logger = logging.getLogger(__name__)
 
 NGRAM = 5  # characters per shingle
 NUM_PERM = 128
-THRESHOLD = 0.5  # Jaccard of n-gram sets from which two bodies are the same story
-LSH_THRESHOLD = 0.4  # the LSH is set a little lower, so that it misses (almost) nothing
+THRESHOLD = 0.45  # Jaccard of n-gram sets from which two bodies are the same story
+LIST_THRESHOLD = 0.85  # ... when both are lists (名单: most lines short names, no sentences)
+LSH_THRESHOLD = 0.3  # the LSH is set well below, so that it misses (almost) nothing
 MIN_CHARS = 50  # shorter normalised bodies are never clustered
 NUMBERS_AGREEMENT = 0.8  # share of the shorter's digit runs the longer must state
 YEAR = re.compile(r"(?:19|20)\d{2}")
@@ -44,17 +45,25 @@ SEED = 1
 # Lines that reposts add, drop or rewrite: who published and edited it, not the story.
 ATTRIBUTION_LINE = re.compile(
     r"^\s*[【\[（(]?\s*(?:来源|來源|信息来源|文章来源|稿件来源|原标题|原文|转载|转自|编辑|责任编辑|"
-    r"责编|作者|记者|通讯员|审核|校对|摄影|图片|供稿)\s*[:：/]")
+    r"责编|作者|记者|通讯员|审核|校对|摄影|图片|供稿|发布时间|发布日期|发表时间|时间|日期|"
+    r"浏览次数|点击)\s*[:：/]")
 NOT_TEXT = re.compile(r"[\W_]+")
 DIGITS = re.compile(r"\d+")
 
 
 def normalize_body(body: str | None) -> str:
-    """The body as compared: NFKC, attribution lines dropped, only letters, digits and
-    characters kept (no whitespace or punctuation), lower case."""
-    lines = unicodedata.normalize("NFKC", body or "").splitlines()
+    """The body as compared: NFKC, traditional characters folded to simplified (a Hong
+    Kong or Taiwan portal's copy is still a copy), attribution and date lines dropped,
+    only letters, digits and characters kept (no whitespace or punctuation), lower case."""
+    lines = _fold(unicodedata.normalize("NFKC", body or "")).splitlines()
     kept = [line for line in lines if not ATTRIBUTION_LINE.match(line)]
     return NOT_TEXT.sub("", "".join(kept)).lower()
+
+
+def _fold(text: str) -> str:
+    from archive.search import normalize  # the search index's folding, tables loaded once
+
+    return normalize(text, fold_traditional=True)
 
 
 def shingles(text: str) -> set[str]:
@@ -62,7 +71,10 @@ def shingles(text: str) -> set[str]:
 
 
 def numbers(body: str | None) -> set[str]:
-    return set(DIGITS.findall(unicodedata.normalize("NFKC", body or "")))
+    """The digit runs a body states, outside its attribution and date lines."""
+    lines = unicodedata.normalize("NFKC", body or "").splitlines()
+    return set(DIGITS.findall("\n".join(line for line in lines
+                                        if not ATTRIBUTION_LINE.match(line))))
 
 
 def jaccard(a: set, b: set) -> float:
@@ -81,11 +93,28 @@ def same_story(body_a: str, body_b: str) -> float | None:
     if len(text_a) < MIN_CHARS or len(text_b) < MIN_CHARS:
         return None
     similarity = 1.0 if text_a == text_b else jaccard(shingles(text_a), shingles(text_b))
-    if similarity < THRESHOLD:
-        return None
+    needed = LIST_THRESHOLD if is_list(body_a) and is_list(body_b) else THRESHOLD
+    if similarity < needed:
+        return None  # (two lists of mostly the same firms are different lists)
     if not facts_agree(numbers(body_a), numbers(body_b)):
         return None  # the same frame with other facts: another year, week or number
     return similarity
+
+
+LIST_MIN_LINES = 5
+LIST_ITEM_CHARS = 40
+LIST_SHARE = 0.6
+SENTENCE_PUNCT = re.compile(r"[。，；！？,;!?]")
+
+
+def is_list(body: str | None) -> bool:
+    """A list (名单, 公示): most of its lines are short items without sentence punctuation."""
+    lines = [line.strip() for line in (body or "").splitlines() if line.strip()]
+    if len(lines) < LIST_MIN_LINES:
+        return False
+    items = [line for line in lines
+             if len(line) <= LIST_ITEM_CHARS and not SENTENCE_PUNCT.search(line)]
+    return len(items) >= LIST_SHARE * len(lines)
 
 
 def containment(a: set, b: set) -> float:

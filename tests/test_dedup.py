@@ -102,9 +102,11 @@ def test_an_edited_article_is_reevaluated(writer):
     add(writer, "http://yx/1", "yx", "\n".join(STORY), "2024-05-10")
     add(writer, "http://portal/1", "portal", repost(STORY), "2024-05-12")
     assert db["cluster_members"].count == 2
-    other = "\n".join(line.replace("签约", "竣工").replace("项目", "工程") for line in STORY[::-1])
-    add(writer, "http://portal/1", "portal", "全新的报道：" + other * 2, "2024-05-12",
-        fetched="2024-06-02T00:00:00")  # a new version of the portal's page
+    other = ("园创科技网讯：本周园区举办人工智能应用场景对接会，三十余家企业展示了智能质检、"
+             "仓储调度和能源管理方案，现场达成合作意向十余项。主办方表示，后续将定期组织"
+             "供需对接活动，帮助中小企业找到落地场景，推动新技术在园区率先应用。")
+    add(writer, "http://portal/1", "portal", other, "2024-05-12",
+        fetched="2024-06-02T00:00:00")  # the portal's page now holds another story
     assert db["cluster_members"].count == 0 and db["clusters"].count == 0
 
 
