@@ -321,13 +321,22 @@ def search(conn: sqlite3.Connection, query: str, *, site: str | None = None,
         where.append("a.published_at < :date_to_end")
         params["date_to_end"] = date_to + "\uffff"  # the whole last day
     weights = ", ".join(str(w) for w in RANK_WEIGHTS)
-    base = (f"from {FTS_TABLE} join articles a on a.rowid = {FTS_TABLE}.rowid "
-            f"where {' and '.join(where)}")
-    total = conn.execute(f"select count(*) {base}", params).fetchone()[0]
-    rows = conn.execute(
-        f"select a.url, a.site_id, a.title, a.published_at, a.source, a.body, "
-        f"bm25({FTS_TABLE}, {weights}) as rank {base} order by rank limit :limit "
-        f"offset :offset", params).fetchall()
+    columns = "a.url, a.site_id, a.title, a.published_at, a.source, a.body"
+    if len(where) == 1:  # no filter: count and rank in the index alone, then join the page
+        total = conn.execute(f"select count(*) from {FTS_TABLE} where {where[0]}",
+                             params).fetchone()[0]
+        rows = conn.execute(
+            f"select {columns}, ranked.rank from (select rowid, bm25({FTS_TABLE}, {weights})"
+            f" as rank from {FTS_TABLE} where {where[0]} order by rank limit :limit"
+            f" offset :offset) as ranked join articles a on a.rowid = ranked.rowid"
+            f" order by ranked.rank", params).fetchall()
+    else:
+        base = (f"from {FTS_TABLE} join articles a on a.rowid = {FTS_TABLE}.rowid "
+                f"where {' and '.join(where)}")
+        total = conn.execute(f"select count(*) {base}", params).fetchone()[0]
+        rows = conn.execute(
+            f"select {columns}, bm25({FTS_TABLE}, {weights}) as rank {base} order by rank "
+            f"limit :limit offset :offset", params).fetchall()
     hits = [Hit(url=url, site_id=site_id, title=title, published_at=published,
                 source=source, snippet=highlight(body, parsed.terms, SNIPPET_CHARS),
                 title_html=highlight(title, parsed.terms), rank=rank)
