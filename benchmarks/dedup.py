@@ -20,15 +20,19 @@
    stores that many generated articles (12 % reposts, 6 % notice/report/list families,
    2 % short items) through ``ArchiveWriter(db, 50, dedup=True)`` into a temporary
    archive, as a crawl does (so the times include the rows and the search index; the
-   time inside ``Deduplicator.assign`` is shown apart). Then 1 000 new articles (the
-   same mix, reposts of recent stories among them) are added to the archive just built,
-   and a new ``Deduplicator`` is made as at the start of a run (the LSH rebuilt from the
-   stored signatures; its Python heap measured with tracemalloc). Peak RSS is
-   ``getrusage`` of that process.
+   time inside ``Deduplicator.assign`` is shown apart). Then three batches of 1 000 new
+   articles (the same mix, reposts of recent stories among them) are added to the
+   archive just built: as the module is; with a prototype prefilter (LSH candidates
+   whose MinHash estimate is below THRESHOLD − 0.15 are dropped); with the prefilter and
+   ``fast_path`` (MinHash permutations made once, ``same_story`` checking the facts
+   first and caching recent bodies' n-grams: the same results, less work). Last, a new
+   ``Deduplicator`` is made as at the start of a run (the LSH rebuilt from the stored
+   signatures, also with the permutations made once; its Python heap measured with
+   tracemalloc). Peak RSS is that process's VmHWM after the build.
 
 Examples:
 
-    python benchmarks/dedup.py                      # everything (about 20 minutes)
+    python benchmarks/dedup.py                      # everything (about 90 minutes)
     python benchmarks/dedup.py --quick              # small sizes, a minute or two
     python benchmarks/dedup.py --sizes 10000 --exact 2000
     python benchmarks/dedup.py --sizes 0            # no scale runs
@@ -348,6 +352,15 @@ def timed_assign(writer: ArchiveWriter) -> list[float]:
 
 
 def maxrss_mb() -> float:
+    """Peak resident set of this process: VmHWM (Linux; getrusage's ru_maxrss would
+    include the parent's resident set at the fork, as it survives execve)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
@@ -658,7 +671,8 @@ def scale_report(sizes: list[int], add: int, seed: int) -> list[dict]:
           "search index and clusters in each batch's transaction, as in a crawl); "
           "\"dedup\" is the time inside `Deduplicator.assign`; generation is not timed. "
           "Candidates: what the LSH proposes to `same_story` per new article. Peak RSS: "
-          "`getrusage` of the process (the corpus is generated on the fly); LSH heap: "
+          "VmHWM of the process after the build (the corpus is generated on the fly; "
+          "imports alone: ~90 MB); LSH heap: "
           "tracemalloc of a new `Deduplicator` (the index rebuilt from the stored "
           "signatures, as at the start of a run).\n")
     print("| articles | store s | dedup s | dedup ms/article (last tenth) | candidates/article "
