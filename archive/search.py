@@ -26,10 +26,11 @@ when the cutting rules change, ``parknews reindex`` rebuilds the index.
 from __future__ import annotations
 
 import html
+import math
 import re
 import sqlite3
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 INDEX_VERSION = "bigram-1"
@@ -97,6 +98,7 @@ class Query:
     match: str | None  # None: nothing to search for
     terms: tuple[str, ...]  # normalised terms, for highlighting
     note: str | None = None  # something the user should know (a cut query)
+    phrases: tuple[str, ...] = ()  # each term's FTS5 phrase (``match`` is their AND)
 
 
 def _term_expression(term: str) -> str | None:
@@ -147,7 +149,7 @@ def parse_query(query: str | None, fold_traditional: bool = False) -> Query:
         note = f"only the first {MAX_TERMS} terms were used"
     if not expressions:
         return Query(None, (), note)
-    return Query(" AND ".join(expressions), tuple(kept), note)
+    return Query(" AND ".join(expressions), tuple(kept), note, tuple(expressions))
 
 
 def match_expression(query: str | None, fold_traditional: bool = False) -> str:
@@ -276,11 +278,16 @@ def highlight(text: str | None, terms: Iterable[str], limit: int | None = None) 
     many characters around the first match (… where cut)."""
     text = text or ""
     pattern = _term_pattern(terms)
-    folded = normalize(text)
-    if len(folded) != len(text):  # NFKC changed the length: match on the text itself
-        folded = text.lower()
-    start, end = 0, len(text)
+    folded = text.lower()
+    if len(folded) != len(text):  # (a few letters grow when lower-cased)
+        folded = text
     first = pattern.search(folded) if pattern else None
+    if pattern and first is None:  # perhaps written full-width or the like: NFKC
+        normalized = normalize(text)
+        if len(normalized) == len(text):  # (positions must still be the text's)
+            folded = normalized
+            first = pattern.search(folded)
+    start, end = 0, len(text)
     if limit is not None and len(text) > limit:
         center = first.start() if first else 0
         start = max(0, center - limit // 3)
@@ -298,16 +305,24 @@ def highlight(text: str | None, terms: Iterable[str], limit: int | None = None) 
     return "".join(out).replace("\n", " ")
 
 
-def search(conn: sqlite3.Connection, query: str, *, site: str | None = None,
-           park: str | None = None, date_from: str | None = None,
-           date_to: str | None = None, limit: int = 20, offset: int = 0
-           ) -> tuple[list[Hit], int, Query]:
-    """Ranked hits (bm25, title above source above body), the total count, the query."""
-    parsed = parse_query(query, folds_traditional(conn))
-    if parsed.match is None:
-        return [], 0, parsed
-    where = [f"{FTS_TABLE} match :match"]
-    params: dict[str, object] = {"match": parsed.match, "limit": limit, "offset": offset}
+# Ranking. FTS5's own bm25() counts, once per query, every row holding each term (its
+# IDF): at a million articles that is 40-200 ms for a common word before any row is
+# ranked. So the archive ranks itself, with the same formula and weights, over a bounded
+# set: the RANK_WINDOW most recently stored matches (all of them when there are fewer);
+# older matches follow, newest first. A term's document frequency (needed only when a
+# query has several terms) is counted up to COUNT_CAP and estimated beyond, from how far
+# back its COUNT_CAP-th newest match lies. Counts stop at COUNT_CAP: a larger result set
+# is reported as COUNT_CAP + 1, "more than COUNT_CAP".
+COUNT_CAP = 10_000
+RANK_WINDOW = 500
+BM25_K1, BM25_B = 1.2, 0.75
+_ARTICLE_COLUMNS = "a.rowid, a.url, a.site_id, a.title, a.published_at, a.source, a.body"
+
+
+def _filters(site: str | None, park: str | None, date_from: str | None,
+             date_to: str | None) -> tuple[list[str], dict[str, object]]:
+    where: list[str] = []
+    params: dict[str, object] = {}
     if site:
         where.append("a.site_id = :site")
         params["site"] = site
@@ -320,25 +335,124 @@ def search(conn: sqlite3.Connection, query: str, *, site: str | None = None,
     if date_to:
         where.append("a.published_at < :date_to_end")
         params["date_to_end"] = date_to + "\uffff"  # the whole last day
-    weights = ", ".join(str(w) for w in RANK_WEIGHTS)
-    columns = "a.url, a.site_id, a.title, a.published_at, a.source, a.body"
-    if len(where) == 1:  # no filter: count and rank in the index alone, then join the page
-        total = conn.execute(f"select count(*) from {FTS_TABLE} where {where[0]}",
-                             params).fetchone()[0]
-        rows = conn.execute(
-            f"select {columns}, ranked.rank from (select rowid, bm25({FTS_TABLE}, {weights})"
-            f" as rank from {FTS_TABLE} where {where[0]} order by rank limit :limit"
-            f" offset :offset) as ranked join articles a on a.rowid = ranked.rowid"
-            f" order by ranked.rank", params).fetchall()
+    return where, params
+
+
+def _document_frequency(conn: sqlite3.Connection, phrase: str, articles: int) -> float:
+    """How many articles hold ``phrase``: counted up to COUNT_CAP, estimated beyond (the
+    matches assumed spread over the archive as they are over its newest part)."""
+    row = conn.execute(f"select rowid from {FTS_TABLE} where {FTS_TABLE} match ? "
+                       f"order by rowid desc limit 1 offset ?", [phrase, COUNT_CAP - 1]
+                       ).fetchone()
+    if row is None:
+        return conn.execute(f"select count(*) from {FTS_TABLE} where {FTS_TABLE} match ?",
+                            [phrase]).fetchone()[0]
+    return min(articles, COUNT_CAP * articles / max(1, articles - row[0] + 1))
+
+
+def _term_weights(conn: sqlite3.Connection, parsed: Query) -> list[float]:
+    """Each term's IDF as bm25 has it (a term in most articles weighs next to nothing);
+    with one term all weights are alike, so nothing is counted."""
+    if len(parsed.phrases) < 2:
+        return [1.0] * len(parsed.terms)
+    articles = conn.execute("select max(rowid) from articles").fetchone()[0] or 0
+    weights = []
+    for phrase in parsed.phrases:
+        df = _document_frequency(conn, phrase, articles)
+        weights.append(max(1e-6, math.log((articles - df + 0.5) / (df + 0.5))))
+    return weights
+
+
+def _occurrence_counter(term: str) -> Callable[[str], int]:
+    """How often a term occurs in a text: its characters and words in order, anything
+    but letters between words (as the index sees ``5G 园区`` and ``5G园区`` alike)."""
+    runs = [run for _, run in _segments(term)] or [term]
+    if len(runs) == 1 and not runs[0].isascii():
+        return lambda text, run=runs[0]: text.count(run)  # Chinese: no case to fold
+    pattern = re.compile(r"[\W_]*".join(re.escape(run) for run in runs), re.I)
+    return lambda text: len(pattern.findall(text))
+
+
+def _score_rows(rows: list[tuple], parsed: Query, weights: list[float], fold: bool,
+                average_length: float | None = None) -> list[tuple[float, tuple]]:
+    """(bm25 score, row) for article rows ``(rowid, url, site, title, date, source,
+    body)``: per term, the weighted count of its occurrences in title, body and source,
+    saturated (k1) and normalised by the article's length (characters of all three)
+    against the average (b; by default the average of these rows)."""
+    counters = [_occurrence_counter(t) for t in parsed.terms]
+    w_title, w_body, w_source = RANK_WEIGHTS
+    texts = [(row[3] or "", row[5] or "", row[6] or "") for row in rows]
+    lengths = [len(t) + len(s) + len(b) for t, s, b in texts]
+    if average_length is None:
+        average_length = sum(lengths) / len(lengths) if lengths else 1.0
+    scored = []
+    for row, (title, source, body), length in zip(rows, texts, lengths, strict=True):
+        counts = [w_title * c(title) + w_body * c(body) + w_source * c(source)
+                  for c in counters]
+        if not any(counts):  # matched through folding (full-width, traditional): fold
+            title, source, body = (normalize(x, fold) for x in (title, source, body))
+            counts = [w_title * c(title) + w_body * c(body) + w_source * c(source)
+                      for c in counters]
+        norm = BM25_K1 * (1 - BM25_B + BM25_B * length / max(1.0, average_length))
+        score = sum(weight * tf * (BM25_K1 + 1) / (tf + norm)
+                    for weight, tf in zip(weights, counts, strict=True) if tf)
+        scored.append((score, row))
+    return scored
+
+
+def _average_length(conn: sqlite3.Connection) -> float:
+    """The average article length (characters of title, source and body) over the
+    newest 200 articles, for rows ranked beyond the window."""
+    value = conn.execute(
+        "select avg(coalesce(length(title), 0) + coalesce(length(source), 0) + "
+        "coalesce(length(body), 0)) from (select title, source, body from articles "
+        "order by rowid desc limit 200)").fetchone()[0]
+    return float(value or 1.0)
+
+
+def search(conn: sqlite3.Connection, query: str, *, site: str | None = None,
+           park: str | None = None, date_from: str | None = None,
+           date_to: str | None = None, limit: int = 20, offset: int = 0
+           ) -> tuple[list[Hit], int, Query]:
+    """Ranked hits, the count of matches (COUNT_CAP + 1 when there are more than
+    COUNT_CAP) and the parsed query. The RANK_WINDOW newest matches are ranked by bm25
+    (title above source above body); older matches follow, newest first."""
+    fold = folds_traditional(conn)
+    parsed = parse_query(query, fold)
+    if parsed.match is None:
+        return [], 0, parsed
+    filters, params = _filters(site, park, date_from, date_to)
+    params["match"] = parsed.match
+    if filters:
+        source = f"from {FTS_TABLE} join articles a on a.rowid = {FTS_TABLE}.rowid"
+        where = " and ".join([f"{FTS_TABLE} match :match", *filters])
     else:
-        base = (f"from {FTS_TABLE} join articles a on a.rowid = {FTS_TABLE}.rowid "
-                f"where {' and '.join(where)}")
-        total = conn.execute(f"select count(*) {base}", params).fetchone()[0]
-        rows = conn.execute(
-            f"select {columns}, bm25({FTS_TABLE}, {weights}) as rank {base} order by rank "
-            f"limit :limit offset :offset", params).fetchall()
-    hits = [Hit(url=url, site_id=site_id, title=title, published_at=published,
-                source=source, snippet=highlight(body, parsed.terms, SNIPPET_CHARS),
-                title_html=highlight(title, parsed.terms), rank=rank)
-            for url, site_id, title, published, source, body, rank in rows]
+        source, where = f"from {FTS_TABLE}", f"{FTS_TABLE} match :match"
+    matches = f"select {FTS_TABLE}.rowid {source} where {where} order by {FTS_TABLE}.rowid desc"
+    total = conn.execute(f"select count(*) from ({matches} limit {COUNT_CAP + 1})",
+                         params).fetchone()[0]
+    offset, limit = max(0, offset), max(0, limit)
+    if not total or not limit:
+        return [], total, parsed
+    weights = _term_weights(conn, parsed)
+    page: list[tuple[float, tuple]] = []
+    if offset < RANK_WINDOW:
+        window = conn.execute(
+            f"select {_ARTICLE_COLUMNS} from articles a where a.rowid in "
+            f"({matches} limit {RANK_WINDOW})", params).fetchall()
+        scored = _score_rows(window, parsed, weights, fold)
+        scored.sort(key=lambda item: (-item[0], -item[1][0]))  # ties: newest first
+        page = scored[offset:offset + limit]
+    missing = limit - len(page)
+    if missing > 0 and total > RANK_WINDOW:  # beyond the window: newest first
+        skip = RANK_WINDOW + max(0, offset - RANK_WINDOW)
+        older = conn.execute(
+            f"select {_ARTICLE_COLUMNS} from articles a join ({matches} limit :n offset "
+            f":skip) as m on a.rowid = m.rowid order by a.rowid desc",
+            {**params, "n": missing, "skip": skip}).fetchall()
+        page += _score_rows(older, parsed, weights, fold, _average_length(conn))
+    hits = [Hit(url=row[1], site_id=row[2], title=row[3], published_at=row[4],
+                source=row[5], snippet=highlight(row[6], parsed.terms, SNIPPET_CHARS),
+                title_html=highlight(row[3], parsed.terms), rank=-score)
+            for score, row in page]
     return hits, total, parsed

@@ -137,6 +137,59 @@ def test_title_matches_rank_above_body_matches(tmp_path):
     assert "<mark>氢能</mark>" in hits[1].snippet and hits[1].snippet.startswith("…")
 
 
+def _fts5_scores(conn, query: str) -> dict[str, float]:
+    """SQLite's own bm25() (same weights) of every match, for comparison."""
+    weights = ", ".join(map(str, search.RANK_WEIGHTS))
+    return dict(conn.execute(
+        f"select a.url, bm25(articles_fts, {weights}) from articles_fts join articles a "
+        f"on a.rowid = articles_fts.rowid where articles_fts match ?",
+        [search.parse_query(query).match]))
+
+
+@pytest.mark.parametrize("query", ["氢能", "园区 招商", "技术", "数字 企业"])
+def test_own_bm25_ranks_like_sqlites(small_db, query):
+    """The archive ranks itself (FTS5's bm25 counts every match first): the same formula
+    and weights put at the top the articles SQLite's bm25 scores best over the whole
+    result set (lengths are characters here, tokens there: near ties may swap)."""
+    hits, total, _ = search.search(small_db, query, limit=1000)
+    theirs = _fts5_scores(small_db, query)
+    assert total == len(theirs) == len(hits) > 2
+    assert {h.url for h in hits} == set(theirs)
+    assert [h.rank for h in hits] == sorted(h.rank for h in hits)
+    best = sorted(theirs.values())
+    for position, hit in enumerate(hits[:5]):
+        assert theirs[hit.url] == pytest.approx(best[position], rel=0.03)
+
+
+def test_large_result_sets_rank_the_newest_and_page_through_the_rest(small_db,
+                                                                      monkeypatch):
+    everything = search.search(small_db, "园区", limit=1000)[0]
+    monkeypatch.setattr(search, "RANK_WINDOW", 10)
+    monkeypatch.setattr(search, "COUNT_CAP", 50)
+    expected = {h.url for h in everything}
+    assert len(expected) > 60
+    pages = []
+    for offset in range(0, len(expected) + 20, 7):  # pages straddle the window's end
+        hits, total, _ = search.search(small_db, "园区", limit=7, offset=offset)
+        assert total == 51  # "more than 50"
+        pages += [h.url for h in hits]
+    assert len(pages) == len(set(pages)) and set(pages) == expected  # each match once
+    rowid = dict(small_db.execute("select url, rowid from articles"))
+    newest = sorted(expected, key=rowid.get, reverse=True)
+    assert set(pages[:10]) == set(newest[:10])  # the window: the 10 newest, ranked
+    ranks = [h.rank for h in search.search(small_db, "园区", limit=10)[0]]
+    assert ranks == sorted(ranks)
+    assert pages[10:] == newest[10:]  # then newest first
+
+
+def test_counts_stop_at_the_cap(small_db, monkeypatch):
+    exact = search.search(small_db, "园区")[1]
+    monkeypatch.setattr(search, "COUNT_CAP", exact - 1)
+    assert search.search(small_db, "园区")[1] == exact  # the cap + 1: "more than"
+    monkeypatch.setattr(search, "COUNT_CAP", exact)
+    assert search.search(small_db, "园区")[1] == exact
+
+
 def test_index_follows_inserts_updates_and_deletes(small_db):
     conn = small_db
     before = search.search(conn, "独一无二")[1]

@@ -190,6 +190,8 @@ async def search_page(request, datasette):
             "date_to": date_to, "sites": sites,
             "parks": sorted({row[2] for row in sites if row[2]}),
             "hits": hits, "total": total, "note": parsed.note, "searched": bool(parsed.match),
+            "more_than": search.COUNT_CAP if total > search.COUNT_CAP else None,
+            "ranked": search.RANK_WINDOW,
             "page": page, "pages": pages, "database": db.name,
             "prev_url": "?" + urlencode({**keep, "page": page - 1}) if page > 1 else None,
             "next_url": "?" + urlencode({**keep, "page": page + 1}) if page < pages else None,
