@@ -58,6 +58,13 @@ EXTENSIONS = {"crawler.progress.ProgressExtension": 500}
 PARKNEWS_PROGRESS = False
 PARKNEWS_PROGRESS_INTERVAL = 3
 
+# Extraction in worker processes (pipelines/workers.py), so the crawl loop only
+# downloads, follows links and writes: PARKNEWS_EXTRACT_WORKERS processes (unset: one per
+# core; 0: extract in the crawl process), at most PARKNEWS_EXTRACT_PENDING pages in their
+# hands at once (unset: 4 per worker).
+# PARKNEWS_EXTRACT_WORKERS = 2
+# PARKNEWS_EXTRACT_PENDING = 8
+
 # Repost clusters (archive/dedup.py) assigned as articles are stored.
 PARKNEWS_DEDUP_ENABLED = True
 # PARKNEWS_RUN_ID names the run in crawl_runs and pages.run_id (set by `parknews crawl`).

@@ -1,50 +1,49 @@
 """Item pipeline: cut each fetched article page down to its clean article.
 
-All the work is in :func:`pipelines.extract.extract`, a pure function of the raw bytes,
-so that it can move to worker processes later. This stage only feeds it and falls back
-on what the list page said (headline, date) when the page itself does not say.
+The work is :func:`pipelines.workers.extract_page`, a pure function of the fetched
+bytes. By default it runs in worker processes (``pipelines/workers.py``): this stage
+hands the page over, waits without blocking the crawl, and records the outcome.
+``PARKNEWS_EXTRACT_WORKERS = 0`` extracts in the crawl process instead.
 """
 
 from __future__ import annotations
 
 import logging
+from concurrent.futures import Future
 
 from scrapy.exceptions import NotConfigured
+from twisted.internet import reactor
+from twisted.internet.defer import Deferred, DeferredSemaphore
+from twisted.python.failure import Failure
 
-from pipelines.extract import extract
-from pipelines.items import FetchedPage
-from pipelines.metadata import parse_date
+from pipelines.items import Article, FetchedPage
+from pipelines.workers import ExtractionPool, default_workers, extract_page, merge_part
+
+__all__ = ["ExtractionPipeline", "merge_part"]
 
 logger = logging.getLogger(__name__)
 
 
-def merge_part(article, part: dict) -> None:
-    """Append page 2.. of a multi-page article (``part``: url, body bytes, content_type):
-    its body lines not already there, its attachments and images."""
-    try:
-        more = extract(part["body"], part["url"], content_type=part.get("content_type"))
-    except Exception:  # a bad continuation page costs only itself
-        logger.exception("extraction failed on %s", part["url"])
-        return
-    seen = set(article.body.split("\n"))
-    lines = [line for line in more.body.split("\n") if line and line not in seen]
-    if lines:
-        article.body = "\n".join(filter(None, [article.body, *lines]))
-    known = {a["url"] for a in article.attachments}
-    article.attachments += [a for a in more.attachments if a["url"] not in known]
-    known = {i["src"] for i in article.images}
-    article.images += [i for i in more.images if i["src"] not in known]
-
-
 class ExtractionPipeline:
-    def __init__(self, stats):
+    def __init__(self, stats, workers: int = 0, pending: int = 8):
         self.stats = stats
+        self.workers = max(0, workers)
+        self.slots = DeferredSemaphore(max(1, pending))
+        self.pool: ExtractionPool | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
-        if not crawler.settings.getbool("EXTRACTION_ENABLED", True):
+        settings = crawler.settings
+        if not settings.getbool("EXTRACTION_ENABLED", True):
             raise NotConfigured("EXTRACTION_ENABLED is off")
-        return cls(crawler.stats)
+        workers = settings.getint("PARKNEWS_EXTRACT_WORKERS", default_workers())
+        pending = settings.getint("PARKNEWS_EXTRACT_PENDING", 4 * max(1, workers))
+        return cls(crawler.stats, workers, pending)
+
+    def close_spider(self) -> None:
+        if self.pool is not None:
+            self.pool.release()
+            self.pool = None
 
     def process_item(self, item):
         if not isinstance(item, FetchedPage) or item.kind != "article":
@@ -53,19 +52,45 @@ class ExtractionPipeline:
             return item
         override = item.hints.get("encoding")
         content_type = f"text/html; charset={override}" if override else item.content_type
-        try:
-            article = extract(item.body, item.url, content_type=content_type)
-        except Exception:  # a bad page must never stop the crawl
-            logger.exception("extraction failed on %s", item.url)
-            self.stats.inc_value("extraction/failed")
-            item.error = "extraction failed"
-            return item
-        for part in item.parts:
-            merge_part(article, part)
-        if not article.title and item.hints.get("list_title"):
-            article.title = item.hints["list_title"]
-        if not article.published_at and item.hints.get("list_date"):
-            article.published_at = parse_date(item.hints["list_date"])
+        args = (item.body, item.url, content_type, item.parts, item.hints)
+        if not self.workers:
+            try:
+                article = extract_page(*args)
+            except Exception:  # a bad page must never stop the crawl
+                logger.exception("extraction failed on %s", item.url)
+                return self._failed(item)
+            return self._done(item, article)
+        if self.pool is None:
+            self.pool = ExtractionPool.acquire(self.workers)
+        waiting = self.slots.run(self._in_worker, args)
+        waiting.addCallbacks(lambda article: self._done(item, article),
+                             lambda failure: self._failed(item, failure))
+        return waiting
+
+    def _in_worker(self, args: tuple) -> Deferred:
+        """The worker's answer, as a Deferred fired in the reactor's thread."""
+        answer: Deferred = Deferred()
+
+        def settle(future: Future) -> None:
+            if future.cancelled():
+                answer.errback(Failure(RuntimeError("extraction cancelled")))
+            elif future.exception() is not None:
+                answer.errback(Failure(future.exception()))
+            else:
+                answer.callback(future.result())
+
+        self.pool.submit(*args).add_done_callback(
+            lambda future: reactor.callFromThread(settle, future))
+        return answer
+
+    def _failed(self, item: FetchedPage, failure: Failure | None = None) -> FetchedPage:
+        if failure is not None:
+            logger.error("extraction failed on %s: %s", item.url, failure.getErrorMessage())
+        self.stats.inc_value("extraction/failed")
+        item.error = "extraction failed"
+        return item
+
+    def _done(self, item: FetchedPage, article: Article) -> FetchedPage:
         if not article.body.strip():
             self.stats.inc_value("extraction/empty")
             item.error = "no article text found"

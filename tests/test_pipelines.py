@@ -14,6 +14,9 @@ from pipelines.extraction import ExtractionPipeline
 from pipelines.items import Article, FetchedPage
 from pipelines.storage import StoragePipeline
 
+# extraction in the test's own process (the worker pool needs a running reactor)
+IN_PROCESS = get_crawler(settings_dict={"PARKNEWS_EXTRACT_WORKERS": 0})
+
 PAGE = """<html><head><meta charset="gbk"><title>青梧高新区人才周</title></head><body>
 <div class="menu"><a href="/">首页</a><a href="/a/news/">园区新闻</a></div>
 <div class="title"><h2>青梧高新区举办人才招聘周</h2></div>
@@ -37,7 +40,7 @@ def page(kind="article", body=None, **kwargs):
 
 
 def test_extraction_pipeline_fills_the_article():
-    pipeline = ExtractionPipeline.from_crawler(get_crawler())
+    pipeline = ExtractionPipeline.from_crawler(IN_PROCESS)
     item = pipeline.process_item(page())
     article = item.article
     assert article.title == "青梧高新区举办人才招聘周"
@@ -48,7 +51,7 @@ def test_extraction_pipeline_fills_the_article():
 
 
 def test_extraction_pipeline_uses_list_hints_and_flags_empty_pages():
-    pipeline = ExtractionPipeline.from_crawler(get_crawler())
+    pipeline = ExtractionPipeline.from_crawler(IN_PROCESS)
     hints = {"list_title": "列表标题", "list_date": "2023年3月1日"}
     empty = pipeline.process_item(page(body=b"<html><body><div></div></body></html>", hints=hints))
     assert empty.error == "no article text found"
@@ -104,6 +107,6 @@ def test_site_encoding_override_reaches_extraction():
                             request=Request(url, meta={"kind": "article"}))
     (fetched,) = list(spider.parse_page(response))
     assert fetched.hints["encoding"] == "gb18030"
-    article = ExtractionPipeline.from_crawler(get_crawler()).process_item(fetched).article
+    article = ExtractionPipeline.from_crawler(IN_PROCESS).process_item(fetched).article
     assert article.title == "青梧高新区举办人才招聘周"
     assert "86家企业提供岗位" in article.body

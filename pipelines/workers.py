@@ -1,0 +1,104 @@
+"""Extraction off the crawl loop: a pool of worker processes shared by a crawl process.
+
+Extracting a page costs 15-20 ms of CPU; done inside Scrapy's loop it caps a crawl at
+one core and stalls downloading meanwhile. ``ExtractionPipeline`` hands each article
+page to a worker process instead (``extract_page``: a pure function of the fetched
+bytes) and awaits the result, so the loop only downloads, follows links and writes.
+
+Bounds: at most ``PARKNEWS_EXTRACT_PENDING`` pages (default 4 per worker) are in the
+workers' hands at once; further items wait in the pipeline, and Scrapy stops feeding
+responses to a spider whose unfinished items pass ``SCRAPER_SLOT_MAX_ACTIVE_SIZE``: the
+crawl slows down instead of piling pages up in memory.
+
+One pool per crawl process (several spiders share it), made at the first article page
+and shut down when the last spider using it closes. Workers are forked (the parent has
+everything imported, so they start at once). ``PARKNEWS_EXTRACT_WORKERS``: how many
+(default: the machine's cores); 0 extracts in the crawl process as before.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+from pipelines.extract import extract
+from pipelines.items import Article
+from pipelines.metadata import parse_date
+
+logger = logging.getLogger(__name__)
+
+
+def merge_part(article: Article, part: dict) -> None:
+    """Append page 2.. of a multi-page article (``part``: url, body bytes, content_type):
+    its body lines not already there, its attachments and images."""
+    try:
+        more = extract(part["body"], part["url"], content_type=part.get("content_type"))
+    except Exception:  # a bad continuation page costs only itself
+        logger.exception("extraction failed on %s", part["url"])
+        return
+    seen = set(article.body.split("\n"))
+    lines = [line for line in more.body.split("\n") if line and line not in seen]
+    if lines:
+        article.body = "\n".join(filter(None, [article.body, *lines]))
+    known = {a["url"] for a in article.attachments}
+    article.attachments += [a for a in more.attachments if a["url"] not in known]
+    known = {i["src"] for i in article.images}
+    article.images += [i for i in more.images if i["src"] not in known]
+
+
+def extract_page(body: bytes, url: str, content_type: str | None,
+                 parts: list[dict[str, Any]], hints: dict[str, str]) -> Article:
+    """The clean article of one fetched article page and its further pages; the list
+    page's headline and date fill in what the page does not say."""
+    article = extract(body, url, content_type=content_type)
+    for part in parts:
+        merge_part(article, part)
+    if not article.title and hints.get("list_title"):
+        article.title = hints["list_title"]
+    if not article.published_at and hints.get("list_date"):
+        article.published_at = parse_date(hints["list_date"])
+    return article
+
+
+def default_workers() -> int:
+    return os.cpu_count() or 1
+
+
+class ExtractionPool:
+    """A process pool with reference counting, one per crawl process."""
+
+    _shared: ExtractionPool | None = None
+
+    def __init__(self, workers: int):
+        self.workers = workers
+        self.users = 0
+        self.executor = ProcessPoolExecutor(
+            max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+
+    @classmethod
+    def acquire(cls, workers: int) -> ExtractionPool:
+        if cls._shared is None:
+            cls._shared = cls(workers)
+            logger.info("extraction: %d worker processes", workers)
+        cls._shared.users += 1
+        return cls._shared
+
+    def release(self) -> None:
+        self.users -= 1
+        if self.users <= 0:
+            if ExtractionPool._shared is self:
+                ExtractionPool._shared = None
+            self.executor.shutdown(wait=True, cancel_futures=True)
+
+    def submit(self, *args: Any) -> Future:
+        try:
+            return self.executor.submit(extract_page, *args)
+        except BrokenProcessPool:  # a worker died (killed, out of memory): start afresh
+            logger.error("extraction workers died; starting new ones")
+            self.executor = ProcessPoolExecutor(
+                max_workers=self.workers, mp_context=multiprocessing.get_context("fork"))
+            return self.executor.submit(extract_page, *args)
