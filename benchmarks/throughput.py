@@ -1,0 +1,381 @@
+#!/usr/bin/env python3
+"""Crawl throughput: raw Scrapy, our extraction, the whole pipeline and re-extraction.
+
+Everything runs against one generated park news site (``crawler/mocksites/generated.py``:
+a TRS-style column of ``--articles`` articles of 6-15 KB, lists of ``--per-page``),
+served by a small asyncio HTTP/1.1 server with keep-alive from pre-rendered pages, in its
+own process, so that the server is not what limits the crawl. Each stage runs in a fresh
+process; its peak RSS is sampled from /proc (the process and its children, summed).
+
+- (a) raw Scrapy: a bare spider follows every link of the site (lists and articles) and
+  does nothing else; pages/s = responses / Scrapy's elapsed time.
+- (b) extraction alone, one core: ``pipelines.workers.extract_page`` over every article
+  page's bytes (taken from the rendered site, no HTTP), in one process.
+- (c) the pipeline: ``parknews crawl`` of the site into a fresh archive (WARC capture,
+  extraction, repost detection, search index, SQLite), extraction in worker processes
+  (the default: one per core); and (c0) the same with ``PARKNEWS_EXTRACT_WORKERS=0``,
+  everything in the crawl process as before. pages/s = article pages / the run's time
+  in ``crawl_runs`` (``started_at`` to ``finished_at``).
+- (d) ``parknews reextract`` of the archive (c) made: articles / wall time.
+
+Politeness is off for all (no delay, no AutoThrottle, 16 requests at once to the host).
+
+Targets (issue 9): (c) ≥ 0.75 × 2 × (b) and ≥ 1.5 × (c0); (d) ≥ 1.7 × (b); a crawl of
+``--memory-articles`` (50 000) pages under 1 GB peak RSS.
+
+Examples:
+
+    python benchmarks/throughput.py                          # 5 000 articles, a few minutes
+    python benchmarks/throughput.py --articles 1000          # a quick run
+    python benchmarks/throughput.py --memory-articles 50000  # and the 50 000-page crawl
+
+Progress goes to stderr, the Markdown report to stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+HOST = "127.0.0.95"
+ARTICLE_URL = re.compile(r"/t\d{8}_\d+\.html$")  # the generated site's article pages
+POLITENESS_OFF = ["DOWNLOAD_DELAY=0", "AUTOTHROTTLE_ENABLED=False", "RETRY_TIMES=0",
+                  "CONCURRENT_REQUESTS=16", "CONCURRENT_REQUESTS_PER_DOMAIN=16",
+                  "LOG_LEVEL=WARNING"]
+
+
+def log(message: str) -> None:
+    print(f"[{datetime.now():%H:%M:%S}] {message}", file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------- the server
+
+def serve(port_file: Path, articles: int, per_page: int) -> None:
+    """Serve the generated site on HOST (ephemeral port, written to ``port_file``)."""
+    from crawler.mocksites.generated import build_routes
+
+    async def main() -> None:
+        routes: dict[str, bytes] = {}
+
+        async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            try:
+                while True:
+                    head = await reader.readuntil(b"\r\n\r\n")
+                    path = head.split(b" ", 2)[1].split(b"?", 1)[0].decode("latin-1")
+                    writer.write(routes.get(path) or routes["404"])
+                    await writer.drain()
+            except (asyncio.IncompleteReadError, ConnectionError, IndexError,
+                    asyncio.LimitOverrunError):
+                pass
+            finally:
+                writer.close()
+
+        server = await asyncio.start_server(answer, HOST, 0)
+        base_url = f"http://{HOST}:{server.sockets[0].getsockname()[1]}"
+        pages, _, _ = build_routes(base_url, articles, per_page)
+        for path, (status, headers, body) in pages.items():
+            lines = [f"HTTP/1.1 {status} OK"] + [f"{k}: {v}" for k, v in headers.items()]
+            lines += [f"Content-Length: {len(body)}", "Connection: keep-alive", "", ""]
+            routes[path] = "\r\n".join(lines).encode() + body
+        routes["404"] = b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"
+        port_file.write_text(base_url)
+        async with server:
+            await server.serve_forever()
+
+    asyncio.run(main())
+
+
+# --------------------------------------------------------------------- stages in processes
+
+def raw_scrapy(start_url: str, out: Path) -> None:
+    """(a): a bare spider that follows every link of the host and does nothing else."""
+    import scrapy
+    from scrapy.crawler import CrawlerProcess
+
+    host = start_url.split("/")[2]
+
+    class Bare(scrapy.Spider):
+        name = "bare"
+        start_urls = [start_url]
+
+        def parse(self, response):
+            if ARTICLE_URL.search(response.url):
+                return  # an article page: nothing to follow
+            for href in response.xpath("//a/@href").getall():
+                url = response.urljoin(href)
+                if url.split("/")[2] == host:
+                    yield scrapy.Request(url)
+
+    settings = {k: v for k, v in (s.split("=", 1) for s in POLITENESS_OFF)}
+    settings.update(ROBOTSTXT_OBEY=False, TELNETCONSOLE_ENABLED=False,
+                    COOKIES_ENABLED=False, USER_AGENT="parknews-benchmark")
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler(Bare)
+    process.crawl(crawler)
+    process.start()
+    stats = crawler.stats.get_stats()
+    out.write_text(json.dumps({"pages": stats.get("response_received_count", 0),
+                               "seconds": stats.get("elapsed_time_seconds", 0)}))
+
+
+def extraction_alone(base_url: str, articles: int, per_page: int, out: Path) -> None:
+    """(b): our extraction over every article page, one process, one core."""
+    from crawler.mocksites.generated import build_routes
+    from pipelines.workers import extract_page
+
+    routes, _, items = build_routes(base_url, articles, per_page)
+    pages = [(routes[a.path][2], url) for url, a in items.items()]
+    extract_page(pages[0][0], pages[0][1], "text/html; charset=utf-8", [], {})  # warm
+    started, cpu = time.perf_counter(), time.process_time()
+    empty = 0
+    for body, url in pages:
+        article = extract_page(body, url, "text/html; charset=utf-8", [], {})
+        empty += not article.body
+    out.write_text(json.dumps({"pages": len(pages), "seconds": time.perf_counter() - started,
+                               "cpu": time.process_time() - cpu, "empty": empty}))
+
+
+# --------------------------------------------------------------------- measuring
+
+def _tree(pid: int) -> list[int]:
+    pids, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        pids.append(current)
+        try:
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as handle:
+                    todo += [int(c) for c in handle.read().split()]
+        except OSError:
+            pass
+    return pids
+
+
+def _rss_kib(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as handle:
+            for line in handle:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def run_measured(command: list[str], label: str) -> tuple[subprocess.CompletedProcess, float,
+                                                          float, float]:
+    """Run a command; (result, wall seconds, peak RSS of the tree MB, of the process MB)."""
+    log(f"{label}: {' '.join(command[1:])[:150]}")
+    started = time.perf_counter()
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, cwd=ROOT)
+    peak_tree = peak_main = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak_tree, peak_main
+        while not done.is_set():
+            sizes = [_rss_kib(p) for p in _tree(proc.pid)]
+            if sizes:
+                peak_main = max(peak_main, sizes[0])
+                peak_tree = max(peak_tree, sum(sizes))
+            done.wait(0.2)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    stdout, stderr = proc.communicate()
+    done.set()
+    sampler.join()
+    seconds = time.perf_counter() - started
+    result = subprocess.CompletedProcess(command, proc.returncode, stdout, stderr)
+    if proc.returncode != 0:
+        log(f"  FAILED ({proc.returncode}): {stderr[-2000:]}")
+    log(f"  {seconds:.1f} s, peak RSS {peak_tree / 1024:.0f} MB")
+    return result, seconds, peak_tree / 1024, peak_main / 1024
+
+
+def _run_seconds(db_path: Path) -> tuple[float, int, int]:
+    """The crawl's own time (crawl_runs) and its article and page counts."""
+    conn = sqlite3.connect(db_path)
+    started, finished = conn.execute(
+        "select min(started_at), max(finished_at) from crawl_runs").fetchone()
+    seconds = (datetime.fromisoformat(finished) - datetime.fromisoformat(started)
+               ).total_seconds()
+    articles = conn.execute("select count(*) from articles").fetchone()[0]
+    pages = conn.execute("select count(*) from pages").fetchone()[0]
+    conn.close()
+    return seconds, articles, pages
+
+
+def crawl(workdir: Path, name: str, sites_file: Path, workers: int | None,
+          expected: int) -> dict:
+    db_path = workdir / f"{name}.db"
+    command = [sys.executable, "-m", "crawler.cli", "crawl", "--sites", str(sites_file),
+               "--db", str(db_path)]
+    for setting in POLITENESS_OFF:
+        command += ["--set", setting]
+    if workers is not None:
+        command += ["--set", f"PARKNEWS_EXTRACT_WORKERS={workers}"]
+    result, wall, tree, main = run_measured(command, name)
+    seconds, articles, pages = _run_seconds(db_path)
+    if articles != expected:
+        log(f"  {name}: {articles} articles stored, {expected} expected")
+    return {"name": name, "db": str(db_path), "seconds": seconds, "wall": wall,
+            "articles": articles, "pages": pages, "rate": articles / seconds,
+            "rss": tree, "rss_main": main, "ok": result.returncode == 0}
+
+
+# --------------------------------------------------------------------- main
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 epilog=__doc__.split("\n\n", 1)[1],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--articles", type=int, default=5000, help="articles of the site (5000)")
+    ap.add_argument("--per-page", type=int, default=50, help="articles per list page (50)")
+    ap.add_argument("--memory-articles", type=int, default=0, metavar="N",
+                    help="also crawl a site of N articles and report its peak RSS (0: no)")
+    ap.add_argument("--workdir", type=Path, help="where the archives go (default: temporary)")
+    ap.add_argument("--stage", nargs="+", help=argparse.SUPPRESS)  # internal
+    args = ap.parse_args(argv)
+    if args.stage:
+        kind, *rest = args.stage
+        if kind == "serve":
+            serve(Path(rest[0]), int(rest[1]), int(rest[2]))
+        elif kind == "raw":
+            raw_scrapy(rest[0], Path(rest[1]))
+        elif kind == "extract":
+            extraction_alone(rest[0], int(rest[1]), int(rest[2]), Path(rest[3]))
+        return 0
+
+    started = datetime.now(UTC)
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="parknews-throughput-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    load = os.getloadavg()
+    results: dict[str, dict] = {}
+    memory = None
+    with Served(workdir, args.articles, args.per_page) as base_url:
+        sites_file = workdir / "sites.toml"
+        sites_file.write_text(_sites_toml(base_url), encoding="utf-8")
+        out = workdir / "raw.json"
+        _, _, tree, _ = run_measured([sys.executable, __file__, "--stage", "raw",
+                                      base_url + "/xwzx/yqdt/index.html", str(out)], "(a) raw")
+        raw = json.loads(out.read_text())
+        results["a"] = {**raw, "rate": raw["pages"] / raw["seconds"], "rss": tree}
+        out = workdir / "extract.json"
+        _, _, tree, _ = run_measured([sys.executable, __file__, "--stage", "extract", base_url,
+                                      str(args.articles), str(args.per_page), str(out)],
+                                     "(b) extraction alone")
+        alone = json.loads(out.read_text())
+        results["b"] = {**alone, "rate": alone["pages"] / alone["seconds"], "rss": tree}
+        results["c"] = crawl(workdir, "pipeline", sites_file, None, args.articles)
+        results["c0"] = crawl(workdir, "single", sites_file, 0, args.articles)
+    result, wall, tree, _ = run_measured(
+        [sys.executable, "-m", "crawler.cli", "reextract", "--db", results["c"]["db"]],
+        "(d) reextract")
+    results["d"] = {"seconds": wall, "rate": results["c"]["articles"] / wall, "rss": tree,
+                    "out": result.stdout.strip().splitlines()[-1:] if result.stdout else []}
+    if args.memory_articles:
+        big = workdir / "big"
+        big.mkdir(exist_ok=True)
+        with Served(big, args.memory_articles, args.per_page) as base_url:
+            sites_file = big / "sites.toml"
+            sites_file.write_text(_sites_toml(base_url), encoding="utf-8")
+            memory = crawl(big, "memory", sites_file, None, args.memory_articles)
+    print(report(results, memory, args, started, load))
+    return 0
+
+
+class Served:
+    """The site's server in its own process, for the duration of a ``with``."""
+
+    def __init__(self, workdir: Path, articles: int, per_page: int):
+        self.port_file = workdir / f"server-{articles}.url"
+        self.args = [sys.executable, __file__, "--stage", "serve", str(self.port_file),
+                     str(articles), str(per_page)]
+
+    def __enter__(self) -> str:
+        self.port_file.unlink(missing_ok=True)
+        self.proc = subprocess.Popen(self.args, cwd=ROOT)
+        while not self.port_file.exists() or not self.port_file.read_text():
+            if self.proc.poll() is not None:
+                raise SystemExit("the site's server did not start")
+            time.sleep(0.2)
+        return self.port_file.read_text()
+
+    def __exit__(self, *exc) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
+def _sites_toml(base_url: str) -> str:
+    return ("[[sites]]\nid = \"generated\"\nname = \"澄湖高新区\"\n"
+            f"start_urls = [\"{base_url}/xwzx/yqdt/index.html\"]\n")
+
+
+def report(results: dict, memory: dict | None, args, started: datetime,
+           load: tuple[float, float, float]) -> str:
+    a, b, c, c0, d = (results[k] for k in ("a", "b", "c", "c0", "d"))
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                            capture_output=True, text=True).stdout.strip()
+    rows = [
+        ("(a) raw Scrapy, no processing", f"{a['pages']:,} pages", a["seconds"], a["rate"],
+         a["rss"]),
+        ("(b) our extraction alone, one core", f"{b['pages']:,} articles", b["seconds"],
+         b["rate"], b["rss"]),
+        ("(c) crawl → WARC → extract (workers) → dedup → SQLite",
+         f"{c['articles']:,} articles", c["seconds"], c["rate"], c["rss"]),
+        ("(c0) the same, all in the crawl process", f"{c0['articles']:,} articles",
+         c0["seconds"], c0["rate"], c0["rss"]),
+        ("(d) reextract of (c)'s archive", f"{c['articles']:,} articles", d["seconds"],
+         d["rate"], d["rss"]),
+    ]
+    out = [
+        "# Throughput benchmark", "",
+        f"- **Date:** {started:%Y-%m-%d %H:%M}–{datetime.now(UTC):%H:%M} UTC, commit "
+        f"{commit}; {os.cpu_count()} cores; load average at the start "
+        f"{load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}.",
+        f"- **Command:** `{' '.join(['python benchmarks/throughput.py', *sys.argv[1:]])}`",
+        f"- **Site:** {args.articles:,} generated articles, {args.per_page} a list page, "
+        "served from memory by an asyncio keep-alive server in its own process.", "",
+        "| stage | work | seconds | pages/s | peak RSS MB |", "|---|---:|---:|---:|---:|",
+    ]
+    out += [f"| {name} | {work} | {sec:.1f} | {rate:.1f} | {rss:.0f} |"
+            for name, work, sec, rate, rss in rows]
+    target_c = 0.75 * 2 * b["rate"]
+    out += ["", "Ratios and targets:", "",
+            f"- (c) / (b) = {c['rate'] / b['rate']:.2f}; (c) ≥ 0.75 × 2 × (b) = "
+            f"{target_c:.1f} pages/s: {'met' if c['rate'] >= target_c else 'NOT met'}",
+            f"- (c) / (c0) = {c['rate'] / c0['rate']:.2f} (target ≥ 1.5: "
+            f"{'met' if c['rate'] >= 1.5 * c0['rate'] else 'NOT met'})",
+            f"- (d) / (b) = {d['rate'] / b['rate']:.2f} (target ≥ 1.7: "
+            f"{'met' if d['rate'] >= 1.7 * b['rate'] else 'NOT met'})",
+            f"- (c) / (a) = {c['rate'] / a['rate']:.2f} (the share of raw Scrapy's rate)",
+            f"- articles stored: (c) {c['articles']:,}, (c0) {c0['articles']:,} of "
+            f"{args.articles:,}; (b) empty extractions: {b['empty']}; (d): "
+            f"{' '.join(d['out'])}"]
+    if memory:
+        out.append(f"- {memory['articles']:,}-article crawl ({memory['pages']:,} pages) in "
+                   f"{memory['seconds']:.0f} s ({memory['rate']:.1f} articles/s): peak RSS "
+                   f"{memory['rss']:.0f} MB for the crawl and its workers, "
+                   f"{memory['rss_main']:.0f} MB for the crawl process (target < 1024 MB: "
+                   f"{'met' if memory['rss'] < 1024 else 'NOT met'})")
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
