@@ -2,8 +2,12 @@
 
 Each rule looks at a site's recent runs and says what is wrong, or nothing; the rules
 are data (``RULES``, with their thresholds beside them). A site is unhealthy while any
-rule fires. The state is kept in ``site_health`` with the status last alerted about, so
-that alerts go out when a site turns unhealthy or recovers, not on every run.
+rule fires. A rule judges the latest run that saw what it looks at: a run whose list
+pages all answered 304 (unchanged since they were last read) says nothing new about the
+lists, one that read no article nothing about extraction, so such runs neither confirm
+nor clear a verdict (else a broken site would look mended at its next quiet run).
+The state is kept in ``site_health`` with the status last alerted about, so that
+alerts go out when a site turns unhealthy or recovers, not on every run.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ EMPTY_SHARE = 0.5  # more empty extractions than this share of the pages read
 EMPTY_MIN = 3
 UNDATED_SHARE = 0.5  # more articles without a date than this share of those stored
 UNDATED_MIN = 3
+GONE_SHARE = 0.5  # more stored articles answering 404/410 than this share of those rechecked
+GONE_MIN = 3
 ERROR_RATE = 0.2  # errors per request above this ...
 ERROR_GROWTH = 2.0  # ... and this many times the usual rate
 QUIET_FACTOR = 3.0  # no new article for this many times the usual gap ...
@@ -45,6 +51,8 @@ class Run:
     empty: int
     undated: int
     lists_unchanged: int = 0  # list pages answering 304: read, nothing new
+    unchanged: int = 0  # stored articles rechecked and found as they were
+    withdrawn: int = 0  # stored articles that answered 404/410 for the first time
 
 
 @dataclass
@@ -70,38 +78,83 @@ def host_down(state: SiteState, now: datetime) -> str | None:
     return None
 
 
+def _saw(state: SiteState, what: Callable[[Run], int]) -> list[Run]:
+    """The runs (newest first) that saw something of ``what``."""
+    return [run for run in state.runs if what(run)]
+
+
+def _which(run: Run, state: SiteState) -> str:
+    return "the latest run" if run is state.runs[0] else f"the run of {run.started_at}"
+
+
 def links_dropped(state: SiteState, now: datetime) -> str | None:
-    latest, earlier = state.runs[0], [r for r in state.runs[1:] if r.list_pages]
-    if not earlier or not latest.list_pages:
+    """Fewer article links per list page than half the usual: a layout change, or lists
+    emptied. Judged on the latest run that read a list page (not a 304)."""
+    reading = _saw(state, lambda r: r.list_pages)
+    if len(reading) < 2:
         return None
+    latest, earlier = reading[0], reading[1:]
     usual = statistics.median(r.links_found / r.list_pages for r in earlier)
     current = latest.links_found / latest.list_pages
+    if usual > 0 and current == 0:
+        return (f"the list pages read in {_which(latest, state)} linked no article at all "
+                f"(usually {usual:.1f} a page): the articles were taken off the lists, or "
+                f"the list layout changed")
     if usual > 0 and current < usual * LINKS_DROP:
         return (f"article links per list page fell to {current:.1f} from a usual "
                 f"{usual:.1f}: the list layout may have changed")
     return None
 
 
+def _read(run: Run) -> int:
+    return run.new + run.changed + run.empty
+
+
 def empty_bodies(state: SiteState, now: datetime) -> str | None:
-    run = state.runs[0]
-    read = run.new + run.changed + run.empty
-    if run.empty >= EMPTY_MIN and run.empty > read * EMPTY_SHARE:
-        return f"{run.empty} of {read} article pages gave no text in the latest run"
+    reading = _saw(state, _read)
+    if not reading:
+        return None
+    run = reading[0]
+    if run.empty >= EMPTY_MIN and run.empty > _read(run) * EMPTY_SHARE:
+        return f"{run.empty} of {_read(run)} article pages gave no text in {_which(run, state)}"
     return None
 
 
 def lost_dates(state: SiteState, now: datetime) -> str | None:
-    run = state.runs[0]
+    storing = _saw(state, lambda r: r.new + r.changed)
+    if not storing:
+        return None
+    run = storing[0]
     stored = run.new + run.changed
     if run.undated >= UNDATED_MIN and run.undated > stored * UNDATED_SHARE:
-        return f"{run.undated} of {stored} articles stored in the latest run have no date"
+        return (f"{run.undated} of {stored} articles stored in {_which(run, state)} have "
+                f"no date")
+    return None
+
+
+def _rechecked(run: Run) -> int:
+    return run.unchanged + run.changed + run.withdrawn
+
+
+def articles_gone(state: SiteState, now: datetime) -> str | None:
+    """Most stored articles rechecked answer 404/410: the site removed (or moved) them,
+    even while its lists still link them. Judged on the latest run that rechecked stored
+    articles (one whose rechecks only met articles already gone says nothing new); known
+    articles are rechecked when due (PARKNEWS_RECHECK_DAYS) or by ``crawl --full``."""
+    checking = _saw(state, _rechecked)
+    if not checking:
+        return None
+    run = checking[0]
+    if run.withdrawn >= GONE_MIN and run.withdrawn > _rechecked(run) * GONE_SHARE:
+        return (f"{run.withdrawn} of {_rechecked(run)} stored articles rechecked in "
+                f"{_which(run, state)} answer 404/410: the site removed them (or moved them)")
     return None
 
 
 def errors_rose(state: SiteState, now: datetime) -> str | None:
     latest, earlier = state.runs[0], [r for r in state.runs[1:] if r.requests]
-    if not latest.requests or not earlier or latest.list_pages == 0:
-        return None  # a site whose lists fail is host_down's case
+    if not latest.requests or not earlier or latest.list_pages + latest.lists_unchanged == 0:
+        return None  # a site whose lists fail is host_down's case (a 304 list did not fail)
     rate = latest.errors / latest.requests
     usual = statistics.median(r.errors / r.requests for r in earlier)
     if rate > ERROR_RATE and rate > usual * ERROR_GROWTH:
@@ -136,6 +189,7 @@ RULES: tuple[Rule, ...] = (
     Rule("links_dropped", links_dropped),
     Rule("empty_bodies", empty_bodies),
     Rule("lost_dates", lost_dates),
+    Rule("articles_gone", articles_gone),
     Rule("errors_rose", errors_rose),
     Rule("quiet_too_long", quiet_too_long),
 )
@@ -155,12 +209,13 @@ class Health:
 def _runs(conn: sqlite3.Connection, site_id: str) -> list[Run]:
     rows = conn.execute(
         "select started_at, full_pass, requests, responses, errors, list_pages, links_found,"
-        " articles_new, articles_changed, empty, undated, lists_unchanged from crawl_runs"
+        " articles_new, articles_changed, empty, undated, lists_unchanged,"
+        " articles_unchanged, articles_withdrawn from crawl_runs"
         " where site_id = ? order by started_at desc limit ?",
         [site_id, RECENT_RUNS]).fetchall()
     return [Run(r[0] or "", bool(r[1]), r[2] or 0, json.loads(r[3] or "{}"), r[4] or 0,
                 r[5] or 0, r[6] or 0, r[7] or 0, r[8] or 0, r[9] or 0, r[10] or 0,
-                r[11] or 0) for r in rows]
+                r[11] or 0, r[12] or 0, r[13] or 0) for r in rows]
 
 
 def evaluate(conn: sqlite3.Connection, site_ids: list[str] | None = None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import sys
 from datetime import UTC, datetime
@@ -10,6 +11,7 @@ from pathlib import Path
 import click
 
 from archive.store import ArchiveError, check_db_path, open_archive
+from crawler.scheduler import LOCKED_EXIT, default_lock_dir
 from crawler.sites import SitesError, load_sites, select_sites
 
 
@@ -36,6 +38,39 @@ def print_summary(results) -> None:
                    f"{r.articles_changed:>8} {r.articles_unchanged:>5} "
                    f"{r.articles_withdrawn:>5} {r.skipped_known:>8} {r.failures:>7} "
                    f"{r.empty:>6}  {r.finish_reason}")
+
+
+def take_site_locks(lock_dir: str | Path, site_ids: list[str]) -> tuple[list, list[str]]:
+    """Take the lock of each site that no other process holds: (the locks taken, the ids
+    of the sites skipped). Each skipped site is reported on standard error with its
+    holder's pid and start time when the lock file tells them."""
+    from crawler.scheduler import SiteLock
+
+    locks, skipped = [], []
+    for site_id in sorted(set(site_ids)):  # the order crawl-locked takes them in
+        lock = SiteLock(lock_dir, site_id)
+        try:
+            taken = lock.acquire()
+        except OSError as exc:
+            release_site_locks(locks)
+            _fail(f"cannot take the lock of site {site_id} in {lock_dir}: {exc.strerror or exc}"
+                  f" (choose another --lock-dir, or --no-lock)")
+        if taken:
+            locks.append(lock)
+            continue
+        skipped.append(site_id)
+        holder = lock.read_info() or {}
+        pid = holder.get("pid")
+        since = f" since {holder['started_at']}" if holder.get("started_at") else ""
+        who = f"pid {pid}{since}" if pid else "pid unknown"
+        click.echo(f"parknews: site {site_id}: another crawl of it is running ({who}; lock "
+                   f"{lock.path}): skipped", err=True)
+    return locks, skipped
+
+
+def release_site_locks(locks: list) -> None:
+    for lock in reversed(locks):
+        lock.release()
 
 
 FAILURES_SHOWN = 10  # failed URLs listed per site after a crawl (all are in the pages table)
@@ -94,8 +129,24 @@ def main() -> None:
 @click.option("--log-level", default=None,
               type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
               help="Scrapy's log level. Default: INFO, or WARNING with progress lines.")
-def crawl(sites_file, db_path, site_ids, settings, full, progress, log_level):
+@click.option("--lock-dir", default=None, type=click.Path(file_okay=False),
+              help="Where the per-site lock files are, shared with `parknews schedule` and "
+                   "the `parknews cron` lines. Default: '<db name>-locks' beside the db.")
+@click.option("--lock/--no-lock", "use_locks", default=True, show_default=True,
+              help="Hold each site's lock while crawling it; --no-lock crawls even a site "
+                   "another crawl is running.")
+def crawl(sites_file, db_path, site_ids, settings, full, progress, log_level, lock_dir,
+          use_locks):
     """Crawl the sites of a sites.toml into an archive; run it again to update.
+
+    Each site's lock (<lock dir>/<id>.lock, the one scheduled and cron runs take) is held
+    while it is crawled, so a crawl by hand and a scheduled one never crawl one site at
+    once. A site another crawl holds is skipped, with a message naming it and that
+    crawl's pid; the other sites are crawled.
+
+    \b
+    Exit status: 0 done; 1 bad input, or every site crawled failed;
+    75 (EX_TEMPFAIL) some site was skipped because another crawl holds it.
 
     \b
     Example:
@@ -110,6 +161,17 @@ def crawl(sites_file, db_path, site_ids, settings, full, progress, log_level):
         open_archive(db_path).close()  # fail now, before any fetch, on a bad path
     except (SitesError, ArchiveError) as exc:
         _fail(str(exc))
+    locks: list = []
+    skipped: list[str] = []
+    if use_locks:  # before Scrapy is imported: a refused site costs a fraction of a second
+        locks, skipped = take_site_locks(lock_dir or default_lock_dir(db_path),
+                                         [site.id for site in sites])
+        atexit.register(release_site_locks, locks)  # also the kernel's job at exit
+        sites = [site for site in sites if site.id not in skipped]
+        if not sites:
+            click.echo(f"parknews: nothing crawled: every site is being crawled by another "
+                       f"process (exit status {LOCKED_EXIT})", err=True)
+            sys.exit(LOCKED_EXIT)
     from crawler.runner import run_crawl
 
     if progress is None:
@@ -131,8 +193,13 @@ def crawl(sites_file, db_path, site_ids, settings, full, progress, log_level):
             if item.status == "unhealthy":
                 click.echo(f"unhealthy: {item.site_id}: "
                            + "; ".join(p["message"] for p in item.problems))
+    release_site_locks(locks)
+    if skipped:
+        click.echo(f"skipped, being crawled by another process: {', '.join(skipped)}")
     if results and all(r.pages == r.failures for r in results):
         _fail("every site failed: nothing was fetched")
+    if skipped:
+        sys.exit(LOCKED_EXIT)
 
 
 @main.command()
@@ -175,7 +242,9 @@ def extract(files, url):
               help="Where the WARC files are. Default: '<db name>-warc' beside the db.")
 @click.option("--sites", "sites_file", default=None, type=click.Path(dir_okay=False),
               help="A sites.toml whose encoding overrides apply, as in the crawl.")
-def reextract(db_path, site_ids, warc_dir, sites_file):
+@click.option("--workers", type=click.IntRange(min=0), default=None,
+              help="Extraction processes. Default: one per core; 0 or 1: this process.")
+def reextract(db_path, site_ids, warc_dir, sites_file, workers):
     """Extract every stored article again from its WARC capture, without the network.
 
     Updates the rows whose extracted fields differ (in place: an article's version counts
@@ -208,7 +277,7 @@ def reextract(db_path, site_ids, warc_dir, sites_file):
     def progress(done: int, total: int) -> None:
         click.echo(f"  {done}/{total} articles", err=True)
 
-    report = run_reextract(db, warc_dir, site_ids, encodings, progress)
+    report = run_reextract(db, warc_dir, site_ids, encodings, progress, workers=workers)
     db.close()
     click.echo(f"{report.articles} articles: {report.changed} changed, "
                f"{report.unchanged} unchanged, {report.no_capture} without a capture, "
@@ -237,7 +306,9 @@ def search_command(db_path, query, site, park, date_from, date_to, limit, offset
 
     Every term must occur (AND); "quoted words" must occur together; a term of Chinese
     characters matches them in a row anywhere (开发区, 氢, 园区招商), a Latin word the
-    whole word. Ranked by bm25, a match in the title above one in the source or body.
+    whole word. Ranked by bm25, a match in the title above one in the source or body;
+    of a large result set the newest 500 matches are ranked and older ones follow
+    newest first; counts stop at "more than 10000".
 
     \b
     Example:
@@ -265,7 +336,10 @@ def search_command(db_path, query, site, park, date_from, date_to, limit, offset
                                    "published_at": hit.published_at, "source": hit.source,
                                    "rank": hit.rank}, ensure_ascii=False))
         return
-    click.echo(f"{total} articles match; {offset + 1 if hits else 0}-{offset + len(hits)}:")
+    from archive.search import COUNT_CAP
+
+    count = f"more than {COUNT_CAP}" if total > COUNT_CAP else str(total)
+    click.echo(f"{count} articles match; {offset + 1 if hits else 0}-{offset + len(hits)}:")
     for hit in hits:
         date = (hit.published_at or "")[:10]
         click.echo(f"{date:<10}  {hit.site_id:<12} {hit.title or '(无标题)'}")
@@ -351,9 +425,10 @@ def check_health(db_path: str, sites_file: str | None, site_ids: list[str] | Non
 @click.option("--json", "as_json", is_flag=True, help="One JSON object a line.")
 def health(db_path, sites_file, site_ids, alert, as_json):
     """Which sites broke: host down, list layout changed (article links per list page
-    halved), empty bodies, lost dates, error rate up, no new article for longer than
-    usual. Alerts (generic JSON, DingTalk, WeCom, Feishu) go out when a site turns
-    unhealthy or recovers, not on every check.
+    halved, or none), articles removed (most rechecked ones answer 404/410), empty
+    bodies, lost dates, error rate up, no new article for longer than usual. Alerts
+    (generic JSON, DingTalk, WeCom, Feishu) go out when a site turns unhealthy or
+    recovers, not on every check.
 
     \b
     Example:

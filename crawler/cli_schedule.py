@@ -49,8 +49,9 @@ def _sites_options(func):
                         help="Scrapy setting for the crawls (repeatable); with ID: for that "
                              "site's crawls only, e.g. --set sipac:DOWNLOAD_DELAY=5.")(func)
     func = click.option("--lock-dir", default=None, type=click.Path(file_okay=False),
-                        help="Where the per-site lock files, runs.jsonl and the crawl logs "
-                             "go. Default: '<db name>-locks' beside the db.")(func)
+                        help="Where the per-site lock files (shared with `parknews crawl`), "
+                             "runs.jsonl and the crawl logs go. Default: '<db name>-locks' "
+                             "beside the db.")(func)
     func = click.option("--site", "site_ids", multiple=True, metavar="ID",
                         help="Only this site (repeatable). Default: every site.")(func)
     func = click.option("--db", "db_path", default="parknews.db", show_default=True,

@@ -9,15 +9,18 @@ with ``flock`` for its whole life (``SiteLock``, ``hold_site_locks``). The kerne
 lock when the process ends, however it ends (SIGKILL, OOM, a crash), so there is no stale
 lock to clean up. The file itself stays; the holder writes its pid and start time into it
 for humans (``cat parknews-locks/sipac.lock``). A due run whose lock is held (a run of the
-site still going: from this scheduler, from another one, from cron or from a manual
-``crawl-locked``) is refused and logged: ``site X: previous run still going (pid N since
-T), skipped``. Locks are local to one machine: keep the lock directory off NFS.
+site still going: from this scheduler, from another one, from cron, from a manual
+``parknews crawl`` or ``crawl-locked``) is refused and logged: ``site X: previous run
+still going (pid N since T), skipped``. A plain ``parknews crawl`` takes the same locks
+(``crawler.cli``), so a crawl by hand and a scheduled one never overlap either. Locks are
+local to one machine: keep the lock directory off NFS.
 
 Entry points (``python -m crawler.scheduler …``):
 
-    crawl-locked [--lock-dir DIR] CRAWL OPTIONS   takes the sites' locks, then runs
-                                                  ``parknews crawl CRAWL OPTIONS``;
-                                                  exit status 75 if a lock is held
+    crawl-locked [--lock-dir DIR] CRAWL OPTIONS   takes the sites' locks (all or none),
+                                                  then runs ``parknews crawl CRAWL
+                                                  OPTIONS``; exit status 75 if a lock
+                                                  is held
     schedule …  /  cron …                         the ``parknews schedule`` and
                                                   ``parknews cron`` commands
 
@@ -75,13 +78,33 @@ class SiteBusy(RuntimeError):
                          f" skipped")
 
 
+_HELD: set[SiteLock] = set()  # the locks this process holds
+
+
+def _forget_locks_in_child() -> None:
+    """In a forked child (extraction workers, …): close the inherited lock descriptors.
+    An flock belongs to the open file description, which a fork shares: a child keeping
+    it open would keep the lock held after its parent died, even by SIGKILL. Closing the
+    child's copy leaves the parent's lock as it is."""
+    for lock in list(_HELD):
+        fd, lock._fd = lock._fd, None
+        if fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+    _HELD.clear()
+
+
+os.register_at_fork(after_in_child=_forget_locks_in_child)
+
+
 class SiteLock:
     """An exclusive, non-blocking per-site lock that cannot go stale.
 
     ``flock(LOCK_EX | LOCK_NB)`` on ``<lock_dir>/<site_id>.lock``, held through an open
-    file descriptor of this process (not inherited by children): released by
-    ``release()``, or by the kernel when the process dies, even by SIGKILL. The file is
-    never deleted (deleting a lock file races with a process about to lock it).
+    file descriptor of this process (not inherited by children, whether started by exec
+    or forked): released by ``release()``, or by the kernel when the process dies, even
+    by SIGKILL. The file is never deleted (deleting a lock file races with a process
+    about to lock it).
     """
 
     def __init__(self, lock_dir: str | Path, site_id: str):
@@ -118,12 +141,14 @@ class SiteLock:
         os.ftruncate(fd, 0)
         os.pwrite(fd, (json.dumps(info, ensure_ascii=False) + "\n").encode(), 0)
         self._fd = fd
+        _HELD.add(self)
         return True
 
     def release(self) -> None:
         if self._fd is None:
             return
         fd, self._fd = self._fd, None
+        _HELD.discard(self)
         try:
             fcntl.flock(fd, fcntl.LOCK_UN)
         finally:
@@ -540,7 +565,9 @@ def _quiet_apscheduler() -> None:
 def crawl_locked(argv: Sequence[str]) -> int:
     """``crawl-locked [--lock-dir DIR] CRAWL OPTIONS``: hold the locks of the sites named
     by ``--site`` (all sites of ``--sites`` when none is named), then run
-    ``parknews crawl CRAWL OPTIONS`` in this process. Exit status 75 if a lock is held."""
+    ``parknews crawl CRAWL OPTIONS --no-lock`` in this process. Exit status 75 if a lock
+    is held, and then nothing is crawled (a plain ``parknews crawl`` takes the same locks
+    but crawls the sites it could lock and skips the others)."""
     parser = argparse.ArgumentParser(
         prog="python -m crawler.scheduler crawl-locked", add_help=False,
         description="Run `parknews crawl` holding the sites' locks.")
@@ -562,7 +589,9 @@ def crawl_locked(argv: Sequence[str]) -> int:
         with hold_site_locks(lock_dir, site_ids):
             from crawler.cli import main
 
-            main(["crawl", *rest], prog_name="parknews")
+            # the locks are held here already: the crawl must not take them again (an
+            # flock taken through a second descriptor would conflict with this one)
+            main(["crawl", *rest, "--no-lock"], prog_name="parknews")
     except SiteBusy as exc:
         print(f"parknews: {exc}", file=sys.stderr)
         return LOCKED_EXIT

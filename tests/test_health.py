@@ -40,9 +40,29 @@ def test_a_steady_site_is_healthy():
     (run(new=2, empty=5), "empty_bodies"),
     (run(new=6, undated=5), "lost_dates"),
     (run(requests=20, errors=9), "errors_rose"),
+    (run(new=0, unchanged=2, withdrawn=7), "articles_gone"),
 ])
 def test_each_rule_fires_on_its_break(latest, rule):
     assert problems([latest, run(), run(), run()]) == [rule]
+
+
+def test_a_run_that_saw_nothing_neither_confirms_nor_clears():
+    quiet = run(list_pages=0, lists_unchanged=1, links_found=0, new=0)  # lists 304, no news
+    relaid = run(links_found=3)
+    assert problems([quiet, quiet, relaid, run(), run()]) == ["links_dropped"]
+    assert problems([quiet, run(), relaid, run()]) == []  # read again since, and mended
+    emptied = run(links_found=0)
+    (message,) = [r.check(health.SiteState("yx", [quiet, emptied, run()]), NOW)
+                  for r in health.RULES if r.name == "links_dropped"]
+    assert message.startswith("the list pages read in the run of 2026-05-31T00:00:00+00:00 "
+                              "linked no article at all (usually 10.0 a page)")
+    gone = run(new=0, withdrawn=9)
+    assert problems([run(new=0), gone, run(unchanged=9)]) == ["articles_gone"]
+    assert problems([run(new=0, unchanged=9), gone, run(unchanged=9)]) == []
+    assert problems([run(new=0, unchanged=8, withdrawn=2), run()]) == []  # a few withdrawn
+    empty = run(new=1, empty=4)
+    assert problems([quiet, empty, run()]) == ["empty_bodies"]
+    assert problems([run(new=3), empty, run()]) == []
 
 
 def test_no_new_article_for_longer_than_usual():

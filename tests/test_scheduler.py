@@ -8,6 +8,7 @@ The TRS and DedeCMS mock sites are served on their own addresses (127.0.0.61/62)
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -209,6 +210,39 @@ def test_a_lock_held_by_a_killed_process_is_free_again(tmp_path):
         holder.kill()
         holder.wait()
         holder.stdout.close()
+
+
+def test_a_forked_child_does_not_keep_its_parents_lock(tmp_path):
+    # extraction workers are forked from the crawl: a fork shares the flock
+    code = ("import os, sys, time\nfrom crawler.scheduler import SiteLock\n"
+            "lock = SiteLock(sys.argv[1], 'trs')\nassert lock.acquire()\n"
+            "child = os.fork()\n"
+            "if child == 0:\n"
+            "    assert not lock.held\n"
+            "    lock.release()  # a no-op in the child: the parent's lock stays\n"
+            "    time.sleep(60)\n    os._exit(0)\n"
+            "print(child, flush=True)\ntime.sleep(60)\n")
+    holder = subprocess.Popen([sys.executable, "-c", code, str(tmp_path)], cwd=REPO, env=ENV,
+                              stdout=subprocess.PIPE, text=True)
+    child = None
+    try:
+        child = int(holder.stdout.readline())
+        lock = SiteLock(tmp_path, "trs")
+        time.sleep(0.2)  # the child has released, if it wrongly could
+        assert lock.holder()["pid"] == holder.pid  # still held by the parent
+        holder.send_signal(signal.SIGKILL)
+        holder.wait(timeout=10)
+        os.kill(child, 0)  # the forked child lives on ...
+        assert lock.holder() is None  # ... without the lock
+        assert lock.acquire()
+        lock.release()
+    finally:
+        holder.kill()
+        holder.wait()
+        holder.stdout.close()
+        if child:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signal.SIGKILL)
 
 
 def test_sigterm_stops_the_scheduler_and_its_crawls(mock, tmp_path):
