@@ -196,13 +196,37 @@ def folds_traditional(conn: sqlite3.Connection) -> bool:
     return bool(row) and row[0] == "1"
 
 
+# Text cut ahead of time, off the writer's thread (by the crawl's extraction workers):
+# text -> its index tokens (no traditional folding), each used once by the index trigger.
+_PRECUT: dict[str, str] = {}
+PRECUT_MAX = 1000  # entries kept; the oldest go first (the writer batches 50 articles)
+
+
+def remember_index_text(text: str | None, tokens: str) -> None:
+    """Hand over ``index_text(text)`` computed elsewhere, for the index trigger to use
+    instead of cutting ``text`` again (archives that fold traditional characters cut
+    their text themselves)."""
+    if not text:
+        return
+    _PRECUT[text] = tokens
+    while len(_PRECUT) > PRECUT_MAX:
+        del _PRECUT[next(iter(_PRECUT))]
+
+
 def register_functions(conn: sqlite3.Connection, fold_traditional: bool | None = None
                        ) -> None:
     """Register the index and query functions on a connection (deterministic), cutting
     text as this archive's index does (its ``fold_traditional`` setting by default)."""
     fold = folds_traditional(conn) if fold_traditional is None else fold_traditional
-    conn.create_function(INDEX_FUNCTION, 1, lambda text: index_text(text, fold),
-                         deterministic=True)
+
+    def cut(text: str | None) -> str:
+        if text and not fold:
+            tokens = _PRECUT.pop(text, None)
+            if tokens is not None:
+                return tokens
+        return index_text(text, fold)
+
+    conn.create_function(INDEX_FUNCTION, 1, cut, deterministic=True)
     conn.create_function(MATCH_FUNCTION, 1, lambda query: match_expression(query, fold),
                          deterministic=True)
 

@@ -63,7 +63,7 @@ class ExtractionPipeline:
         if self.pool is None:
             self.pool = ExtractionPool.acquire(self.workers)
         waiting = self.slots.run(self._in_worker, args)
-        waiting.addCallbacks(lambda article: self._done(item, article),
+        waiting.addCallbacks(lambda result: self._done(item, *result),
                              lambda failure: self._failed(item, failure))
         return waiting
 
@@ -90,11 +90,13 @@ class ExtractionPipeline:
         item.error = "extraction failed"
         return item
 
-    def _done(self, item: FetchedPage, article: Article) -> FetchedPage:
+    def _done(self, item: FetchedPage, article: Article,
+              precomputed: dict | None = None) -> FetchedPage:
         if not article.body.strip():
             self.stats.inc_value("extraction/empty")
             item.error = "no article text found"
         else:
             self.stats.inc_value("extraction/articles")
         item.article = article
+        item.precomputed = precomputed or {}
         return item

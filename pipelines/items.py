@@ -55,3 +55,5 @@ class FetchedPage:
     etag: str | None = None  # validators for the next, conditional request
     last_modified: str | None = None
     warc: dict[str, Any] | None = None  # the capture: file, offset, length, record_id, digest
+    # work done ahead for the writer by the extraction workers: "index" -> [(text, tokens)]
+    precomputed: dict[str, Any] = field(default_factory=dict)

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import json
 import logging
+import multiprocessing
 from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -20,8 +22,9 @@ from sqlite_utils import Database
 from archive.dedup import Deduplicator
 from archive.warc import WarcError, get_header, read_capture
 from pipelines.extract import extract
-from pipelines.extraction import merge_part
 from pipelines.fingerprint import content_hash
+from pipelines.items import Article
+from pipelines.workers import default_workers, merge_part
 
 logger = logging.getLogger(__name__)
 
@@ -60,49 +63,89 @@ def _stored(value):
 
 def reextract(db: Database, warc_dir: str | Path, site_ids: Iterable[str] = (),
               encodings: dict[str, str] | None = None,
-              progress: Callable[[int, int], None] | None = None) -> ReextractReport:
+              progress: Callable[[int, int], None] | None = None,
+              workers: int | None = None) -> ReextractReport:
     """Re-extract the articles of ``site_ids`` (all when empty) from their captures.
 
     ``encodings`` gives sites' charset overrides ({site id: encoding}) as sites.toml does
-    for the crawl; ``progress(done, total)`` is called every ``BATCH`` articles."""
+    for the crawl; ``progress(done, total)`` is called every ``BATCH`` articles.
+    ``workers``: extraction processes (default: one per core; 0 or 1: this process).
+    This process reads the WARC records and writes; the workers only extract, ``BATCH``
+    articles at a time, so memory stays bounded whatever the archive's size."""
     report = ReextractReport()
     sites = list(site_ids)
     where = f"site_id in ({','.join('?' * len(sites))})" if sites else "1 = 1"
-    rows = list(db.query(f"select * from articles where {where} order by url", sites))
-    pending: list[dict] = []
-    for number, row in enumerate(rows, 1):
-        report.articles += 1
-        if not row.get("warc_file"):
-            report.no_capture += 1
-        else:
-            update = _reextract_row(db, Path(warc_dir), row, (encodings or {}).get(
-                row["site_id"]), report)
-            if update is not None:
-                pending.append(update)
-        if len(pending) >= BATCH or number == len(rows):
+    urls = [r["url"] for r in db.query(f"select url from articles where {where} "
+                                       f"order by url", sites)]
+    workers = default_workers() if workers is None else workers
+    pool = (ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+            if workers > 1 and len(urls) >= 2 * workers else None)
+    try:
+        for low in range(0, len(urls), BATCH):
+            batch = urls[low:low + BATCH]
+            marks = ",".join("?" * len(batch))
+            rows = list(db.query(f"select * from articles where url in ({marks}) "
+                                 f"order by url", batch))
+            jobs = []
+            for row in rows:
+                report.articles += 1
+                if not row.get("warc_file"):
+                    report.no_capture += 1
+                    continue
+                job = _read_job(db, Path(warc_dir), row, (encodings or {}).get(
+                    row["site_id"]), report)
+                if job is not None:
+                    jobs.append((row, job))
+            args = [job for _, job in jobs]
+            results = (pool.map(_extract_job, args, chunksize=8) if pool
+                       else map(_extract_job, args))
+            pending = [update for (row, _), result in zip(jobs, results, strict=True)
+                       if (update := _compare(row, result, report)) is not None]
             _write(db, pending)
-            pending = []
-        if progress and (number % BATCH == 0 or number == len(rows)):
-            progress(number, len(rows))
+            if progress:
+                progress(min(low + BATCH, len(urls)), len(urls))
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
     return report
 
 
-def _reextract_row(db: Database, warc_dir: Path, row: dict, override: str | None,
-                   report: ReextractReport) -> dict | None:
+def _read_job(db: Database, warc_dir: Path, row: dict, override: str | None,
+              report: ReextractReport) -> tuple | None:
+    """What extraction needs of one article: its capture and its further pages'."""
     url = row["url"]
     try:
         _, headers, body = read_capture(warc_dir, _pointer(row))
-        article = extract(body, url, content_type=_content_type(headers, override))
-        parts = db.query("select url, warc_file, warc_offset, warc_record_id from pages"
-                         " where kind = 'part' and referer = ? and warc_file is not null"
-                         " order by fetched_at, url", [url])
-        for part in parts:
+        parts = []
+        for part in db.query("select url, warc_file, warc_offset, warc_record_id from pages"
+                             " where kind = 'part' and referer = ? and warc_file is not null"
+                             " order by fetched_at, url", [url]):
             _, part_headers, part_body = read_capture(warc_dir, _pointer(part))
-            merge_part(article, {"url": part["url"], "body": part_body,
-                                 "content_type": _content_type(part_headers, override)})
+            parts.append({"url": part["url"], "body": part_body,
+                          "content_type": _content_type(part_headers, override)})
     except (WarcError, OSError) as exc:
         report.failed.append((url, str(exc)))
         logger.warning("cannot re-extract %s: %s", url, exc)
+        return None
+    return body, url, _content_type(headers, override), parts
+
+
+def _extract_job(job: tuple) -> Article | str:
+    """The article, or why there is none (runs in a worker process)."""
+    body, url, content_type, parts = job
+    try:
+        article = extract(body, url, content_type=content_type)
+        for part in parts:
+            merge_part(article, part)
+    except Exception as exc:  # one bad capture costs only itself
+        return f"extraction failed: {exc}"
+    return article
+
+
+def _compare(row: dict, article: Article | str, report: ReextractReport) -> dict | None:
+    url = row["url"]
+    if isinstance(article, str):
+        report.failed.append((url, article))
         return None
     if not article.body.strip():
         report.failed.append((url, article.extras.get("error", "no article text found")))

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
+from archive.search import remember_index_text
 from archive.store import ArchiveWriter, open_archive
 from archive.warc import new_run_id
 from pipelines.fingerprint import content_hash
@@ -96,6 +97,8 @@ class StoragePipeline:
                 last_modified=item.last_modified,
                 **capture,
             )
+            for text, tokens in item.precomputed.get("index", ()):
+                remember_index_text(text, tokens)
             self.writer.add_article(row)
         return item
 

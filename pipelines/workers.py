@@ -25,6 +25,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
+from archive.search import index_text
 from pipelines.extract import extract
 from pipelines.items import Article
 from pipelines.metadata import parse_date
@@ -64,6 +65,19 @@ def extract_page(body: bytes, url: str, content_type: str | None,
     return article
 
 
+def extract_for_archive(body: bytes, url: str, content_type: str | None,
+                        parts: list[dict[str, Any]], hints: dict[str, str]
+                        ) -> tuple[Article, dict[str, Any]]:
+    """``extract_page``, and work the archive writer would otherwise do in the crawl
+    process: the search index's tokens of title, body and source."""
+    article = extract_page(body, url, content_type, parts, hints)
+    precomputed: dict[str, Any] = {}
+    if article.body.strip():
+        precomputed["index"] = [(text, index_text(text)) for text in
+                                (article.title, article.body, article.source) if text]
+    return article, precomputed
+
+
 def default_workers() -> int:
     return os.cpu_count() or 1
 
@@ -96,9 +110,9 @@ class ExtractionPool:
 
     def submit(self, *args: Any) -> Future:
         try:
-            return self.executor.submit(extract_page, *args)
+            return self.executor.submit(extract_for_archive, *args)
         except BrokenProcessPool:  # a worker died (killed, out of memory): start afresh
             logger.error("extraction workers died; starting new ones")
             self.executor = ProcessPoolExecutor(
                 max_workers=self.workers, mp_context=multiprocessing.get_context("fork"))
-            return self.executor.submit(extract_page, *args)
+            return self.executor.submit(extract_for_archive, *args)

@@ -77,7 +77,8 @@ def _copy(db_path: Path, tmp_path: Path) -> Path:
     return target
 
 
-def test_reextract_rebuilds_articles_from_warc_alone(archived, tmp_path):
+@pytest.mark.parametrize("workers", ["2", "0"])
+def test_reextract_rebuilds_articles_from_warc_alone(archived, tmp_path, workers):
     db_path, _ = archived  # the mock sites are no longer served
     copy = _copy(db_path, tmp_path)
     before = _rows(copy)
@@ -86,7 +87,7 @@ def test_reextract_rebuilds_articles_from_warc_alone(archived, tmp_path):
         for url in spoiled:
             conn.execute("update articles set body = '旧的抽取结果', title = null, "
                          "source = null where url = ?", [url])
-    result = run_cli("reextract", "--db", str(copy))
+    result = run_cli("reextract", "--db", str(copy), "--workers", workers)
     assert result.returncode == 0, result.stderr
     total = len(before)
     assert f"{total} articles: 4 changed, {total - 4} unchanged, 0 without a capture, " \

@@ -286,3 +286,26 @@ def test_traditional_folding_is_an_option_of_the_archive(tmp_path):
         {"url": "http://tw/3", "site_id": "tw", "title": "處理廠", "body": "擴建完成。",
          "fetched_at": "t"})  # new rows are folded by the triggers too
     assert {h.url for h in search.search(db.conn, "处理")[0]} == {"http://tw/1", "http://tw/3"}
+
+
+def test_index_text_cut_ahead_is_used_once_and_only_for_its_text(tmp_path, monkeypatch):
+    """Extraction workers hand the writer each text's tokens; the index trigger takes them
+    instead of cutting again (a marker token proves it), once, and only for that text."""
+    db = open_archive(tmp_path / "p.db")
+    writer = ArchiveWriter(db, batch_size=10)
+    writer.upsert_sites([{"id": "yx", "name": "云溪", "park": None, "region": None,
+                          "start_urls": ["http://yx/"], "updated_at": "t"}])
+    body = "园区招商引资项目签约。" * 3
+    search.remember_index_text(body, search.index_text(body) + " precutmarker")
+    writer.add_article({"url": "http://yx/1", "site_id": "yx", "title": "签约",
+                        "body": body, "fetched_at": "t"})
+    writer.add_article({"url": "http://yx/2", "site_id": "yx", "title": "签约",
+                        "body": body, "fetched_at": "t"})  # same text: cut afresh
+    writer.close()
+    assert [h.url for h in search.search(db.conn, "precutmarker")[0]] == ["http://yx/1"]
+    assert search.search(db.conn, "招商引资")[1] == 2
+    monkeypatch.setattr(search, "PRECUT_MAX", 2)
+    for number in range(5):
+        search.remember_index_text(f"text {number}", "x")
+    assert list(search._PRECUT) == ["text 3", "text 4"]  # the oldest went first
+    search._PRECUT.clear()
