@@ -1,8 +1,20 @@
-"""Publishing the archive with Datasette: metadata, settings, and the server."""
+"""Publishing the archive with Datasette: metadata, settings, and the server.
+
+Safe by default: the archive is served immutable (or read-only with ``live``), Datasette's
+write paths are refused, arbitrary SQL is off unless ``allow_sql`` is given, every query
+has a time limit and a row limit, and the server binds to loopback. See
+docs/reliability.md, "Publishing safely".
+"""
 
 from __future__ import annotations
 
 import asyncio
+import copy
+import ipaddress
+import shlex
+import sqlite3
+import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from datasette.app import Datasette
@@ -12,13 +24,25 @@ from archive.dedup_report import MATRIX_SQL, MEMBERS_SQL, MOST_REPOSTED_SQL
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8001
 
+# Datasette settings of a published archive. The two limits bound what one request can
+# cost: a query (table page, facet, canned query, or arbitrary SQL when allowed) is
+# interrupted after ``sql_time_limit_ms``, and no page or JSON answer holds more than
+# ``max_returned_rows`` rows. CSV streaming (which ignores max_returned_rows) is off.
+SQL_TIME_LIMIT_MS = 3000
+MAX_RETURNED_ROWS = 1000
 SETTINGS = {
-    "sql_time_limit_ms": 3000,
-    "max_returned_rows": 1000,
+    "sql_time_limit_ms": SQL_TIME_LIMIT_MS,
+    "max_returned_rows": MAX_RETURNED_ROWS,
     "default_page_size": 50,
     "truncate_cells_html": 300,
     "facet_time_limit_ms": 500,
+    "allow_csv_stream": False,
+    "default_allow_sql": False,
 }
+
+
+class PublishError(Exception):
+    """The archive cannot be served as asked."""
 
 
 def database_name(db_path: str | Path) -> str:
@@ -149,19 +173,164 @@ from article_versions where url = :url
 order by version desc"""
 
 
-def make_datasette(db_path: str | Path) -> Datasette:
-    """A Datasette over one archive file, with parknews metadata and settings."""
+def locked_metadata(metadata: dict, allow_sql: bool = False) -> dict:
+    """The metadata with the permissions of a published archive: no canned query may
+    write, and unless ``allow_sql`` arbitrary SQL is denied to every actor (root too)
+    at the top level and in each database, whatever the settings say."""
+    locked = copy.deepcopy(metadata)
+    blocks = [locked, *locked.get("databases", {}).values()]
+    for block in blocks:
+        if allow_sql:
+            block.pop("allow_sql", None)
+        else:
+            block["allow_sql"] = False
+    for database in locked.get("databases", {}).values():
+        for name, query in database.get("queries", {}).items():
+            if isinstance(query, dict) and query.get("write"):
+                raise PublishError(f"canned query {name} writes: a published archive is "
+                                   "read-only")
+    return locked
+
+
+def datasette_settings(overrides: dict | None = None, allow_sql: bool = False) -> dict:
+    """SETTINGS with the overrides applied; ``default_allow_sql`` follows ``allow_sql``."""
+    overrides = dict(overrides or {})
+    if "default_allow_sql" in overrides:
+        raise PublishError("arbitrary SQL is switched with allow_sql (parknews serve "
+                           "--allow-sql), not with the default_allow_sql setting")
+    return {**SETTINGS, **overrides, "default_allow_sql": allow_sql}
+
+
+def parse_setting(name: str, value: str):
+    """A Datasette setting given as text (``--setting NAME VALUE``), in its own type."""
+    from datasette.app import DEFAULT_SETTINGS
+
+    if name not in DEFAULT_SETTINGS:
+        raise PublishError(f"unknown Datasette setting {name!r}")
+    default = DEFAULT_SETTINGS[name]
+    if isinstance(default, bool):
+        lowered = value.strip().lower()
+        if lowered in ("on", "true", "1", "yes"):
+            return True
+        if lowered in ("off", "false", "0", "no"):
+            return False
+        raise PublishError(f"setting {name} takes on or off, not {value!r}")
+    if isinstance(default, int):
+        try:
+            number = int(value)
+        except ValueError:
+            raise PublishError(f"setting {name} takes a whole number, not {value!r}") from None
+        if number < 0:
+            raise PublishError(f"setting {name} cannot be negative")
+        return number
+    return value
+
+
+def is_loopback(host: str) -> bool:
+    """Whether binding to ``host`` keeps the server on this machine."""
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def checkpoint_for_immutable(db_path: str | Path) -> str | None:
+    """Make the file whole before serving it immutable: SQLite's immutable mode reads the
+    main file only and assumes nobody changes it. Committed rows still in ``<db>-wal``
+    (left by a killed crawl, say) are moved into the file first. Refuses a file a writer
+    is writing, or one whose log cannot be emptied; returns a warning when another process
+    still has the file open (harmless for a reader, not for a crawl that writes again)."""
+    path = Path(db_path)
+    if Path(f"{path}-journal").exists():
+        raise PublishError(f"{path} has a rollback journal (a write in progress, or one "
+                           "interrupted): open it with parknews or sqlite3 once, or serve "
+                           "it with --live")
+    wal = Path(f"{path}-wal")
+    if not wal.exists():
+        return None
+    try:
+        conn = sqlite3.connect(path, timeout=2)
+        try:
+            busy, log, done = conn.execute("pragma wal_checkpoint(TRUNCATE)").fetchone()
+        finally:
+            conn.close()  # the last connection to close removes the -wal
+    except sqlite3.Error as exc:
+        raise PublishError(f"cannot checkpoint {path} before serving it immutable ({exc}):"
+                           " serve it with --live, or serve a copy") from None
+    if busy or log != done:
+        raise PublishError(f"{path} is being written (a crawl running?): serve it with "
+                           "--live, or serve a copy (sqlite3 FILE \".backup COPY\")")
+    if wal.exists():
+        return (f"another process has {path} open; if it writes (a crawl), the immutable "
+                "server shows stale or broken pages: stop it, or serve with --live")
+    return None
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    """How ``parknews serve`` runs Datasette. The defaults are the safe ones."""
+
+    db_path: Path
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    immutable: bool = True  # False: read-only (mode=ro), for a file crawls still write
+    allow_sql: bool = False
+    settings: dict = field(default_factory=dict)  # overrides of SETTINGS
+
+    @property
+    def exposed(self) -> bool:
+        """Whether other machines can reach the server."""
+        return not is_loopback(self.host)
+
+    def datasette_settings(self) -> dict:
+        return datasette_settings(self.settings, self.allow_sql)
+
+    def metadata(self) -> dict:
+        return locked_metadata(metadata_for(database_name(self.db_path)), self.allow_sql)
+
+    def datasette_command(self, metadata_path: str | Path = "metadata.json") -> list[str]:
+        """The equivalent plain ``datasette serve`` command line, given the metadata
+        (``self.metadata()``) written to ``metadata_path``; the parknews plugin is loaded
+        by its entry point."""
+        command = ["datasette", "serve", "-i" if self.immutable else "",
+                   str(self.db_path), "-m", str(metadata_path), "-h", self.host,
+                   "-p", str(self.port)]
+        for name, value in sorted(self.datasette_settings().items()):
+            text = ("on" if value else "off") if isinstance(value, bool) else str(value)
+            command += ["--setting", name, text]
+        return [part for part in command if part]
+
+    def shell_command(self, metadata_path: str | Path = "metadata.json") -> str:
+        return shlex.join(self.datasette_command(metadata_path))
+
+
+def make_datasette(db_path: str | Path, *, immutable: bool = False, allow_sql: bool = False,
+                   settings: dict | None = None) -> Datasette:
+    """A Datasette over one archive file, with parknews metadata, settings and the
+    published archive's permissions. ``immutable``: SQLite's immutable mode (the file must
+    not change while served); otherwise read-only connections."""
+    path = str(db_path)
     return Datasette(
-        files=[str(db_path)],
-        metadata=metadata_for(database_name(db_path)),
-        settings=SETTINGS,
+        files=[] if immutable else [path],
+        immutables=[path] if immutable else [],
+        metadata=locked_metadata(metadata_for(database_name(db_path)), allow_sql),
+        settings=datasette_settings(settings, allow_sql),
     )
 
 
-def serve(db_path: str | Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
-    """Run Datasette on the archive until interrupted."""
+def serve(db_path: str | Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *,
+          options: ServeOptions | None = None) -> None:
+    """Run Datasette on the archive until interrupted (safe defaults, see ServeOptions)."""
     import uvicorn
 
-    ds = make_datasette(db_path)
+    options = options or ServeOptions(Path(db_path), host=host, port=port)
+    if options.immutable:
+        warning = checkpoint_for_immutable(options.db_path)
+        if warning:
+            print(f"parknews serve: warning: {warning}", file=sys.stderr)
+    ds = make_datasette(options.db_path, immutable=options.immutable,
+                        allow_sql=options.allow_sql, settings=options.settings)
     asyncio.run(ds.invoke_startup())
-    uvicorn.run(ds.app(), host=host, port=port, log_level="warning")
+    uvicorn.run(ds.app(), host=options.host, port=options.port, log_level="warning")

@@ -486,26 +486,89 @@ def dedup_report(db_path, fmt, site, output):
         click.echo(text, nl=False)
 
 
+def serve_options(db_path, host, port, live, allow_sql, sql_time_limit_ms,
+                  max_returned_rows, settings):
+    """The ServeOptions of ``parknews serve``'s options (Datasette's settings checked)."""
+    from archive.publish import PublishError, ServeOptions, parse_setting
+
+    overrides = {}
+    try:
+        for name, value in settings:
+            overrides[name] = parse_setting(name, value)
+        if sql_time_limit_ms is not None:
+            overrides["sql_time_limit_ms"] = sql_time_limit_ms
+        if max_returned_rows is not None:
+            overrides["max_returned_rows"] = max_returned_rows
+        options = ServeOptions(Path(db_path), host=host, port=port, immutable=not live,
+                               allow_sql=allow_sql, settings=overrides)
+        options.datasette_settings()  # refuses default_allow_sql
+    except PublishError as exc:
+        raise click.BadParameter(str(exc), param_hint="--setting") from None
+    return options
+
+
 @main.command()
 @click.option("--db", "db_path", required=True, type=click.Path(dir_okay=False),
               help="The archive to publish.")
 @click.option("--host", default="127.0.0.1", show_default=True,
-              help="Interface to bind; 0.0.0.0 exposes it to the network.")
+              help="Interface to bind; 0.0.0.0 exposes it to the network (with a warning).")
 @click.option("--port", default=8001, show_default=True, type=int)
-def serve(db_path, host, port):
+@click.option("--live", is_flag=True,
+              help="Open the archive read-only instead of immutable, for a file that crawls "
+                   "still write while it is served.")
+@click.option("--allow-sql", is_flag=True,
+              help="Let visitors run arbitrary (read-only) SQL. Off: only tables, search "
+                   "and the canned queries.")
+@click.option("--sql-time-limit-ms", type=click.IntRange(min=1), default=None,
+              help="Time limit of each query in milliseconds. Default: 3000.")
+@click.option("--max-returned-rows", type=click.IntRange(min=1), default=None,
+              help="Most rows a page or JSON answer returns. Default: 1000.")
+@click.option("--setting", "settings", multiple=True, type=(str, str),
+              metavar="NAME VALUE", help="Any other Datasette setting (repeatable).")
+@click.option("--metadata-out", type=click.Path(dir_okay=False), default=None,
+              help="Write the Datasette metadata (titles, canned queries, permissions) "
+                   "to this file, for plain `datasette` or `datasette publish`.")
+@click.option("--dry-run", is_flag=True,
+              help="Print the equivalent `datasette serve` command and exit.")
+def serve(db_path, host, port, live, allow_sql, sql_time_limit_ms, max_returned_rows,
+          settings, metadata_out, dry_run):
     """Publish an archive with Datasette (search, facets, readable articles).
+
+    Safe by default: immutable file, no writes, no arbitrary SQL, queries limited in
+    time and rows, bound to 127.0.0.1. See docs/reliability.md, "Publishing safely".
 
     \b
     Example:
       parknews serve --db parknews.db --port 8001
+      parknews serve --db parknews.db --metadata-out metadata.json --dry-run
     """
     if not Path(db_path).is_file():
         _fail(f"no archive at {db_path}: run `parknews crawl --db {db_path}` first")
-    from archive.publish import database_name
+    from archive.publish import PublishError, database_name
     from archive.publish import serve as run_server
 
-    click.echo(f"Serving {db_path} at http://{host}:{port}/{database_name(db_path)}/articles")
-    run_server(db_path, host=host, port=port)
+    options = serve_options(db_path, host, port, live, allow_sql, sql_time_limit_ms,
+                            max_returned_rows, settings)
+    if metadata_out:
+        Path(metadata_out).write_text(
+            json.dumps(options.metadata(), ensure_ascii=False, indent=2) + "\n",
+            encoding="utf-8")
+        click.echo(f"wrote {metadata_out}", err=True)
+    if options.exposed:
+        click.echo(f"parknews serve: warning: binding to {host} exposes the archive to other "
+                   "machines; publish it behind a reverse proxy (docs/reliability.md)",
+                   err=True)
+    if dry_run:
+        click.echo(options.shell_command(metadata_out or "metadata.json"))
+        return
+    mode = "immutable" if options.immutable else "read-only, live"
+    sql = "arbitrary SQL allowed" if allow_sql else "arbitrary SQL off"
+    click.echo(f"Serving {db_path} ({mode}, {sql}) at "
+               f"http://{host}:{port}/{database_name(db_path)}/articles")
+    try:
+        run_server(db_path, options=options)
+    except PublishError as exc:
+        _fail(str(exc))
 
 
 @main.command()

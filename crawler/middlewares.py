@@ -4,15 +4,45 @@
 (A -> B -> A) into a failure with the whole chain as its reason. Without it Scrapy's
 duplicate filter silently drops the second request for A, and the page vanishes from
 the archive's record instead of being reported.
+
+``OffsiteRedirectMiddleware`` does the same for a redirect to a host outside the site's
+``allowed_domains``: Scrapy's offsite filter would drop the redirected request when it is
+scheduled, with no errback, so the page as linked would keep no trace of this run.
+
+``SafeRobotsTxtMiddleware`` replaces Scrapy's RobotsTxtMiddleware, whose requests waiting
+for a host's robots.txt (Scrapy 2.13+) share one Deferred through ``asFuture()``: only the
+first waiter gets the parser, every other one gets None and is let through unchecked.
+
+``DownloadSizeMiddleware`` names a download cancelled because its body passed
+DOWNLOAD_MAXSIZE while coming in (Scrapy's own failure has no message).
+
+``RetryAfterMiddleware`` honours ``Retry-After`` on 429 and 503 answers (Scrapy's
+RetryMiddleware retries at once): the retry waits as long as the server asks, up to
+``PARKNEWS_RETRY_AFTER_MAX`` seconds; a longer wait is not retried this run at all.
+
+``RobotsTxtBoundsMiddleware`` bounds robots.txt fetches in time
+(``PARKNEWS_ROBOTSTXT_TIMEOUT``) and size (``PARKNEWS_ROBOTSTXT_MAX_BYTES``: only the
+first bytes are read and parsed, as RFC 9309 allows) and, with
+``PARKNEWS_ROBOTSTXT_UNREACHABLE_DISALLOW``, treats a host whose robots.txt could not be
+fetched (timeout, dropped connection, 5xx) as disallowing everything for the run (RFC 9309
+section 2.3.1.4) instead of Scrapy's "allow all": each request to it fails with the reason.
 """
 
 from __future__ import annotations
 
 import logging
-from urllib.parse import urljoin
+import time
+from email.utils import parsedate_to_datetime
+from urllib.parse import urljoin, urlsplit
 
-from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy import exceptions, signals
+from scrapy.downloadermiddlewares.retry import get_retry_request
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+from scrapy.exceptions import IgnoreRequest, NotConfigured, StopDownload
 from scrapy.http import Request, Response
+from scrapy.utils.httpobj import urlparse_cached
+from twisted.internet.defer import Deferred
+from twisted.internet.error import ConnectionRefusedError, DNSLookupError
 
 logger = logging.getLogger(__name__)
 
@@ -48,3 +78,282 @@ class RedirectLoopMiddleware:
             self.stats.inc_value("parknews/redirect_loops")
             raise RedirectLoopError("redirect loop: " + " -> ".join([*chain, target]))
         return response
+
+
+
+class OffsiteRedirectError(IgnoreRequest):
+    """A redirect to a host the site does not cover."""
+
+
+class OffsiteRedirectMiddleware:
+    """Next to RedirectLoopMiddleware (outside RedirectMiddleware, 600): a 3xx whose target
+    is outside the spider's ``allowed_domains`` fails with the hop as its reason."""
+
+    def __init__(self, crawler) -> None:
+        self.crawler = crawler
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        if not crawler.settings.getbool("REDIRECT_ENABLED", True):
+            raise NotConfigured("redirects are not followed")
+        if not crawler.settings.getbool("PARKNEWS_REDIRECT_OFFSITE_FAIL", True):
+            raise NotConfigured("PARKNEWS_REDIRECT_OFFSITE_FAIL is off")
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if response.status not in REDIRECT_STATUSES or "Location" not in response.headers:
+            return response
+        domains = getattr(self.crawler.spider, "allowed_domains", None)
+        if not domains or request.dont_filter or request.meta.get("allow_offsite"):
+            return response
+        target = urljoin(request.url, response.headers["Location"].decode("latin-1"))
+        host = (urlsplit(target).hostname or "").lower()
+        if not target.startswith(("http://", "https://")) or any(
+                host == domain.lower() or host.endswith("." + domain.lower())
+                for domain in domains):
+            return response
+        self.stats.inc_value("parknews/redirects_offsite")
+        chain = [*request.meta.get("redirect_urls", []), request.url, target]
+        raise OffsiteRedirectError("redirect to another host: " + " -> ".join(chain))
+
+
+class SafeRobotsTxtMiddleware(RobotsTxtMiddleware):
+    """Scrapy's RobotsTxtMiddleware, with every request that waited for the robots.txt
+    of its host checked against it (see the module doc)."""
+
+    async def robot_parser(self, request: Request):
+        parser = await super().robot_parser(request)
+        if parser is None:  # perhaps only a later waiter of the shared Deferred
+            settled = self._parsers.get(urlparse_cached(request).netloc)
+            if settled is not None and not isinstance(settled, Deferred):
+                return settled
+        return parser
+
+
+# -- size ---------------------------------------------------------------------------------
+
+_RECEIVED = "parknews_bytes_received"  # meta: body bytes received so far
+
+
+class DownloadTooLargeError(Exception):
+    """A body that passed the download size limit while it was coming in."""
+
+
+class DownloadSizeMiddleware:
+    """Names the failure of a download Scrapy cancels because its body passed
+    DOWNLOAD_MAXSIZE (no Content-Length, e.g. an endless chunked body): Scrapy reports a
+    bare ``DownloadCancelledError`` with no message; the archive records
+    ``DownloadTooLargeError`` with the limit and the bytes received instead."""
+
+    def __init__(self, maxsize: int) -> None:
+        self.maxsize = maxsize
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        maxsize = crawler.settings.getint("DOWNLOAD_MAXSIZE")
+        if not maxsize:
+            raise NotConfigured("DOWNLOAD_MAXSIZE is 0 (no limit)")
+        middleware = cls(maxsize)
+        crawler.signals.connect(middleware.bytes_received, signal=signals.bytes_received)
+        return middleware
+
+    def bytes_received(self, data: bytes, request: Request, **kwargs) -> None:
+        request.meta[_RECEIVED] = request.meta.get(_RECEIVED, 0) + len(data)
+
+    def process_exception(self, request: Request, exception: Exception) -> None:
+        limit = request.meta.get("download_maxsize", self.maxsize)
+        received = request.meta.get(_RECEIVED, 0)
+        if (type(exception).__name__ == "DownloadCancelledError" and limit
+                and received > limit):
+            raise DownloadTooLargeError(
+                f"body larger than the download size limit ({limit} B): cancelled after "
+                f"{received} B") from exception
+
+# -- Retry-After --------------------------------------------------------------------------
+
+RETRY_AFTER_STATUSES = frozenset({429, 503})
+_RETRY_AT = "parknews_retry_at"  # meta: time.monotonic() before which a retry may not go
+
+
+def retry_after_seconds(value: bytes | str | None, now: float | None = None) -> float | None:
+    """Seconds a ``Retry-After`` header asks to wait (delta-seconds or an HTTP-date), or
+    None when there is no usable value. A date in the past means 0."""
+    if value is None:
+        return None
+    text = (value.decode("latin-1") if isinstance(value, bytes) else value).strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None or when.tzinfo is None:
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+async def _sleep(seconds: float) -> None:
+    try:
+        from scrapy.utils.asyncio import sleep  # Scrapy >= 2.18: any reactor
+    except ImportError:  # pragma: no cover - older Scrapy
+        from scrapy.utils.defer import maybe_deferred_to_future
+        from twisted.internet import reactor
+        from twisted.internet.task import deferLater
+
+        await maybe_deferred_to_future(deferLater(reactor, seconds, lambda: None))
+        return
+    await sleep(seconds)
+
+
+class RetryAfterMiddleware:
+    """Sits outside RetryMiddleware (550), so it sees a 429/503 first. With a usable
+    ``Retry-After`` it makes the retry itself (same count, ``RETRY_TIMES``) and holds it
+    back until the time has passed; without one, RetryMiddleware retries as usual."""
+
+    def __init__(self, crawler, max_wait: float, statuses: frozenset[int]) -> None:
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.max_wait = max_wait
+        self.statuses = statuses
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        settings = crawler.settings
+        if not settings.getbool("RETRY_ENABLED", True):
+            raise NotConfigured("retries are off")
+        codes = {int(code) for code in settings.getlist("RETRY_HTTP_CODES")}
+        statuses = RETRY_AFTER_STATUSES & codes
+        if not statuses:
+            raise NotConfigured("neither 429 nor 503 is retried")
+        return cls(crawler, settings.getfloat("PARKNEWS_RETRY_AFTER_MAX", 60), frozenset(statuses))
+
+    async def process_request(self, request: Request) -> None:
+        until = request.meta.pop(_RETRY_AT, None)
+        if until is not None and until > time.monotonic():
+            await _sleep(until - time.monotonic())
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:
+        if response.status not in self.statuses or request.meta.get("dont_retry"):
+            return response
+        wait = retry_after_seconds(response.headers.get(b"Retry-After"))
+        if wait is None:
+            return response
+        if wait > self.max_wait:
+            self.stats.inc_value("parknews/retry_after/too_long")
+            logger.warning("not retrying %s: Retry-After %.0f s is over PARKNEWS_RETRY_AFTER_MAX"
+                           " (%.0f s)", request.url, wait, self.max_wait)
+            request.meta["dont_retry"] = True  # RetryMiddleware: no immediate retries either
+            return response
+        retry = get_retry_request(request, spider=self.crawler.spider,
+                                  reason=f"{response.status} with Retry-After")
+        if retry is None:  # retries used up (logged by Scrapy); not again by RetryMiddleware
+            request.meta["dont_retry"] = True
+            return response
+        retry.meta[_RETRY_AT] = time.monotonic() + wait
+        self.stats.inc_value("parknews/retry_after/waited")
+        logger.info("retrying %s in %.1f s (Retry-After)", request.url, wait)
+        return retry
+
+
+# -- robots.txt bounds ------------------------------------------------------------------------
+
+_ROBOTS_BYTES = "parknews_robotstxt_bytes"  # meta: bytes of a robots.txt received so far
+
+
+NO_SERVER: tuple[type[Exception], ...] = (ConnectionRefusedError, DNSLookupError,
+                                          *(getattr(exceptions, name) for name in (
+                                              "DownloadConnectionRefusedError",
+                                              "CannotResolveHostError")
+                                            if hasattr(exceptions, name)))
+
+
+class RobotsTxtUnreachable(IgnoreRequest):
+    """A request to a host whose robots.txt could not be fetched this run."""
+
+
+class RobotsTxtBoundsMiddleware:
+    """Its place (360): after DownloadTimeoutMiddleware (350) has set the request's
+    timeout, and inside RetryMiddleware (550), so it sees a robots.txt failure only once
+    retries are used up. Requests to a host wait in RobotsTxtMiddleware (100) until its
+    robots.txt is settled, so the verdict is known when they reach this one."""
+
+    def __init__(self, crawler, timeout: float, max_bytes: int, disallow: bool) -> None:
+        self.stats = crawler.stats
+        self.timeout = timeout
+        self.max_bytes = max_bytes
+        self.disallow = disallow and crawler.settings.getbool("ROBOTSTXT_OBEY")
+        self.unreachable: dict[str, str] = {}  # netloc -> why its robots.txt failed
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        settings = crawler.settings
+        middleware = cls(crawler, settings.getfloat("PARKNEWS_ROBOTSTXT_TIMEOUT", 10),
+                         settings.getint("PARKNEWS_ROBOTSTXT_MAX_BYTES", 500 * 1024),
+                         settings.getbool("PARKNEWS_ROBOTSTXT_UNREACHABLE_DISALLOW", True))
+        if middleware.max_bytes:
+            crawler.signals.connect(middleware.bytes_received, signal=signals.bytes_received)
+        return middleware
+
+    @staticmethod
+    def is_robots(request: Request) -> bool:
+        return urlparse_cached(request).path == "/robots.txt"
+
+    @staticmethod
+    def _for_rules(request: Request) -> bool:
+        """The fetch RobotsTxtMiddleware makes (not the spider's own, for Sitemap lines)."""
+        return bool(request.meta.get("dont_obey_robotstxt"))
+
+    def process_request(self, request: Request) -> None:
+        if self.is_robots(request):
+            if self.timeout:
+                current = request.meta.get("download_timeout") or self.timeout
+                request.meta["download_timeout"] = min(current, self.timeout)
+            return
+        if not self.disallow or request.meta.get("dont_obey_robotstxt"):
+            return
+        netloc = urlparse_cached(request).netloc
+        reason = self.unreachable.get(netloc)
+        if reason is not None:
+            self.stats.inc_value("parknews/robotstxt/unreachable_refused")
+            raise RobotsTxtUnreachable(
+                f"robots.txt of {netloc} unreachable ({reason}): nothing fetched from this "
+                "host this run")
+
+    def bytes_received(self, data: bytes, request: Request, **kwargs) -> None:
+        if not self.is_robots(request):
+            return
+        received = request.meta.get(_ROBOTS_BYTES, 0) + len(data)
+        request.meta[_ROBOTS_BYTES] = received
+        if received > self.max_bytes:
+            raise StopDownload(fail=False)  # the response goes on with what came so far
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if not self.is_robots(request):
+            return response
+        if "download_stopped" in response.flags or len(response.body) > self.max_bytes > 0:
+            body = response.body[: self.max_bytes]
+            body = body[: body.rfind(b"\n") + 1] or body  # no half rule at the cut
+            self.stats.inc_value("parknews/robotstxt/truncated")
+            logger.warning("robots.txt %s is larger than PARKNEWS_ROBOTSTXT_MAX_BYTES (%d): "
+                           "only its first %d bytes are used", request.url, self.max_bytes,
+                           len(body))
+            response = response.replace(body=body)
+        if response.status >= 500 and self._for_rules(request):
+            self._failed(request, f"HTTP {response.status}")
+        return response
+
+    def process_exception(self, request: Request, exception: Exception) -> None:
+        # A host that refuses connections or has no address fails every request on its
+        # own, with that reason: only a server that is there but does not answer counts.
+        if self.is_robots(request) and self._for_rules(request) and not isinstance(
+                exception, (IgnoreRequest, *NO_SERVER)):
+            self._failed(request, f"{type(exception).__name__}: {exception}")
+
+    def _failed(self, request: Request, reason: str) -> None:
+        self.stats.inc_value("parknews/robotstxt/unreachable")
+        if self.disallow:
+            netloc = urlparse_cached(request).netloc
+            self.unreachable[netloc] = reason
+            logger.warning("robots.txt %s unreachable (%s): the host is skipped this run",
+                           request.url, reason)

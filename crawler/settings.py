@@ -35,12 +35,47 @@ AUTOTHROTTLE_MAX_DELAY = 30
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 
 # -- bounds ----------------------------------------------------------------------------
+# What one response, one host or one link may cost at most, whatever a site sends
+# (docs/reliability.md: each hostile case, its bound and what the archive records).
+# Time: a request gets DOWNLOAD_TIMEOUT seconds in all, connect to last byte (a peer that
+# never answers or drips a byte a second fails at the limit: DownloadTimeoutError).
 DOWNLOAD_TIMEOUT = 30
+# Size: a body over DOWNLOAD_MAXSIZE is dropped while downloading (by Content-Length at
+# once, else when the bytes pass it: an endless chunked body, recorded as
+# DownloadTooLargeError by crawler.middlewares.DownloadSizeMiddleware); Scrapy's
+# HttpCompressionMiddleware applies the same limit to the *decompressed* body (a gzip
+# bomb fails with IgnoreRequest). It stays above the extractor's refusal
+# (pipelines/extract.py MAX_PAGE_BYTES, 5 MiB): a page between the two is fetched and kept
+# in the WARC (re-extractable later) and recorded as "page too large"; only bodies past
+# DOWNLOAD_MAXSIZE are lost, and attachments (PDFs) up to it are kept.
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
-DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024  # a warning in the log, nothing more
+DOWNLOAD_FAIL_ON_DATALOSS = True  # a body cut short is a failure, not a page
+# Retries: 2 more attempts after a timeout, a dropped connection or one of these statuses.
 RETRY_ENABLED = True
 RETRY_TIMES = 2
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+# A 429/503 with Retry-After is retried after the time asked (crawler.middlewares.
+# RetryAfterMiddleware; Scrapy alone retries at once), if it is at most this many seconds;
+# a longer Retry-After is not retried this run (the page is recorded "HTTP 429").
+PARKNEWS_RETRY_AFTER_MAX = 60
+# Redirects: at most this many hops (then "max redirections reached"); a loop fails at
+# once (PARKNEWS_REDIRECT_LOOPS_FAIL below); a hop to a host outside the site's
+# allowed_domains fails as OffsiteRedirectError (Scrapy's offsite filter would drop it
+# without calling the errback: the page would keep no record of the run).
 REDIRECT_MAX_TIMES = 10
+PARKNEWS_REDIRECT_OFFSITE_FAIL = True
+# robots.txt (crawler.middlewares.RobotsTxtBoundsMiddleware): fetched within this many
+# seconds, and only its first PARKNEWS_ROBOTSTXT_MAX_BYTES read and parsed (RFC 9309 asks
+# parsers to read at least 500 KiB; the rest is ignored). A robots.txt that cannot be had
+# (timeout, dropped connection, 5xx) means "disallow all" for the run (RFC 9309 2.3.1.4):
+# every request to that host is recorded as RobotsTxtUnreachable; False: Scrapy's way,
+# everything allowed. A 4xx robots.txt allows everything, as before. Scrapy's own
+# RobotsTxtMiddleware is replaced by crawler.middlewares.SafeRobotsTxtMiddleware (below):
+# Scrapy 2.13+ checks only the first request that waited for a robots.txt.
+PARKNEWS_ROBOTSTXT_TIMEOUT = 10
+PARKNEWS_ROBOTSTXT_MAX_BYTES = 500 * 1024
+PARKNEWS_ROBOTSTXT_UNREACHABLE_DISALLOW = True
 # List pages followed per start URL when a site sets no max_pages: an endless pager (a
 # calendar with 下一页, a search with ever new offsets) stops here. 0 = no limit.
 PARKNEWS_MAX_LIST_PAGES = 500
@@ -77,7 +112,13 @@ PARKNEWS_DEDUP_ENABLED = True
 # (Scrapy's duplicate filter would otherwise drop it without a word).
 PARKNEWS_REDIRECT_LOOPS_FAIL = True
 DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.SafeRobotsTxtMiddleware": 100,  # every waiter checked
+    "crawler.middlewares.RobotsTxtBoundsMiddleware": 360,  # after DownloadTimeout (350)
+    "crawler.middlewares.DownloadSizeMiddleware": 370,  # names an over-size cancel
+    "crawler.middlewares.RetryAfterMiddleware": 560,  # outside RetryMiddleware (550)
     "crawler.middlewares.RedirectLoopMiddleware": 650,  # outside RedirectMiddleware (600)
+    "crawler.middlewares.OffsiteRedirectMiddleware": 655,  # likewise, hops to other hosts
     # every response as downloaded (3xx and retries too), decompressed once, into WARC
     "crawler.warcmiddleware.WarcCaptureMiddleware": 660,
 }

@@ -5,17 +5,21 @@ has parknews installed (``parknews serve`` or plain ``datasette``) uses it. Bodi
 escaped text, never markup: archived HTML and script stay inert. On databases holding the
 Chinese search index (archive/search.py) it makes the table search box and ``?_search=``
 cut queries into bigrams, and it serves the search page ``/-/search``.
+
+A published archive is read-only: every write action is denied (to root too), the write
+API's URLs answer 403, and the plugin's own pages run under ``sql_time_limit_ms``.
 """
 
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 from urllib.parse import urlencode
 
 import markupsafe
 from datasette import hookimpl
-from datasette.utils import tilde_encode
+from datasette.utils import sqlite_timelimit, tilde_encode
 from datasette.utils.asgi import Response
 
 from archive import search
@@ -51,10 +55,49 @@ async def _css(request):
     return Response(CSS, content_type="text/css; charset=utf-8")
 
 
+# ------------------------------------------------------------------ read-only
+
+# Datasette's write actions (the JSON write API and table changes of Datasette 1.0, which
+# older versions do not have): never allowed on an archive, whoever asks.
+WRITE_ACTIONS = frozenset({"insert-row", "upsert-row", "update-row", "delete-row",
+                           "create-table", "alter-table", "drop-table", "execute-write"})
+
+# The write API's URLs: /db/table/-/insert|upsert|drop|alter, /db/table/pk/-/update|delete,
+# /db/-/create, /-/create-token. Answered here, before Datasette routes them.
+WRITE_URLS = (r"^/[^/]+/[^/]+/-/(?:insert|upsert|drop|alter)$|"
+              r"^/[^/]+/[^/]+/[^/]+/-/(?:update|delete)$|^/[^/]+/-/create$|"
+              r"^/-/create-token$")
+
+
+@hookimpl
+def permission_allowed(action):
+    """Deny writes. Called after Datasette's own checks, so this answer wins."""
+    if action in WRITE_ACTIONS:
+        return False
+    return None
+
+
+async def refuse_write(request):
+    return Response.json({"ok": False, "errors": ["这个档案是只读的。 This archive is "
+                                                  "read-only: writes are refused."]},
+                         status=403)
+
+
 @hookimpl
 def register_routes():
     return [(r"^/-/parknews\.css$", _css), (r"^/-/search$", search_page),
-            (r"^/-/health$", health_page)]
+            (r"^/-/health$", health_page), (WRITE_URLS, refuse_write)]
+
+
+def _time_limit(datasette) -> int:
+    return datasette.setting("sql_time_limit_ms")
+
+
+def _too_slow(datasette) -> Response:
+    return Response.html(
+        "<p>查询超时。 The query took longer than the time limit "
+        f"(sql_time_limit_ms = {_time_limit(datasette)} ms): try fewer or longer words, "
+        "or a site or date filter.</p>", status=400)
 
 
 # ------------------------------------------------------------------ Chinese search
@@ -132,7 +175,16 @@ async def health_page(request, datasette):
                          "chart": _bars([r[0] or 0 for r in runs]), "runs": len(runs)})
         return rows
 
-    rows = await db.execute_fn(read)
+    def limited(conn):
+        with sqlite_timelimit(conn, _time_limit(datasette)):
+            return read(conn)
+
+    try:
+        rows = await db.execute_fn(limited)
+    except sqlite3.OperationalError as exc:
+        if "interrupted" not in str(exc):
+            raise
+        return _too_slow(datasette)
     return Response.html(await datasette.render_template(
         "parknews_health.html", {"sites": rows, "database": db.name}, request=request))
 
@@ -172,7 +224,16 @@ async def search_page(request, datasette):
             limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
         return sites, hits, total, parsed
 
-    result = await db.execute_fn(run)
+    def limited(conn):
+        with sqlite_timelimit(conn, _time_limit(datasette)):
+            return run(conn)
+
+    try:
+        result = await db.execute_fn(limited)
+    except sqlite3.OperationalError as exc:
+        if "interrupted" not in str(exc):
+            raise
+        return _too_slow(datasette)
     if result is None:
         return Response.html("<p>这个数据库没有搜索索引，请运行 parknews reindex。"
                              " This database has no search index: run parknews reindex.</p>",

@@ -26,11 +26,14 @@ from twisted.python.failure import Failure
 from archive.store import load_known, run_count
 from crawler import discovery
 from crawler.sites import Site, load_sites, select_sites
+from pipelines.extract import MAX_PAGE_BYTES
+from pipelines.extract import _looks_binary as looks_binary
 from pipelines.items import FetchedPage
 
 logger = logging.getLogger(__name__)
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")  # text full of zero bytes, not binary
 
 
 def utc_now() -> str:
@@ -211,6 +214,11 @@ class ParkSpider(scrapy.Spider):
             return "empty page"
         if not is_html(response):
             return f"not HTML ({content_type_of(response) or 'no content type'})"
+        if len(response.body) > MAX_PAGE_BYTES:  # what extraction refuses, said here
+            return (f"page too large ({len(response.body) / 2**20:.1f} MiB > "
+                    f"{MAX_PAGE_BYTES / 2**20:g} MiB)")
+        if looks_binary(response.body) and not response.body.startswith(UTF16_BOMS):
+            return "not HTML (binary content)"
         return None
 
     def parse_list(self, response: Response) -> Iterator[Any]:

@@ -1,0 +1,398 @@
+"""The published Datasette is safe by default: the archive is served immutable or read-only,
+writes are refused to everyone (root too), arbitrary SQL is off unless switched on, every
+query has a time limit and a row limit, and ``parknews serve`` binds to loopback."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+
+import pytest
+from conftest import closed_port, run_cli
+from datasette.utils import tilde_encode
+
+from archive.publish import (
+    DEFAULT_HOST,
+    SETTINGS,
+    PublishError,
+    ServeOptions,
+    checkpoint_for_immutable,
+    is_loopback,
+    make_datasette,
+)
+from archive.store import ArchiveWriter, open_archive
+from crawler.cli import serve_options
+
+ARTICLES = 30
+# An endless recursive query: only the time limit stops it.
+SLOW_SQL = ("with recursive c(x) as (select 1 union all select x + 1 from c) "
+            "select count(*) from c")
+# Passes Datasette's "must be a SELECT" check, yet writes: the connection must refuse it.
+WRITES_DISGUISED = [
+    "with x as (select 1) delete from articles",
+    "with x as (select 1) update articles set title = 'pwned'",
+    "with x as (select 1) insert into sites (id, name) values ('evil', 'evil')",
+]
+WRITES_PLAIN = [
+    "update articles set title = 'pwned'",
+    "delete from articles",
+    "drop table articles",
+    "insert into sites (id, name) values ('evil', 'evil')",
+    "attach database '/tmp/evil.db' as evil",
+    "pragma journal_mode = delete",
+]
+
+
+def _url(i: int) -> str:
+    return f"http://yx.example/news/{i}.html"
+
+
+@pytest.fixture
+def archive_path(tmp_path):
+    path = tmp_path / "parks.db"
+    db = open_archive(path)
+    writer = ArchiveWriter(db, batch_size=100)
+    writer.upsert_sites([{"id": "yx", "name": "云溪经开区", "park": "云溪", "region": "江苏",
+                          "start_urls": ["http://yx.example/"], "updated_at": "t"}])
+    for i in range(ARTICLES):
+        writer.add_article({"url": _url(i), "site_id": "yx", "title": f"云溪园区新闻{i}",
+                            "body": f"园区签约项目{i}个。\n第二段。",
+                            "published_at": f"2024-05-{1 + i % 28:02d}", "source": "园区日报",
+                            "fetched_at": "2024-06-01T00:00:00+00:00", "content_hash": str(i)})
+    writer.close()
+    db.close()
+    return path
+
+
+def _state(path) -> tuple[str, int, int, list]:
+    """The file's hash and what it holds, to prove nothing was written."""
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        articles = conn.execute("select count(*) from articles").fetchone()[0]
+        sites = conn.execute("select count(*) from sites").fetchone()[0]
+        titles = conn.execute("select title from articles order by url").fetchall()
+    finally:
+        conn.close()
+    return digest, articles, sites, titles
+
+
+def _root_cookie(ds) -> dict:
+    return {"ds_actor": ds.sign({"a": {"id": "root"}}, "actor")}
+
+
+# ------------------------------------------------------------------ arbitrary SQL
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("immutable", [False, True])
+async def test_arbitrary_sql_is_refused_by_default_even_to_root(archive_path, immutable):
+    ds = make_datasette(archive_path, immutable=immutable)
+    for cookies in ({}, _root_cookie(ds)):
+        response = await ds.client.get("/parks.json", params={"sql": "select 1"},
+                                       cookies=cookies)
+        assert response.status_code == 403
+        page = await ds.client.get("/parks", params={"sql": "select title from articles"},
+                                   cookies=cookies)
+        assert page.status_code == 403
+        where = await ds.client.get("/parks/articles.json", params={"_where": "1 = 1"},
+                                    cookies=cookies)
+        assert where.status_code == 403
+        assert not await ds.permission_allowed(cookies and {"id": "root"} or None,
+                                               "execute-sql", "parks")
+    database_page = await ds.client.get("/parks")
+    assert database_page.status_code == 200
+    assert "<textarea" not in database_page.text  # no SQL editor offered
+
+
+@pytest.mark.asyncio
+async def test_arbitrary_sql_works_with_the_switch(archive_path):
+    ds = make_datasette(archive_path, immutable=True, allow_sql=True)
+    response = await ds.client.get(
+        "/parks.json", params={"sql": "select count(*) as n from articles", "_shape": "array"})
+    assert response.status_code == 200
+    assert response.json() == [{"n": ARTICLES}]
+    where = await ds.client.get("/parks/articles.json",
+                                params={"_where": "title like '%新闻1%'", "_shape": "array"})
+    assert where.status_code == 200 and len(where.json()) == 11  # 1 and 10-19
+
+
+@pytest.mark.asyncio
+async def test_canned_queries_work_with_sql_off(archive_path):
+    ds = make_datasette(archive_path, immutable=True)
+    for path, params in [("/parks/repost_clusters.json", {"site": ""}),
+                         ("/parks/repost_matrix.json", {}),
+                         ("/parks/most_reposted.json", {}),
+                         ("/parks/versions.json", {"url": _url(3)})]:
+        response = await ds.client.get(path, params={**params, "_shape": "array"})
+        assert response.status_code == 200, (path, response.text[:500])
+    rows = (await ds.client.get("/parks/versions.json",
+                                params={"url": _url(3), "_shape": "array"})).json()
+    assert [row["title"] for row in rows] == ["云溪园区新闻3"]
+    html = await ds.client.get("/parks/versions", params={"url": _url(3)})
+    assert html.status_code == 200 and "云溪园区新闻3" in html.text
+
+
+# ------------------------------------------------------------------ writes
+
+
+WRITE_REQUESTS = [
+    ("/parks/articles/-/insert", {"row": {"url": "http://evil/", "title": "evil"}}),
+    ("/parks/articles/-/upsert", {"rows": [{"url": _url(0), "title": "pwned"}]}),
+    ("/parks/articles/" + tilde_encode(_url(1)) + "/-/update", {"update": {"title": "pwned"}}),
+    ("/parks/articles/" + tilde_encode(_url(2)) + "/-/delete", {}),
+    ("/parks/articles/-/drop", {"confirm": True}),
+    ("/parks/-/create", {"table": "evil", "columns": [{"name": "id"}]}),
+    ("/-/create-token", {}),
+]
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("immutable", [False, True])
+async def test_write_api_is_refused_with_and_without_an_actor(archive_path, immutable):
+    before = _state(archive_path)
+    ds = make_datasette(archive_path, immutable=immutable, allow_sql=True)
+    root = _root_cookie(ds)
+    for path, body in WRITE_REQUESTS:
+        for headers, cookies in [({}, {}),
+                                 ({"Authorization": "Bearer dstok_forged"}, {}),
+                                 ({"Authorization": "Bearer dstok_forged"}, root)]:
+            response = await ds.client.post(path, json=body, headers=headers, cookies=cookies)
+            assert response.status_code == 403, (path, response.status_code)
+            assert "read-only" in response.json()["errors"][0]
+        # A cookie without a token never gets past the CSRF check either.
+        response = await ds.client.post(path, json=body, cookies=root)
+        assert response.status_code == 403
+    for action in ("insert-row", "update-row", "delete-row", "create-table", "drop-table",
+                   "alter-table"):
+        for actor in (None, {"id": "root"}):
+            assert await ds.permission_allowed(actor, action, ("parks", "articles"),
+                                               default=True) is False
+    # Datasette 0.65's table and row pages take no POST (it answers with an error: only
+    # canned queries are POSTed to, and none of the archive's writes).
+    for path in ("/parks/articles", "/parks/articles/" + tilde_encode(_url(0))):
+        response = await ds.client.post(path, json={"title": "pwned"})
+        assert response.status_code >= 400
+    assert _state(archive_path) == before
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("immutable", [False, True])
+async def test_sql_that_writes_never_changes_the_file(archive_path, immutable):
+    before = _state(archive_path)
+    ds = make_datasette(archive_path, immutable=immutable, allow_sql=True)
+    root = _root_cookie(ds)
+    for sql in WRITES_DISGUISED + WRITES_PLAIN:
+        for cookies in ({}, root):
+            response = await ds.client.get("/parks.json", params={"sql": sql},
+                                           cookies=cookies)
+            assert response.status_code >= 400, sql
+            body = response.json()
+            assert body["ok"] is False, sql
+            assert any(word in body["error"].lower()
+                       for word in ("readonly", "read-only", "must be a select",
+                                    "disallowed pragma")), (sql, body["error"])
+    assert _state(archive_path) == before
+
+
+def test_a_canned_write_query_is_refused(archive_path):
+    from archive.publish import locked_metadata
+
+    metadata = {"databases": {"parks": {"queries": {
+        "wipe": {"sql": "delete from articles", "write": True}}}}}
+    with pytest.raises(PublishError, match="wipe"):
+        locked_metadata(metadata)
+
+
+# ------------------------------------------------------------------ limits
+
+
+@pytest.mark.asyncio
+async def test_defaults_are_the_documented_limits(archive_path):
+    ds = make_datasette(archive_path, immutable=True)
+    assert ds.setting("sql_time_limit_ms") == SETTINGS["sql_time_limit_ms"] == 3000
+    assert ds.setting("max_returned_rows") == SETTINGS["max_returned_rows"] == 1000
+    assert ds.setting("default_allow_sql") is False
+    assert ds.setting("allow_csv_stream") is False
+    settings = (await ds.client.get("/-/settings.json")).json()
+    assert settings["sql_time_limit_ms"] == 3000 and settings["max_returned_rows"] == 1000
+    assert not ds.databases["parks"].is_mutable
+
+
+@pytest.mark.asyncio
+async def test_a_slow_query_is_stopped_by_the_time_limit(archive_path, monkeypatch):
+    ds = make_datasette(archive_path, immutable=True, allow_sql=True,
+                        settings={"sql_time_limit_ms": 100})
+    response = await ds.client.get("/parks.json", params={"sql": SLOW_SQL})
+    assert response.status_code == 400
+    assert "too long" in response.json()["error"]
+    assert "sql_time_limit_ms" in response.json()["error"]
+    # The same limit holds for the plugin's search page, which runs its own SQL: here a
+    # search that never ends.
+    from archive import search
+
+    def endless_search(conn, *args, **kwargs):
+        conn.execute(SLOW_SQL).fetchall()
+        raise AssertionError("the time limit did not stop the search")
+
+    monkeypatch.setattr(search, "search", endless_search)
+    page = await ds.client.get("/-/search", params={"q": "园区签约"})
+    assert page.status_code == 400 and "sql_time_limit_ms = 100 ms" in page.text
+
+
+@pytest.mark.asyncio
+async def test_max_returned_rows_caps_tables_and_queries(archive_path):
+    ds = make_datasette(archive_path, immutable=True, allow_sql=True,
+                        settings={"max_returned_rows": 7})
+    table = (await ds.client.get("/parks/articles.json",
+                                 params={"_size": "max", "_shape": "objects"})).json()
+    assert len(table["rows"]) == 7 and table["next"]
+    too_big = await ds.client.get("/parks/articles.json", params={"_size": "100"})
+    assert too_big.status_code == 400
+    query = (await ds.client.get("/parks.json",
+                                 params={"sql": "select url from articles"})).json()
+    assert len(query["rows"]) == 7 and query["truncated"] is True
+    stream = await ds.client.get("/parks/articles.csv", params={"_stream": "1"})
+    assert stream.status_code == 400  # CSV streaming (all rows) is off
+    assert _url(20) not in stream.text
+
+
+# ------------------------------------------------------------------ immutable files
+
+
+def test_committed_rows_in_the_wal_are_checkpointed_before_serving_immutable(archive_path,
+                                                                            tmp_path):
+    # What a crawl killed after a commit leaves: the file, and committed rows in its WAL.
+    conn = sqlite3.connect(archive_path)  # the archive is in WAL mode
+    conn.execute("update sites set name = '新名字' where id = 'yx'")
+    conn.commit()
+    killed = tmp_path / "killed.db"
+    for suffix in ("", "-wal"):
+        killed.with_name(killed.name + suffix).write_bytes(
+            archive_path.with_name(archive_path.name + suffix).read_bytes())
+    conn.close()
+    wal = killed.with_name(killed.name + "-wal")
+    assert wal.stat().st_size > 0
+    immutable = sqlite3.connect(f"file:{killed}?immutable=1", uri=True)
+    assert immutable.execute("select name from sites").fetchone() != ("新名字",)  # unseen
+    immutable.close()
+
+    checkpoint_for_immutable(killed)
+    assert not wal.exists()
+    immutable = sqlite3.connect(f"file:{killed}?immutable=1", uri=True)
+    assert immutable.execute("select name from sites").fetchone() == ("新名字",)
+    immutable.close()
+
+
+def test_a_file_a_crawl_is_writing_is_not_served_immutable(archive_path):
+    crawl = sqlite3.connect(archive_path, isolation_level=None)
+    crawl.execute("update sites set name = 'x'")  # committed, in the WAL
+    crawl.execute("begin immediate")  # and now holding the write lock
+    crawl.execute("update sites set name = 'y'")
+    try:
+        with pytest.raises(PublishError, match="--live"):
+            checkpoint_for_immutable(archive_path)
+    finally:
+        crawl.execute("rollback")
+    # Idle, but still open: checkpointed, with a warning that it may write again.
+    warning = checkpoint_for_immutable(archive_path)
+    assert warning and "another process" in warning and "--live" in warning
+    crawl.close()
+    assert checkpoint_for_immutable(archive_path) is None  # the crawl is over
+    immutable = sqlite3.connect(f"file:{archive_path}?immutable=1", uri=True)
+    assert immutable.execute("select name from sites").fetchone() == ("x",)
+    immutable.close()
+
+
+def test_a_rollback_journal_is_not_served_immutable(archive_path):
+    archive_path.with_name(archive_path.name + "-journal").write_bytes(b"\0" * 512)
+    with pytest.raises(PublishError, match="journal"):
+        checkpoint_for_immutable(archive_path)
+
+
+# ------------------------------------------------------------------ the serve command
+
+
+def test_serve_options_are_safe_by_default(archive_path):
+    options = serve_options(archive_path, DEFAULT_HOST, 8001, False, False, None, None, ())
+    assert options.host == "127.0.0.1" and not options.exposed
+    assert options.immutable and not options.allow_sql
+    settings = options.datasette_settings()
+    assert settings["default_allow_sql"] is False
+    assert settings["sql_time_limit_ms"] == 3000 and settings["max_returned_rows"] == 1000
+    metadata = options.metadata()
+    assert metadata["allow_sql"] is False
+    assert metadata["databases"]["parks"]["allow_sql"] is False
+    assert "repost_clusters" in metadata["databases"]["parks"]["queries"]
+    command = options.datasette_command("m.json")
+    assert command[:4] == ["datasette", "serve", "-i", str(archive_path)]
+    assert command[command.index("-h") + 1] == "127.0.0.1"
+
+
+def test_serve_options_follow_the_switches(archive_path):
+    options = serve_options(archive_path, "0.0.0.0", 9000, True, True, 500, 200,
+                            (("facet_time_limit_ms", "100"), ("allow_download", "off")))
+    assert options.exposed and not options.immutable and options.allow_sql
+    settings = options.datasette_settings()
+    assert settings["default_allow_sql"] is True
+    assert settings["sql_time_limit_ms"] == 500 and settings["max_returned_rows"] == 200
+    assert settings["facet_time_limit_ms"] == 100 and settings["allow_download"] is False
+    assert "allow_sql" not in options.metadata()
+    assert "-i" not in options.datasette_command()
+
+
+@pytest.mark.parametrize("host, loopback", [
+    ("127.0.0.1", True), ("127.0.0.2", True), ("localhost", True), ("::1", True),
+    ("[::1]", True), ("0.0.0.0", False), ("::", False), ("192.168.1.5", False),
+    ("example.org", False),
+])
+def test_loopback_hosts(host, loopback):
+    assert is_loopback(host) is loopback
+    assert ServeOptions(__file__, host=host).exposed is not loopback
+
+
+def test_serve_dry_run_prints_a_loopback_immutable_command(archive_path, tmp_path):
+    metadata = tmp_path / "metadata.json"
+    result = run_cli("serve", "--db", str(archive_path), "--dry-run",
+                     "--metadata-out", str(metadata))
+    assert result.returncode == 0, result.stderr
+    line = result.stdout.strip()
+    assert line.startswith("datasette serve -i ")
+    assert "-h 127.0.0.1 -p 8001" in line
+    assert "--setting default_allow_sql off" in line
+    assert "--setting sql_time_limit_ms 3000" in line
+    assert "--setting max_returned_rows 1000" in line
+    assert "warning" not in result.stderr
+    written = json.loads(metadata.read_text(encoding="utf-8"))
+    assert written["allow_sql"] is False and written["databases"]["parks"]["allow_sql"] is False
+
+    exposed = run_cli("serve", "--db", str(archive_path), "--dry-run", "--host", "0.0.0.0",
+                      "--allow-sql", "--live", "--sql-time-limit-ms", "800")
+    assert exposed.returncode == 0, exposed.stderr
+    assert "warning: binding to 0.0.0.0 exposes the archive" in exposed.stderr
+    assert "-h 0.0.0.0" in exposed.stdout and " -i " not in exposed.stdout
+    assert "--setting default_allow_sql on" in exposed.stdout
+    assert "--setting sql_time_limit_ms 800" in exposed.stdout
+
+    refused = run_cli("serve", "--db", str(archive_path), "--dry-run",
+                      "--setting", "default_allow_sql", "on")
+    assert refused.returncode == 2 and "--allow-sql" in refused.stderr
+    unknown = run_cli("serve", "--db", str(archive_path), "--dry-run",
+                      "--setting", "no_such_setting", "1")
+    assert unknown.returncode == 2 and "no_such_setting" in unknown.stderr
+
+
+def test_serve_refuses_to_serve_immutable_a_file_being_written(archive_path):
+    writer = sqlite3.connect(archive_path, isolation_level=None)
+    writer.execute("update sites set name = 'x'")  # committed, in the WAL
+    writer.execute("begin immediate")  # a crawl writing
+    writer.execute("update sites set name = 'y'")
+    try:
+        result = run_cli("serve", "--db", str(archive_path), "--port", str(closed_port()),
+                         timeout=60)
+    finally:
+        writer.execute("rollback")
+        writer.close()
+    assert result.returncode == 1
+    assert "is being written" in result.stderr and "--live" in result.stderr
