@@ -26,6 +26,7 @@ when the cutting rules change, ``parknews reindex`` rebuilds the index.
 from __future__ import annotations
 
 import html
+import json
 import math
 import re
 import sqlite3
@@ -364,25 +365,38 @@ def _filters(site: str | None, park: str | None, date_from: str | None,
 
 def _document_frequency(conn: sqlite3.Connection, phrase: str, articles: int) -> float:
     """How many articles hold ``phrase``: counted up to COUNT_CAP, estimated beyond (the
-    matches assumed spread over the archive as they are over its newest part)."""
-    row = conn.execute(f"select rowid from {FTS_TABLE} where {FTS_TABLE} match ? "
-                       f"order by rowid desc limit 1 offset ?", [phrase, COUNT_CAP - 1]
-                       ).fetchone()
-    if row is None:
-        return conn.execute(f"select count(*) from {FTS_TABLE} where {FTS_TABLE} match ?",
-                            [phrase]).fetchone()[0]
-    return min(articles, COUNT_CAP * articles / max(1, articles - row[0] + 1))
+    matches assumed spread over the archive as they are over its newest part). One pass
+    over the phrase's matches, newest first, stopping at COUNT_CAP."""
+    rowids = [r for (r,) in conn.execute(
+        f"select rowid from {FTS_TABLE} where {FTS_TABLE} match ? order by rowid desc "
+        f"limit {COUNT_CAP}", [phrase])]
+    if len(rowids) < COUNT_CAP:
+        return len(rowids)
+    return min(articles, COUNT_CAP * articles / max(1, articles - rowids[-1] + 1))
+
+
+def _phrase_tokens(phrase: str) -> list[str]:
+    """The single-token queries of a phrase (``"开发 发区"`` → ``"开发"``, ``"发区"``;
+    a prefix ``"氢"*`` stays as it is)."""
+    prefix = phrase.endswith("*")
+    tokens = phrase.rstrip("*").strip('"').split()
+    return [f'"{token}"' + ("*" if prefix and number == len(tokens) - 1 else "")
+            for number, token in enumerate(tokens)]
 
 
 def _term_weights(conn: sqlite3.Connection, parsed: Query) -> list[float]:
     """Each term's IDF as bm25 has it (a term in most articles weighs next to nothing);
-    with one term all weights are alike, so nothing is counted."""
+    with one term all weights are alike, so nothing is counted. A phrase's document
+    frequency is taken as its rarest token's: matching the phrase itself can mean reading
+    the whole of its common tokens' lists (tens of ms at a million articles), a single
+    token's count stops at COUNT_CAP."""
     if len(parsed.phrases) < 2:
         return [1.0] * len(parsed.terms)
     articles = conn.execute("select max(rowid) from articles").fetchone()[0] or 0
     weights = []
     for phrase in parsed.phrases:
-        df = _document_frequency(conn, phrase, articles)
+        df = min(_document_frequency(conn, token, articles)
+                 for token in _phrase_tokens(phrase))
         weights.append(max(1e-6, math.log((articles - df + 0.5) / (df + 0.5))))
     return weights
 
@@ -424,6 +438,14 @@ def _score_rows(rows: list[tuple], parsed: Query, weights: list[float], fold: bo
     return scored
 
 
+def _article_rows(conn: sqlite3.Connection, rowids: list[int]) -> list[tuple]:
+    """The articles of these rowids (in no particular order)."""
+    if not rowids:
+        return []
+    return conn.execute(f"select {_ARTICLE_COLUMNS} from articles a where a.rowid in "
+                        f"(select value from json_each(?))", [json.dumps(rowids)]).fetchall()
+
+
 def _average_length(conn: sqlite3.Connection) -> float:
     """The average article length (characters of title, source and body) over the
     newest 200 articles, for rows ranked beyond the window."""
@@ -453,27 +475,30 @@ def search(conn: sqlite3.Connection, query: str, *, site: str | None = None,
     else:
         source, where = f"from {FTS_TABLE}", f"{FTS_TABLE} match :match"
     matches = f"select {FTS_TABLE}.rowid {source} where {where} order by {FTS_TABLE}.rowid desc"
-    total = conn.execute(f"select count(*) from ({matches} limit {COUNT_CAP + 1})",
-                         params).fetchone()[0]
+    # one pass over the matches, newest first: the count (up to the cap) and the window
+    rowids = [r for (r,) in conn.execute(f"{matches} limit {COUNT_CAP + 1}", params)]
+    total = len(rowids)
     offset, limit = max(0, offset), max(0, limit)
     if not total or not limit:
         return [], total, parsed
-    weights = _term_weights(conn, parsed)
+    weights = _term_weights(conn, parsed) if total > 1 else [1.0] * len(parsed.terms)
     page: list[tuple[float, tuple]] = []
     if offset < RANK_WINDOW:
-        window = conn.execute(
-            f"select {_ARTICLE_COLUMNS} from articles a where a.rowid in "
-            f"({matches} limit {RANK_WINDOW})", params).fetchall()
+        window = _article_rows(conn, rowids[:RANK_WINDOW])
         scored = _score_rows(window, parsed, weights, fold)
         scored.sort(key=lambda item: (-item[0], -item[1][0]))  # ties: newest first
         page = scored[offset:offset + limit]
     missing = limit - len(page)
     if missing > 0 and total > RANK_WINDOW:  # beyond the window: newest first
         skip = RANK_WINDOW + max(0, offset - RANK_WINDOW)
-        older = conn.execute(
-            f"select {_ARTICLE_COLUMNS} from articles a join ({matches} limit :n offset "
-            f":skip) as m on a.rowid = m.rowid order by a.rowid desc",
-            {**params, "n": missing, "skip": skip}).fetchall()
+        if skip + missing <= len(rowids):
+            older = _article_rows(conn, rowids[skip:skip + missing])
+            older.sort(key=lambda row: -row[0])
+        else:  # past what was counted
+            older = conn.execute(
+                f"select {_ARTICLE_COLUMNS} from articles a join ({matches} limit :n "
+                f"offset :skip) as m on a.rowid = m.rowid order by a.rowid desc",
+                {**params, "n": missing, "skip": skip}).fetchall()
         page += _score_rows(older, parsed, weights, fold, _average_length(conn))
     hits = [Hit(url=row[1], site_id=row[2], title=row[3], published_at=row[4],
                 source=row[5], snippet=highlight(row[6], parsed.terms, SNIPPET_CHARS),
