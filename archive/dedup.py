@@ -15,17 +15,33 @@ is compared with the LSH candidates, joins (or merges) their clusters, and the c
 original is re-chosen: the earliest ``published_at``, then the earliest ``fetched_at``.
 Signatures are stored (``dedup_signatures``), so the LSH index is rebuilt quickly at the
 start of a run instead of recomputing anything.
+
+What keeps assignment cheap as the archive grows: the LSH is set low (it must miss almost
+nothing), so it also proposes many unrelated articles sharing some boilerplate; the
+signatures are kept in memory as well (one uint32 matrix), and a candidate whose MinHash
+estimate of the Jaccard is far below ``THRESHOLD`` (``ESTIMATE_MARGIN``) is dropped before
+any text is read. Most of those left are the same frame with other facts (a notice of
+another year, the next weekly report), so the digit runs of every indexed body are kept
+too (in memory and in ``dedup_signatures.numbers``) and the facts rule is applied before
+a body is read; only the few that pass are compared in full (``same_story``). The
+normalised text and n-grams of recent bodies are cached, the MinHash permutations are
+made once, the traditional-character fold is skipped for texts it cannot change, and a
+cluster that gains a member which is not its new original only gets that member's row.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import sqlite3
+import sys
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache, lru_cache
+from pathlib import Path
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
@@ -37,6 +53,12 @@ NUM_PERM = 128
 THRESHOLD = 0.45  # Jaccard of n-gram sets from which two bodies are the same story
 LIST_THRESHOLD = 0.85  # ... when both are lists (名单: most lines short names, no sentences)
 LSH_THRESHOLD = 0.3  # the LSH is set well below, so that it misses (almost) nothing
+# LSH candidates whose MinHash estimate of the Jaccard is below THRESHOLD - ESTIMATE_MARGIN
+# are dropped unread: with 128 permutations the estimate's standard deviation is at most
+# 0.044, so a pair at THRESHOLD falls that low with a probability of about 3e-4 (and the
+# LSH itself misses about 3 % of the pairs right at THRESHOLD); most candidates it drops
+# share only boilerplate.
+ESTIMATE_MARGIN = 0.15
 MIN_CHARS = 50  # shorter normalised bodies are never clustered
 NUMBERS_AGREEMENT = 0.8  # share of the shorter's digit runs the longer must state
 YEAR = re.compile(r"(?:19|20)\d{2}")
@@ -61,9 +83,57 @@ def normalize_body(body: str | None) -> str:
 
 
 def _fold(text: str) -> str:
-    from archive.search import normalize  # the search index's folding, tables loaded once
+    """The search index's folding (NFKC, lower case, traditional -> simplified), without
+    the converter when no key of its tables that changes anything occurs in the text (the
+    converter, pure Python, costs milliseconds a body; nearly all bodies are simplified)."""
+    from archive.search import normalize  # tables loaded once
 
+    folded = unicodedata.normalize("NFKC", text).lower()
+    if not _may_convert(folded):
+        return folded
     return normalize(text, fold_traditional=True)
+
+
+def _may_convert(text: str) -> bool:
+    """Whether a key of the t2s tables whose conversion differs from it occurs in the text
+    (when none does, the converter returns the text unchanged). The keys are found by one
+    of their characters that the conversion does not keep."""
+    keys_by_char = _t2s_changing_keys()
+    hits = keys_by_char.keys() & set(text)
+    return any(key in text for char in hits for key in keys_by_char[char])
+
+
+@cache
+def _t2s_changing_keys() -> dict[str, tuple[str, ...]]:
+    """The keys of the tables of opencc's ``t2s`` conversion (the one archive.search
+    uses) that convert to something else, by a character of the key absent from its
+    conversion (or by their first character)."""
+    import opencc
+
+    package = Path(opencc.__file__).parent
+    config = json.loads((package / "config" / "t2s.json").read_text(encoding="utf-8"))
+    files: list[str] = []
+
+    def collect(node) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "txt" and node.get("file"):
+                files.append(node["file"])
+            for value in node.values():
+                collect(value)
+        elif isinstance(node, list):
+            for value in node:
+                collect(value)
+
+    collect(config)
+    keys: dict[str, list[str]] = {}
+    for name in dict.fromkeys(files):
+        for line in (package / "dictionary" / name).read_text(encoding="utf-8").splitlines():
+            key, _, values = line.strip().partition("\t")
+            if not key or key == values.split(" ")[0]:
+                continue
+            marker = next((c for c in key if c not in values), key[0])
+            keys.setdefault(marker, []).append(key)
+    return {char: tuple(found) for char, found in keys.items()}
 
 
 def shingles(text: str) -> set[str]:
@@ -81,23 +151,55 @@ def jaccard(a: set, b: set) -> float:
     return len(a & b) / len(a | b) if a or b else 0.0
 
 
+@cache
+def _permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """datasketch's permutations for these settings, made once (it draws them anew for
+    every MinHash otherwise, which costs more than hashing a body)."""
+    return MinHash(num_perm=num_perm, seed=seed).permutations
+
+
 def signature(text: str) -> MinHash:
-    minhash = MinHash(num_perm=NUM_PERM, seed=SEED)
+    minhash = MinHash(num_perm=NUM_PERM, seed=SEED,
+                      permutations=_permutations(NUM_PERM, SEED))
     minhash.update_batch([s.encode("utf-8") for s in shingles(text)])
     return minhash
 
 
+@dataclass(frozen=True)
+class _Prepared:
+    """What ``same_story`` needs of one body."""
+
+    text: str  # normalised
+    numbers: frozenset[str]
+    is_list: bool
+
+
+@lru_cache(maxsize=2048)
+def _prepare(body: str) -> _Prepared:
+    return _Prepared(normalize_body(body), frozenset(numbers(body)), is_list(body))
+
+
+@lru_cache(maxsize=256)  # a body's n-grams take ~100 KB: only the recent ones are kept
+def _grams(text: str, ngram: int) -> frozenset[str]:
+    return frozenset(shingles(text))
+
+
+def _similarity(text_a: str, text_b: str) -> float:
+    return 1.0 if text_a == text_b else jaccard(_grams(text_a, NGRAM), _grams(text_b, NGRAM))
+
+
 def same_story(body_a: str, body_b: str) -> float | None:
-    """The Jaccard similarity of two bodies when they are the same story, else None."""
-    text_a, text_b = normalize_body(body_a), normalize_body(body_b)
-    if len(text_a) < MIN_CHARS or len(text_b) < MIN_CHARS:
+    """The Jaccard similarity of two bodies when they are the same story, else None.
+    (The cheap rules first; recent bodies' normalised text and n-grams are cached.)"""
+    a, b = _prepare(body_a or ""), _prepare(body_b or "")
+    if len(a.text) < MIN_CHARS or len(b.text) < MIN_CHARS:
         return None
-    similarity = 1.0 if text_a == text_b else jaccard(shingles(text_a), shingles(text_b))
-    needed = LIST_THRESHOLD if is_list(body_a) and is_list(body_b) else THRESHOLD
+    if not facts_agree(a.numbers, b.numbers):
+        return None  # the same frame with other facts: another year, week or number
+    needed = LIST_THRESHOLD if a.is_list and b.is_list else THRESHOLD
+    similarity = _similarity(a.text, b.text)
     if similarity < needed:
         return None  # (two lists of mostly the same firms are different lists)
-    if not facts_agree(numbers(body_a), numbers(body_b)):
-        return None  # the same frame with other facts: another year, week or number
     return similarity
 
 
@@ -140,7 +242,8 @@ SCHEMA = """
 create table if not exists dedup_signatures (
   url text primary key references articles(url),
   minhash blob not null,
-  chars integer not null
+  chars integer not null,
+  numbers text
 );
 create table if not exists clusters (
   cluster_id integer primary key,
@@ -168,6 +271,18 @@ def create_tables(conn: sqlite3.Connection) -> None:
     for statement in SCHEMA.split(";"):  # not executescript: it would commit
         if statement.strip():
             conn.execute(statement)
+    columns = {row[1] for row in conn.execute("pragma table_info(dedup_signatures)")}
+    if "numbers" not in columns:  # an archive from before the column: filled as needed
+        conn.execute("alter table dedup_signatures add column numbers text")
+
+
+def _stored_numbers(numbers: Iterable[str]) -> str:
+    return " ".join(sorted(numbers))
+
+
+def _parse_numbers(stored: str) -> tuple[str, ...]:
+    # interned: the same digit runs (years, small counts) recur in thousands of bodies
+    return tuple(sys.intern(n) for n in stored.split())
 
 
 def _parse_time(value: str | None) -> datetime | None:
@@ -180,11 +295,97 @@ def _parse_time(value: str | None) -> datetime | None:
     return parsed.replace(tzinfo=None)
 
 
-# One LSH index per archive file and process: the crawlers of a run (one per site, in one
+class _Signatures:
+    """The signatures of the indexed articles, in memory: one row of a uint32 matrix each
+    (datasketch's hash values are below 2**32), 512 bytes an article."""
+
+    def __init__(self, capacity: int = 1024):
+        self.matrix = np.zeros((capacity, NUM_PERM), dtype=np.uint32)
+        self.rows: dict[str, int] = {}
+        self.free: list[int] = []
+
+    def add(self, url: str, hashvalues: np.ndarray) -> None:
+        row = self.rows.get(url)
+        if row is None:
+            if self.free:
+                row = self.free.pop()
+            else:
+                row = len(self.rows)
+                if row == len(self.matrix):
+                    grown = np.zeros((2 * len(self.matrix), NUM_PERM), dtype=np.uint32)
+                    grown[:row] = self.matrix
+                    self.matrix = grown
+            self.rows[url] = row
+        self.matrix[row] = hashvalues
+
+    def discard(self, url: str) -> None:
+        row = self.rows.pop(url, None)
+        if row is not None:
+            self.free.append(row)
+
+    def estimates(self, hashvalues: np.ndarray, urls: list[str]) -> np.ndarray:
+        """The MinHash estimate of the Jaccard of each of ``urls`` with ``hashvalues``
+        (0 for a URL without a signature)."""
+        rows = np.array([self.rows.get(url, -1) for url in urls], dtype=np.int64)
+        same = np.count_nonzero(self.matrix[rows] == hashvalues.astype(np.uint32), axis=1)
+        return np.where(rows >= 0, same / NUM_PERM, 0.0)
+
+
+class _Index:
+    """The LSH index of one archive and the signatures behind it."""
+
+    def __init__(self) -> None:
+        self.lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
+        self.signatures = _Signatures()
+        # the digit runs of each indexed body (``numbers``), for the facts rule; an
+        # article is indexed again whenever its body changes
+        self.numbers: dict[str, tuple[str, ...]] = {}
+
+    def load(self, rows: Iterable[tuple[str, bytes, str | None]]) -> int:
+        count = 0
+        with self.lsh.insertion_session() as session:
+            for url, blob, numbers in rows:
+                minhash = _stored_minhash(blob)
+                session.insert(url, minhash, check_duplication=False)
+                self.signatures.add(url, minhash.hashvalues)
+                if numbers is not None:
+                    self.numbers[url] = _parse_numbers(numbers)
+                count += 1
+        return count
+
+    def add(self, url: str, minhash: MinHash, numbers: Iterable[str]) -> None:
+        self.lsh.insert(url, minhash, check_duplication=False)
+        self.signatures.add(url, minhash.hashvalues)
+        self.numbers[url] = tuple(sys.intern(n) for n in numbers)
+
+    def remove(self, url: str) -> None:
+        if url in self.lsh:
+            self.lsh.remove(url)
+        self.signatures.discard(url)
+        self.numbers.pop(url, None)
+
+    def candidates(self, url: str, minhash: MinHash) -> list[str]:
+        """What the LSH proposes, without those whose MinHash estimate is far below
+        ``THRESHOLD``, the likeliest first."""
+        found = [c for c in self.lsh.query(minhash) if c != url]
+        if not found:
+            return []
+        estimates = self.signatures.estimates(minhash.hashvalues, found)
+        floor = THRESHOLD - ESTIMATE_MARGIN
+        return [found[i] for i in np.argsort(-estimates, kind="stable")
+                if estimates[i] >= floor]
+
+
+def _stored_minhash(blob: bytes) -> MinHash:
+    return MinHash(num_perm=NUM_PERM, seed=SEED, hashvalues=np.frombuffer(blob, dtype=np.uint64),
+                   permutations=_permutations(NUM_PERM, SEED))
+
+
+# One index per archive file and process: the crawlers of a run (one per site, in one
 # process and one thread) each write through their own connection, and a repost stored
 # by one must be found by the others. Their transactions never overlap (one thread), so
 # whichever of two copies is committed second finds the first.
-_SHARED_LSH: dict[str, MinHashLSH] = {}
+_SHARED_INDEXES: dict[str, _Index] = {}
 
 
 def _database_file(conn: sqlite3.Connection) -> str | None:
@@ -203,6 +404,13 @@ class _Article:
     published_at: str | None
     fetched_at: str | None
 
+    def order(self) -> tuple[str, str, str]:
+        """Earliest first: the cluster's original sorts first."""
+        return (self.published_at or "9999", self.fetched_at or "9999", self.url)
+
+
+ARTICLE_COLUMNS = "url, site_id, body, source, published_at, fetched_at"
+
 
 class Deduplicator:
     """The LSH index of one archive, and cluster assignment for new or changed articles."""
@@ -211,33 +419,36 @@ class Deduplicator:
         self.conn = conn
         create_tables(conn)
         path = _database_file(conn)
-        shared = _SHARED_LSH.get(path) if path else None
-        if shared is None:
-            self.lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
-            self._load()
+        index = _SHARED_INDEXES.get(path) if path else None
+        if index is None:
+            index = _Index()
+            loaded = index.load(conn.execute(
+                "select url, minhash, numbers from dedup_signatures"))
+            logger.debug("dedup: %d signatures loaded", loaded)
             if path:
-                _SHARED_LSH[path] = self.lsh
-        else:
-            self.lsh = shared
-
-    def _load(self) -> None:
-        """Rebuild the LSH from the stored signatures."""
-        rows = self.conn.execute("select url, minhash from dedup_signatures").fetchall()
-        with self.lsh.insertion_session() as session:
-            for url, blob in rows:
-                session.insert(url, self._minhash(blob), check_duplication=False)
-        logger.debug("dedup: %d signatures loaded", len(rows))
+                _SHARED_INDEXES[path] = index
+        self.index = index
+        self.lsh = index.lsh
 
     @staticmethod
     def _minhash(blob: bytes) -> MinHash:
-        return MinHash(num_perm=NUM_PERM, seed=SEED,
-                       hashvalues=np.frombuffer(blob, dtype=np.uint64))
+        return _stored_minhash(blob)
 
     def _article(self, url: str) -> _Article | None:
-        row = self.conn.execute(
-            "select url, site_id, body, source, published_at, fetched_at from articles "
-            "where url = ?", [url]).fetchone()
+        row = self.conn.execute(f"select {ARTICLE_COLUMNS} from articles where url = ?",
+                                [url]).fetchone()
         return _Article(*row) if row else None
+
+    def _articles(self, urls: list[str]) -> list[_Article]:
+        """These articles (those stored), in the order of ``urls``."""
+        found: dict[str, _Article] = {}
+        for start in range(0, len(urls), 500):
+            chunk = urls[start:start + 500]
+            for row in self.conn.execute(
+                    f"select {ARTICLE_COLUMNS} from articles where url in "
+                    f"({','.join('?' * len(chunk))})", chunk):
+                found[row[0]] = _Article(*row)
+        return [found[url] for url in urls if url in found]
 
     def assign(self, urls: Iterable[str]) -> int:
         """(Re)assign the clusters of these articles (new or changed); returns how many
@@ -249,38 +460,43 @@ class Deduplicator:
 
     def _forget(self, url: str) -> None:
         """Take an article out of the index and its cluster (it changed or is gone)."""
-        if url in self.lsh:
-            self.lsh.remove(url)
+        self.index.remove(url)
         self.conn.execute("delete from dedup_signatures where url = ?", [url])
-        row = self.conn.execute("select cluster_id from cluster_members where url = ?",
-                                [url]).fetchone()
+        row = self.conn.execute("select cluster_id, is_original from cluster_members "
+                                "where url = ?", [url]).fetchone()
         if row:
+            cluster_id, was_original = row
             self.conn.execute("delete from cluster_members where url = ?", [url])
-            self._refresh(row[0])
+            if was_original:
+                self._refresh(cluster_id)  # another member is the original now
+            else:
+                self._update_counts(cluster_id)
 
     def _assign_one(self, url: str) -> int:
         self._forget(url)
         article = self._article(url)
         if article is None:
             return 0
-        text = normalize_body(article.body)
+        prepared = _prepare(article.body or "")
+        text = prepared.text
         if len(text) < MIN_CHARS:
             return 0
         minhash = signature(text)
-        candidates = [c for c in self.lsh.query(minhash) if c != url]
-        self.lsh.insert(url, minhash, check_duplication=False)
-        self.conn.execute("insert or replace into dedup_signatures values (?, ?, ?)",
-                          [url, minhash.hashvalues.astype(np.uint64).tobytes(), len(text)])
-        matches = []
-        for candidate in candidates:
-            other = self._article(candidate)
-            if other is not None and same_story(article.body, other.body) is not None:
-                matches.append(candidate)
+        candidates = self._facts_agree(prepared.numbers, self.index.candidates(url, minhash))
+        self.index.add(url, minhash, prepared.numbers)
+        self.conn.execute(
+            "insert or replace into dedup_signatures (url, minhash, chars, numbers) "
+            "values (?, ?, ?, ?)", [url, minhash.hashvalues.astype(np.uint64).tobytes(),
+                                    len(text), _stored_numbers(prepared.numbers)])
+        matches = [other.url for other in self._articles(candidates)
+                   if same_story(article.body, other.body) is not None]
         if not matches:
             return 0
-        clusters = {row[0] for row in self.conn.execute(
-            f"select cluster_id from cluster_members where url in "
-            f"({','.join('?' * len(matches))})", matches)}
+        clustered = dict(self.conn.execute(
+            f"select url, cluster_id from cluster_members where url in "
+            f"({','.join('?' * len(matches))})", matches).fetchall())
+        clusters = set(clustered.values())
+        newcomers = [m for m in matches if m not in clustered] + [url]
         if clusters:
             cluster_id = min(clusters)
             for other_id in clusters - {cluster_id}:  # this article links two stories
@@ -291,49 +507,96 @@ class Deduplicator:
             cluster_id = self.conn.execute(
                 "insert into clusters (original_url, size, sites) values (?, 0, 0)",
                 [url]).lastrowid
-        members = set(matches) | {url}
-        for member in members:
+        for member in newcomers:
             self.conn.execute(
                 "insert or ignore into cluster_members (url, cluster_id, is_original, "
                 "similarity, exact) values (?, ?, 0, 0, 0)", [member, cluster_id])
-        self._refresh(cluster_id)
+        if len(clusters) == 1:
+            self._extend(cluster_id, newcomers)
+        else:
+            self._refresh(cluster_id)
         return 1
+
+    def _facts_agree(self, digits: frozenset[str], candidates: list[str]) -> list[str]:
+        """The candidates whose stored digit runs agree with ``digits`` (the facts rule
+        of ``same_story``, before any body is read). Those indexed before the digit runs
+        were stored have them computed once, here."""
+        known = self.index.numbers
+        missing = [url for url in candidates if url not in known]
+        for other in self._articles(missing):
+            found = numbers(other.body)
+            known[other.url] = tuple(sys.intern(n) for n in found)
+            self.conn.execute("update dedup_signatures set numbers = ? where url = ?",
+                              [_stored_numbers(found), other.url])
+        return [url for url in candidates
+                if url in known and facts_agree(digits, frozenset(known[url]))]
+
+    def _extend(self, cluster_id: int, newcomers: list[str]) -> None:
+        """A cluster gained members: when none of them is earlier than its original, only
+        their rows are computed (the others' figures are relative to the original, which
+        stays); else the whole cluster is."""
+        row = self.conn.execute("select original_url from clusters where cluster_id = ?",
+                                [cluster_id]).fetchone()
+        original = self._article(row[0]) if row else None
+        added = self._articles(newcomers)
+        if original is None or any(a.order() < original.order() for a in added):
+            self._refresh(cluster_id)
+            return
+        self._write_members(original, added)
+        self._update_counts(cluster_id)
+
+    def _update_counts(self, cluster_id: int) -> None:
+        """A cluster's size and sites after a member that is not its original came or
+        went (fewer than two members: no cluster)."""
+        size, sites = self.conn.execute(
+            "select count(*), count(distinct a.site_id) from cluster_members m "
+            "join articles a on a.url = m.url where m.cluster_id = ?", [cluster_id]).fetchone()
+        if size < 2:
+            self._dissolve(cluster_id)
+            return
+        self.conn.execute("update clusters set size = ?, sites = ?, updated_at = datetime('now') "
+                          "where cluster_id = ?", [size, sites, cluster_id])
+
+    def _dissolve(self, cluster_id: int) -> None:
+        self.conn.execute("delete from cluster_members where cluster_id = ?", [cluster_id])
+        self.conn.execute("delete from clusters where cluster_id = ?", [cluster_id])
 
     def _refresh(self, cluster_id: int) -> None:
         """Re-choose a cluster's original and recompute its members' figures."""
         urls = [row[0] for row in self.conn.execute(
             "select url from cluster_members where cluster_id = ?", [cluster_id])]
-        articles = [a for a in map(self._article, urls) if a is not None]
+        articles = self._articles(urls)
         if len(articles) < 2:
-            self.conn.execute("delete from cluster_members where cluster_id = ?",
-                              [cluster_id])
-            self.conn.execute("delete from clusters where cluster_id = ?", [cluster_id])
+            self._dissolve(cluster_id)
             return
-        original = min(articles, key=lambda a: (a.published_at or "9999",
-                                                a.fetched_at or "9999", a.url))
-        original_text = normalize_body(original.body)
-        original_shingles = shingles(original_text)
-        names = self._site_names(original.site_id)
-        start = _parse_time(original.published_at or original.fetched_at)
-        for member in articles:
-            text = normalize_body(member.body)
-            exact = text == original_text
-            similarity = 1.0 if exact else jaccard(shingles(text), original_shingles)
-            moment = _parse_time(member.published_at or member.fetched_at)
-            lag = ((moment - start).total_seconds() / 3600 if moment and start else None)
-            credits = (None if member is original else
-                       bool(member.source and any(n and n in member.source for n in names)))
-            self.conn.execute(
-                "update cluster_members set is_original = ?, similarity = ?, exact = ?, "
-                "lag_hours = ?, source = ?, credits_original = ? where url = ?",
-                [int(member is original), round(similarity, 4), int(exact),
-                 None if lag is None else round(lag, 1), member.source,
-                 None if credits is None else int(credits), member.url])
+        original = min(articles, key=_Article.order)
+        self._write_members(original, articles)
         self.conn.execute(
             "update clusters set original_url = ?, size = ?, sites = ?, "
             "first_published_at = ?, updated_at = datetime('now') where cluster_id = ?",
             [original.url, len(articles), len({a.site_id for a in articles}),
              original.published_at, cluster_id])
+
+    def _write_members(self, original: _Article, members: list[_Article]) -> None:
+        """The figures of these members relative to the cluster's original."""
+        original_text = _prepare(original.body or "").text
+        names = self._site_names(original.site_id)
+        start = _parse_time(original.published_at or original.fetched_at)
+        for member in members:
+            text = _prepare(member.body or "").text
+            exact = text == original_text
+            similarity = 1.0 if exact else _similarity(text, original_text)
+            moment = _parse_time(member.published_at or member.fetched_at)
+            lag = ((moment - start).total_seconds() / 3600 if moment and start else None)
+            is_original = member.url == original.url
+            credits = (None if is_original else
+                       bool(member.source and any(n and n in member.source for n in names)))
+            self.conn.execute(
+                "update cluster_members set is_original = ?, similarity = ?, exact = ?, "
+                "lag_hours = ?, source = ?, credits_original = ? where url = ?",
+                [int(is_original), round(similarity, 4), int(exact),
+                 None if lag is None else round(lag, 1), member.source,
+                 None if credits is None else int(credits), member.url])
 
     def _site_names(self, site_id: str) -> list[str]:
         """Names a repost's 来源 line may give the original by: its site name and park."""

@@ -113,7 +113,7 @@ def test_an_edited_article_is_reevaluated(writer):
 def test_the_lsh_is_rebuilt_from_stored_signatures(writer, tmp_path):
     add(writer, "http://yx/1", "yx", "\n".join(STORY), "2024-05-10")
     writer.close()
-    dedup._SHARED_LSH.clear()  # as in a new process
+    dedup._SHARED_INDEXES.clear()  # as in a new process
     again = ArchiveWriter(open_archive(tmp_path / "d.db"), batch_size=1, dedup=True)
     add(again, "http://portal/1", "portal", repost(STORY), "2024-05-12")
     assert again.db["clusters"].get(1)["original_url"] == "http://yx/1"
@@ -140,3 +140,129 @@ async def test_datasette_repost_views(writer, tmp_path):
     assert most[0]["url"] == "http://yx/1" and most[0]["reposts"] == 2
     page = await ds.client.get("/d/repost_matrix")
     assert page.status_code == 200 and "Who reposts whom" in page.text
+
+
+def test_the_fold_skips_the_converter_only_when_it_would_change_nothing():
+    from archive import search
+
+    texts = [
+        "\n".join(STORY),
+        "園區管委會舉行2024年第二批重點項目集中簽約儀式，總投資126億元。",
+        "经开区实现5G网络全覆盖，企业反覆测试后答覆：已瞭解相关政策。",  # traditional phrases
+        "覆盖全区的服务网络；乾隆年间的老街；於是开始",  # simplified text with 覆/乾/於
+        "ＡＢＣ　全角字符　１２３",
+        "",
+    ]
+    for text in texts:
+        assert dedup._fold(text) == search.normalize(text, fold_traditional=True)
+    assert not dedup._may_convert("\n".join(STORY))
+    assert not dedup._may_convert("实现全覆盖")  # 覆 alone is simplified too
+    assert dedup._may_convert("反覆测试") and dedup._may_convert("園區")
+
+
+def test_stored_signatures_estimate_the_jaccard():
+    texts = [dedup.normalize_body(t) for t in ("\n".join(STORY), repost(STORY), STORY[0] * 3)]
+    minhashes = [dedup.signature(t) for t in texts]
+    signatures = dedup._Signatures(capacity=1)  # grows as needed
+    for number, minhash in enumerate(minhashes):
+        signatures.add(f"u{number}", minhash.hashvalues)
+    estimates = signatures.estimates(minhashes[0].hashvalues, ["u0", "u1", "u2", "gone"])
+    assert list(estimates) == [1.0, minhashes[0].jaccard(minhashes[1]),
+                               minhashes[0].jaccard(minhashes[2]), 0.0]
+    signatures.discard("u1")
+    signatures.add("u3", minhashes[1].hashvalues)  # takes the freed row
+    assert signatures.rows["u3"] == 1 and len(signatures.rows) == 3
+    assert signatures.estimates(minhashes[1].hashvalues, ["u3"])[0] == 1.0
+
+
+def test_an_earlier_copy_becomes_the_original_and_figures_follow(writer):
+    db = writer.db
+    add(writer, "http://portal/1", "portal", repost(STORY), "2024-05-12T10:00:00")
+    add(writer, "http://city/1", "city", "\n".join(["来源：云溪经开区", *STORY]),
+        "2024-05-11T10:00:00")
+    members = {r["url"]: r for r in db["cluster_members"].rows}
+    assert members["http://city/1"]["is_original"] == 1
+    assert members["http://portal/1"]["lag_hours"] == 24
+    add(writer, "http://yx/1", "yx", "\n".join(STORY), "2024-05-10T10:00:00")
+    members = {r["url"]: r for r in db["cluster_members"].rows}
+    assert [u for u, r in members.items() if r["is_original"]] == ["http://yx/1"]
+    assert members["http://city/1"]["exact"] == 1 and members["http://city/1"]["lag_hours"] == 24
+    assert members["http://portal/1"]["lag_hours"] == 48
+    (cluster,) = db["clusters"].rows
+    assert (cluster["original_url"], cluster["size"], cluster["sites"],
+            cluster["first_published_at"]) == ("http://yx/1", 3, 3, "2024-05-10T10:00:00")
+
+
+def test_members_leaving_update_the_cluster(writer):
+    db = writer.db
+    other = ("园创科技网讯：本周园区举办人工智能应用场景对接会，三十余家企业展示了智能质检、"
+             "仓储调度和能源管理方案，现场达成合作意向十余项。")
+    add(writer, "http://yx/1", "yx", "\n".join(STORY), "2024-05-10T10:00:00")
+    add(writer, "http://city/1", "city", "\n".join(STORY), "2024-05-11T10:00:00")
+    add(writer, "http://portal/1", "portal", repost(STORY), "2024-05-12T10:00:00")
+    add(writer, "http://portal/1", "portal", other, "2024-05-12T10:00:00",
+        fetched="2024-06-02T00:00:00")  # a copy leaves: the cluster shrinks
+    (cluster,) = db["clusters"].rows
+    assert (cluster["original_url"], cluster["size"], cluster["sites"]) == (
+        "http://yx/1", 2, 2)
+    add(writer, "http://portal/2", "portal", repost(STORY), "2024-05-12T10:00:00")
+    notice = ("关于开展2024年度园区企业安全生产标准化达标评审工作的通知：各有关企业请于"
+              "七月底前完成自评并提交评审申请材料，园区将组织专家分批开展现场评审。")
+    add(writer, "http://yx/1", "yx", notice, "2024-05-10T10:00:00",
+        fetched="2024-06-02T00:00:00")  # the original leaves: the next earliest is it
+    (cluster,) = db["clusters"].rows
+    assert (cluster["original_url"], cluster["size"]) == ("http://city/1", 2)
+    members = {r["url"]: r for r in db["cluster_members"].rows}
+    assert members["http://city/1"]["is_original"] == 1
+    assert members["http://portal/2"]["lag_hours"] == 24
+
+
+def test_incremental_assignment_matches_a_full_recomputation(tmp_path):
+    """Clusters grown one article at a time (only the newcomers' rows computed while
+    the original stays) hold what recomputing every cluster from scratch gives."""
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "dedup_pairs.py"
+    if "dedup_pairs" not in sys.modules:
+        spec = importlib.util.spec_from_file_location("dedup_pairs", path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["dedup_pairs"] = module
+        spec.loader.exec_module(module)
+    pairs = sys.modules["dedup_pairs"]
+    writer = ArchiveWriter(open_archive(tmp_path / "g.db"), batch_size=25, dedup=True)
+    writer.upsert_sites(pairs.sites())
+    rows = list(pairs.corpus(400, seed=3, reposts=0.35))
+    for row in rows[::-1]:  # newest first: many copies arrive before their original
+        writer.add_article(row)
+    writer.flush()
+    conn = writer.db.conn
+    query = "select * from cluster_members order by url"
+    grown = conn.execute(query).fetchall()
+    clusters = conn.execute("select cluster_id, original_url, size, sites, "
+                            "first_published_at from clusters order by 1").fetchall()
+    assert len(clusters) >= 20 and any(c[2] >= 3 for c in clusters)
+    for (cluster_id, *_) in clusters:
+        writer.dedup._refresh(cluster_id)
+    assert conn.execute(query).fetchall() == grown
+    assert conn.execute("select cluster_id, original_url, size, sites, first_published_at "
+                        "from clusters order by 1").fetchall() == clusters
+
+
+def test_an_archive_without_stored_digit_runs_gets_them(writer, tmp_path):
+    """Signatures stored before ``dedup_signatures.numbers`` existed: the column is
+    added, and a candidate's digit runs are computed when it is first met."""
+    add(writer, "http://yx/1", "yx", "\n".join(STORY), "2024-05-10")
+    writer.close()
+    conn = writer.db.conn
+    conn.execute("alter table dedup_signatures drop column numbers")
+    conn.commit()
+    dedup._SHARED_INDEXES.clear()  # as in a new process
+    again = ArchiveWriter(open_archive(tmp_path / "d.db"), batch_size=1, dedup=True)
+    assert again.dedup.index.numbers == {}
+    add(again, "http://portal/1", "portal", repost(STORY), "2024-05-12")
+    assert again.db["clusters"].get(1)["original_url"] == "http://yx/1"
+    stored = dict(again.db.conn.execute("select url, numbers from dedup_signatures"))
+    assert stored["http://yx/1"] == " ".join(sorted(dedup.numbers("\n".join(STORY))))
+    assert set(again.dedup.index.numbers) == {"http://yx/1", "http://portal/1"}
