@@ -213,20 +213,48 @@ class ArchiveWriter:
 def load_known(db: Database, site_id: str) -> dict[str, dict]:
     """What the archive knows of a site's URLs, for incremental crawling:
     {url: {"kind", "checked_at", "etag", "last_modified", "status"}} for its articles
-    and its list pages."""
+    and its list pages.
+
+    A run killed before its end (SIGKILL, OOM, power loss) writes no ``crawl_runs`` row,
+    and one stopped early (SIGTERM) drops its pending requests, but their committed
+    batches stay: list pages with fresh validators, and some of the articles they link
+    to, not all. Left as they are, the next run, if incremental, would get a 304 for such
+    a list page or stop at it as "all known", never reaching the articles the run did
+    not store. So what was last fetched by a run that did not finish counts for less:
+    its list pages come without validators (fetched in full and walked), and, once the
+    site has a recorded run (before that the next run is a full pass anyway), its
+    articles are left out (fetched again, stored as unchanged)."""
     known: dict[str, dict] = {}
+    unfinished = _fetched_by_unfinished_runs(db, site_id)
     if "pages" in db.table_names():
         for row in db.query("select url, kind, fetched_at, etag, last_modified from pages"
                             " where site_id = ? and kind = 'list' and error is null",
                             [site_id]):
+            trusted = row["url"] not in unfinished
             known[row["url"]] = {"kind": "list", "checked_at": row["fetched_at"],
-                                 "etag": row["etag"], "last_modified": row["last_modified"],
+                                 "etag": row["etag"] if trusted else None,
+                                 "last_modified": row["last_modified"] if trusted else None,
                                  "status": "live"}
+    hide = unfinished if unfinished and run_count(db, site_id) else set()
     if "articles" in db.table_names():
         for row in db.query("select url, checked_at, etag, last_modified, status from articles"
                             " where site_id = ?", [site_id]):
-            known[row["url"]] = dict(row, kind="article")
+            if row["url"] not in hide:
+                known[row["url"]] = dict(row, kind="article")
     return known
+
+
+def _fetched_by_unfinished_runs(db: Database, site_id: str) -> set[str]:
+    """URLs of a site whose stored page was last fetched by a run that did not finish:
+    killed (no ``crawl_runs`` row) or stopped early (SIGTERM, a CLOSESPIDER limit: a
+    ``finish_reason`` other than ``finished``). A run still going (under ``--no-lock``)
+    counts as unfinished too, which only costs fetches."""
+    if not {"pages", "crawl_runs"} <= set(db.table_names()):
+        return set()
+    return {url for (url,) in db.execute(
+        "select url from pages where site_id = ? and run_id is not null and run_id not in"
+        " (select run_id from crawl_runs where site_id = ? and finish_reason = 'finished')",
+        [site_id, site_id])}
 
 
 def run_count(db: Database, site_id: str) -> int:

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
-import multiprocessing
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -24,7 +22,7 @@ from archive.warc import WarcError, get_header, read_capture
 from pipelines.extract import extract
 from pipelines.fingerprint import content_hash
 from pipelines.items import Article
-from pipelines.workers import default_workers, merge_part
+from pipelines.workers import default_workers, merge_part, new_pool
 
 logger = logging.getLogger(__name__)
 
@@ -78,8 +76,7 @@ def reextract(db: Database, warc_dir: str | Path, site_ids: Iterable[str] = (),
     urls = [r["url"] for r in db.query(f"select url from articles where {where} "
                                        f"order by url", sites)]
     workers = default_workers() if workers is None else workers
-    pool = (ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
-            if workers > 1 and len(urls) >= 2 * workers else None)
+    pool = (new_pool(workers) if workers > 1 and len(urls) >= 2 * workers else None)
     try:
         for low in range(0, len(urls), BATCH):
             batch = urls[low:low + BATCH]

@@ -18,9 +18,13 @@ everything imported, so they start at once). ``PARKNEWS_EXTRACT_WORKERS``: how m
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import multiprocessing
 import os
+import signal
+import threading
+import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
@@ -82,6 +86,35 @@ def default_workers() -> int:
     return os.cpu_count() or 1
 
 
+PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent dies
+
+
+def _worker_start(parent: int) -> None:
+    """In each worker: die with the crawl process, however it ends (a SIGKILL of the
+    crawl alone must not leave workers holding the archive's and WARC files open)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the crawl process's to handle
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # (not Scrapy's handler, inherited)
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: the watcher below does it, later
+        pass
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+    def watch() -> None:  # also when the parent thread that forked us is not the parent
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def new_pool(workers: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(max_workers=workers,
+                               mp_context=multiprocessing.get_context("fork"),
+                               initializer=_worker_start, initargs=(os.getpid(),))
+
+
 class ExtractionPool:
     """A process pool with reference counting, one per crawl process."""
 
@@ -90,8 +123,7 @@ class ExtractionPool:
     def __init__(self, workers: int):
         self.workers = workers
         self.users = 0
-        self.executor = ProcessPoolExecutor(
-            max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+        self.executor = new_pool(workers)
 
     @classmethod
     def acquire(cls, workers: int) -> ExtractionPool:
@@ -113,6 +145,5 @@ class ExtractionPool:
             return self.executor.submit(extract_for_archive, *args)
         except BrokenProcessPool:  # a worker died (killed, out of memory): start afresh
             logger.error("extraction workers died; starting new ones")
-            self.executor = ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=multiprocessing.get_context("fork"))
+            self.executor = new_pool(self.workers)
             return self.executor.submit(extract_for_archive, *args)
