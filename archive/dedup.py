@@ -179,6 +179,48 @@ def _prepare(body: str) -> _Prepared:
     return _Prepared(normalize_body(body), frozenset(numbers(body)), is_list(body))
 
 
+# Work done ahead for the writer (by the crawl's extraction workers), by body text:
+# what same_story needs of it, and its MinHash values (each used once).
+_HANDED_PREPARED: dict[str, _Prepared] = {}
+_HANDED_SIGNATURES: dict[str, np.ndarray] = {}
+HANDED_MAX = 1000  # entries kept; the oldest go first (the writer batches 50 articles)
+
+
+def presign(body: str) -> tuple[_Prepared, np.ndarray | None]:
+    """What the writer would compute for a new body: its prepared form and, when it is
+    long enough to be clustered, its MinHash values (run in an extraction worker)."""
+    prepared = _prepare(body)
+    if len(prepared.text) < MIN_CHARS:
+        return prepared, None
+    return prepared, signature(prepared.text).hashvalues
+
+
+def remember_presigned(body: str, prepared: _Prepared, hashvalues: np.ndarray | None
+                       ) -> None:
+    """Hand over ``presign(body)`` computed elsewhere."""
+    if not body:
+        return
+    _HANDED_PREPARED[body] = prepared
+    if hashvalues is not None:
+        _HANDED_SIGNATURES[body] = hashvalues
+    for handed in (_HANDED_PREPARED, _HANDED_SIGNATURES):
+        while len(handed) > HANDED_MAX:
+            del handed[next(iter(handed))]
+
+
+def _prepared(body: str) -> _Prepared:
+    handed = _HANDED_PREPARED.get(body)
+    return handed if handed is not None else _prepare(body)
+
+
+def _signature_of(body: str, text: str) -> MinHash:
+    handed = _HANDED_SIGNATURES.pop(body, None)
+    if handed is not None:
+        return MinHash(num_perm=NUM_PERM, seed=SEED, hashvalues=handed,
+                       permutations=_permutations(NUM_PERM, SEED))
+    return signature(text)
+
+
 @lru_cache(maxsize=256)  # a body's n-grams take ~100 KB: only the recent ones are kept
 def _grams(text: str, ngram: int) -> frozenset[str]:
     return frozenset(shingles(text))
@@ -191,7 +233,7 @@ def _similarity(text_a: str, text_b: str) -> float:
 def same_story(body_a: str, body_b: str) -> float | None:
     """The Jaccard similarity of two bodies when they are the same story, else None.
     (The cheap rules first; recent bodies' normalised text and n-grams are cached.)"""
-    a, b = _prepare(body_a or ""), _prepare(body_b or "")
+    a, b = _prepared(body_a or ""), _prepared(body_b or "")
     if len(a.text) < MIN_CHARS or len(b.text) < MIN_CHARS:
         return None
     if not facts_agree(a.numbers, b.numbers):
@@ -477,11 +519,11 @@ class Deduplicator:
         article = self._article(url)
         if article is None:
             return 0
-        prepared = _prepare(article.body or "")
+        prepared = _prepared(article.body or "")
         text = prepared.text
         if len(text) < MIN_CHARS:
             return 0
-        minhash = signature(text)
+        minhash = _signature_of(article.body, text)
         candidates = self._facts_agree(prepared.numbers, self.index.candidates(url, minhash))
         self.index.add(url, minhash, prepared.numbers)
         self.conn.execute(
@@ -579,11 +621,11 @@ class Deduplicator:
 
     def _write_members(self, original: _Article, members: list[_Article]) -> None:
         """The figures of these members relative to the cluster's original."""
-        original_text = _prepare(original.body or "").text
+        original_text = _prepared(original.body or "").text
         names = self._site_names(original.site_id)
         start = _parse_time(original.published_at or original.fetched_at)
         for member in members:
-            text = _prepare(member.body or "").text
+            text = _prepared(member.body or "").text
             exact = text == original_text
             similarity = 1.0 if exact else _similarity(text, original_text)
             moment = _parse_time(member.published_at or member.fetched_at)

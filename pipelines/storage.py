@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
+from archive.dedup import remember_presigned
 from archive.search import remember_index_text
 from archive.store import ArchiveWriter, open_archive
 from archive.warc import new_run_id
@@ -99,6 +100,8 @@ class StoragePipeline:
             )
             for text, tokens in item.precomputed.get("index", ()):
                 remember_index_text(text, tokens)
+            if "dedup" in item.precomputed:
+                remember_presigned(*item.precomputed["dedup"])
             self.writer.add_article(row)
         return item
 

@@ -29,6 +29,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
+from archive.dedup import presign
 from archive.search import index_text
 from pipelines.extract import extract
 from pipelines.items import Article
@@ -73,12 +74,14 @@ def extract_for_archive(body: bytes, url: str, content_type: str | None,
                         parts: list[dict[str, Any]], hints: dict[str, str]
                         ) -> tuple[Article, dict[str, Any]]:
     """``extract_page``, and work the archive writer would otherwise do in the crawl
-    process: the search index's tokens of title, body and source."""
+    process: the search index's tokens of title, body and source, and the body's repost
+    signature."""
     article = extract_page(body, url, content_type, parts, hints)
     precomputed: dict[str, Any] = {}
     if article.body.strip():
         precomputed["index"] = [(text, index_text(text)) for text in
                                 (article.title, article.body, article.source) if text]
+        precomputed["dedup"] = (article.body, *presign(article.body))
     return article, precomputed
 
 

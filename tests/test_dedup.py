@@ -266,3 +266,26 @@ def test_an_archive_without_stored_digit_runs_gets_them(writer, tmp_path):
     stored = dict(again.db.conn.execute("select url, numbers from dedup_signatures"))
     assert stored["http://yx/1"] == " ".join(sorted(dedup.numbers("\n".join(STORY))))
     assert set(again.dedup.index.numbers) == {"http://yx/1", "http://portal/1"}
+
+
+def test_signatures_handed_over_by_workers_are_used_once(writer):
+    """Extraction workers hand the writer each body's prepared form and MinHash values
+    (``presign``); the writer stores those instead of computing them, once per body."""
+    import numpy as np
+
+    body = "\n".join(STORY)
+    prepared, hashvalues = dedup.presign(body)
+    assert prepared == dedup._prepare(body)
+    assert np.array_equal(hashvalues, dedup.signature(prepared.text).hashvalues)
+    marked = hashvalues.copy()
+    marked[0] = 12345  # a value no computed signature would hold there
+    dedup.remember_presigned(body, prepared, marked)
+    add(writer, "http://yx/1", "yx", body, "2024-05-10T10:00:00")
+    add(writer, "http://city/1", "city", body, "2024-05-11T10:00:00")  # computed afresh
+    stored = {r["url"]: np.frombuffer(r["minhash"], dtype=np.uint64)
+              for r in writer.db["dedup_signatures"].rows}
+    assert stored["http://yx/1"][0] == 12345
+    assert np.array_equal(stored["http://city/1"], hashvalues)
+    assert len({r["cluster_id"] for r in writer.db["cluster_members"].rows}) == 1
+    short_prepared, short_values = dedup.presign("太短了")
+    assert short_values is None and len(short_prepared.text) < dedup.MIN_CHARS
