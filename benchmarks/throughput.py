@@ -47,6 +47,7 @@ import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -64,7 +65,7 @@ def log(message: str) -> None:
 
 # --------------------------------------------------------------------- the server
 
-def serve(port_file: Path, articles: int, per_page: int) -> None:
+def serve(port_file: Path, articles: int, per_page: int, page_kb: int) -> None:
     """Serve the generated site on HOST (ephemeral port, written to ``port_file``)."""
     from crawler.mocksites.generated import build_routes
 
@@ -86,7 +87,7 @@ def serve(port_file: Path, articles: int, per_page: int) -> None:
 
         server = await asyncio.start_server(answer, HOST, 0)
         base_url = f"http://{HOST}:{server.sockets[0].getsockname()[1]}"
-        pages, _, _ = build_routes(base_url, articles, per_page)
+        pages, _, _ = build_routes(base_url, articles, per_page, page_kb=page_kb)
         for path, (status, headers, body) in pages.items():
             lines = [f"HTTP/1.1 {status} OK"] + [f"{k}: {v}" for k, v in headers.items()]
             lines += [f"Content-Length: {len(body)}", "Connection: keep-alive", "", ""]
@@ -106,7 +107,7 @@ def raw_scrapy(start_url: str, out: Path) -> None:
     import scrapy
     from scrapy.crawler import CrawlerProcess
 
-    host = start_url.split("/")[2]
+    host = urlsplit(start_url).netloc
 
     class Bare(scrapy.Spider):
         name = "bare"
@@ -117,7 +118,7 @@ def raw_scrapy(start_url: str, out: Path) -> None:
                 return  # an article page: nothing to follow
             for href in response.xpath("//a/@href").getall():
                 url = response.urljoin(href)
-                if url.split("/")[2] == host:
+                if urlsplit(url).netloc == host:
                     yield scrapy.Request(url)
 
     settings = {k: v for k, v in (s.split("=", 1) for s in POLITENESS_OFF)}
@@ -132,12 +133,13 @@ def raw_scrapy(start_url: str, out: Path) -> None:
                                "seconds": stats.get("elapsed_time_seconds", 0)}))
 
 
-def extraction_alone(base_url: str, articles: int, per_page: int, out: Path) -> None:
+def extraction_alone(base_url: str, articles: int, per_page: int, page_kb: int,
+                     out: Path) -> None:
     """(b): our extraction over every article page, one process, one core."""
     from crawler.mocksites.generated import build_routes
     from pipelines.workers import extract_page
 
-    routes, _, items = build_routes(base_url, articles, per_page)
+    routes, _, items = build_routes(base_url, articles, per_page, page_kb=page_kb)
     pages = [(routes[a.path][2], url) for url, a in items.items()]
     extract_page(pages[0][0], pages[0][1], "text/html; charset=utf-8", [], {})  # warm
     started, cpu = time.perf_counter(), time.process_time()
@@ -146,7 +148,8 @@ def extraction_alone(base_url: str, articles: int, per_page: int, out: Path) -> 
         article = extract_page(body, url, "text/html; charset=utf-8", [], {})
         empty += not article.body
     out.write_text(json.dumps({"pages": len(pages), "seconds": time.perf_counter() - started,
-                               "cpu": time.process_time() - cpu, "empty": empty}))
+                               "cpu": time.process_time() - cpu, "empty": empty,
+                               "kb": sum(len(b) for b, _ in pages) / len(pages) / 1024}))
 
 
 # --------------------------------------------------------------------- measuring
@@ -247,6 +250,9 @@ def main(argv: list[str] | None = None) -> int:
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--articles", type=int, default=5000, help="articles of the site (5000)")
     ap.add_argument("--per-page", type=int, default=50, help="articles per list page (50)")
+    ap.add_argument("--page-kb", type=int, default=40,
+                    help="portal furniture added to each article page, KB (40: pages of "
+                         "about 50 KB, the median of ../shared/realpages)")
     ap.add_argument("--memory-articles", type=int, default=0, metavar="N",
                     help="also crawl a site of N articles and report its peak RSS (0: no)")
     ap.add_argument("--workdir", type=Path, help="where the archives go (default: temporary)")
@@ -255,11 +261,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.stage:
         kind, *rest = args.stage
         if kind == "serve":
-            serve(Path(rest[0]), int(rest[1]), int(rest[2]))
+            serve(Path(rest[0]), int(rest[1]), int(rest[2]), int(rest[3]))
         elif kind == "raw":
             raw_scrapy(rest[0], Path(rest[1]))
         elif kind == "extract":
-            extraction_alone(rest[0], int(rest[1]), int(rest[2]), Path(rest[3]))
+            extraction_alone(rest[0], int(rest[1]), int(rest[2]), int(rest[3]), Path(rest[4]))
         return 0
 
     started = datetime.now(UTC)
@@ -268,7 +274,7 @@ def main(argv: list[str] | None = None) -> int:
     load = os.getloadavg()
     results: dict[str, dict] = {}
     memory = None
-    with Served(workdir, args.articles, args.per_page) as base_url:
+    with Served(workdir, args.articles, args.per_page, args.page_kb) as base_url:
         sites_file = workdir / "sites.toml"
         sites_file.write_text(_sites_toml(base_url), encoding="utf-8")
         out = workdir / "raw.json"
@@ -278,8 +284,8 @@ def main(argv: list[str] | None = None) -> int:
         results["a"] = {**raw, "rate": raw["pages"] / raw["seconds"], "rss": tree}
         out = workdir / "extract.json"
         _, _, tree, _ = run_measured([sys.executable, __file__, "--stage", "extract", base_url,
-                                      str(args.articles), str(args.per_page), str(out)],
-                                     "(b) extraction alone")
+                                      str(args.articles), str(args.per_page),
+                                      str(args.page_kb), str(out)], "(b) extraction alone")
         alone = json.loads(out.read_text())
         results["b"] = {**alone, "rate": alone["pages"] / alone["seconds"], "rss": tree}
         results["c"] = crawl(workdir, "pipeline", sites_file, None, args.articles)
@@ -292,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.memory_articles:
         big = workdir / "big"
         big.mkdir(exist_ok=True)
-        with Served(big, args.memory_articles, args.per_page) as base_url:
+        with Served(big, args.memory_articles, args.per_page, args.page_kb) as base_url:
             sites_file = big / "sites.toml"
             sites_file.write_text(_sites_toml(base_url), encoding="utf-8")
             memory = crawl(big, "memory", sites_file, None, args.memory_articles)
@@ -303,10 +309,10 @@ def main(argv: list[str] | None = None) -> int:
 class Served:
     """The site's server in its own process, for the duration of a ``with``."""
 
-    def __init__(self, workdir: Path, articles: int, per_page: int):
+    def __init__(self, workdir: Path, articles: int, per_page: int, page_kb: int):
         self.port_file = workdir / f"server-{articles}.url"
         self.args = [sys.executable, __file__, "--stage", "serve", str(self.port_file),
-                     str(articles), str(per_page)]
+                     str(articles), str(per_page), str(page_kb)]
 
     def __enter__(self) -> str:
         self.port_file.unlink(missing_ok=True)
@@ -350,8 +356,9 @@ def report(results: dict, memory: dict | None, args, started: datetime,
         f"{commit}; {os.cpu_count()} cores; load average at the start "
         f"{load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}.",
         f"- **Command:** `{' '.join(['python benchmarks/throughput.py', *sys.argv[1:]])}`",
-        f"- **Site:** {args.articles:,} generated articles, {args.per_page} a list page, "
-        "served from memory by an asyncio keep-alive server in its own process.", "",
+        f"- **Site:** {args.articles:,} generated articles of {b['kb']:.0f} KB on average "
+        f"(`--page-kb {args.page_kb}`), {args.per_page} a list page, served from memory by "
+        "an asyncio keep-alive server in its own process.", "",
         "| stage | work | seconds | pages/s | peak RSS MB |", "|---|---:|---:|---:|---:|",
     ]
     out += [f"| {name} | {work} | {sec:.1f} | {rate:.1f} | {rss:.0f} |"

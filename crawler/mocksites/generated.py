@@ -267,8 +267,40 @@ def _href(source: GeneratedArticle, target: GeneratedArticle) -> str:
     return "../" + target.path[len(COLUMN):]
 
 
+_PORTALS = ["gov.cn", "jiangsu.gov.cn", "most.gov.cn", "miit.gov.cn", "ndrc.gov.cn",
+            "mofcom.gov.cn", "stats.gov.cn", "sasac.gov.cn", "samr.gov.cn", "cnipa.gov.cn"]
+
+
+def _furniture(kb: int, number: int) -> tuple[str, str]:
+    """About ``kb`` KB of the furniture big portals wrap every article in (a mega menu of
+    departments and services, an inline site config script, a 友情链接 block), split into
+    what goes before and after the article; links lead to other hosts only."""
+    if kb <= 0:
+        return "", ""
+    rng = random.Random(f"furniture:{number}")
+    menu, links, size, n = [], [], 0, 0
+    while size < kb * 700:
+        host = _PORTALS[n % len(_PORTALS)]
+        unit = UNITS[n % len(UNITS)]
+        item = (f'<li class="menu-item"><a href="http://www.{host}/col/col{1000 + n}/'
+                f'index.html" target="_blank" title="{unit}{n}">{unit}（{n}）</a></li>\n')
+        menu.append(item)
+        size += len(item.encode())
+        n += 1
+    for i in range(max(4, kb // 4)):
+        links.append(f'<option value="http://www.{_PORTALS[i % len(_PORTALS)]}/">'
+                     f'{PARK}{rng.choice(UNITS)}</option>')
+    config = ",".join(f'"k{i}":"{rng.getrandbits(64):x}"' for i in range(kb * 8))
+    before = (f'<div class="mega-menu"><ul>\n{"".join(menu)}</ul></div>\n'
+              f'<script type="text/javascript">var siteConfig = {{{config}}};</script>\n')
+    after = (f'<div class="friend-links"><select onchange="window.open(this.value)">'
+             f'<option>友情链接</option>{"".join(links)}</select></div>')
+    return before, after
+
+
 def _article_page(article: GeneratedArticle, older: GeneratedArticle | None,
-                  newer: GeneratedArticle | None, related: list[GeneratedArticle]) -> str:
+                  newer: GeneratedArticle | None, related: list[GeneratedArticle],
+                  page_kb: int = 0) -> str:
     def neighbour(other: GeneratedArticle | None) -> str:
         return f'<a href="{_href(article, other)}">{esc(other.title)}</a>' if other else "没有了"
 
@@ -308,13 +340,16 @@ href="javascript:doZoom(16);">中</a> <a href="javascript:doZoom(14);">小</a></
 {related_html}</ul></div>
 <div class="qrcode"><p>扫一扫在手机打开当前页</p><div id="qrcodeCanvas"></div></div>
 </div>"""
-    return _page("../../../", f"{article.title}_{SITE_NAME}", metas, main)
+    before, after = _furniture(page_kb, article.doc_id)
+    return _page("../../../", f"{article.title}_{SITE_NAME}", metas, before + main + after)
 
 
-def build_routes(base_url: str, articles: int, per_page: int, seed: int = 0
+def build_routes(base_url: str, articles: int, per_page: int, seed: int = 0,
+                 page_kb: int = 0
                  ) -> tuple[dict[str, Route], list[str], dict[str, GeneratedArticle]]:
     """Every page of the site: (routes by path, list URLs in order, articles by URL,
-    newest first)."""
+    newest first). ``page_kb``: about that much more portal furniture on each article
+    page (big portals' pages are 30-200 KB; the default adds none)."""
     items = [make_article(seed, n, base_url) for n in range(articles)][::-1]  # newest first
     html = {"Content-Type": "text/html; charset=utf-8"}
     routes: dict[str, Route] = {
@@ -330,7 +365,8 @@ def build_routes(base_url: str, articles: int, per_page: int, seed: int = 0
         older = items[i + 1] if i + 1 < len(items) else None
         related = [items[(i + step) % len(items)] for step in (2, 3, 5) if len(items) > step]
         routes[article.path] = (200, html,
-                                _article_page(article, older, newer, related).encode())
+                                _article_page(article, older, newer, related,
+                                              page_kb).encode())
     return routes, list_urls, {a.url: a for a in items}
 
 
