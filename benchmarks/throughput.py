@@ -5,7 +5,9 @@ Everything runs against one generated park news site (``crawler/mocksites/genera
 a TRS-style column of ``--articles`` articles of 6-15 KB, lists of ``--per-page``),
 served by a small asyncio HTTP/1.1 server with keep-alive from pre-rendered pages, in its
 own process, so that the server is not what limits the crawl. Each stage runs in a fresh
-process; its peak RSS is sampled from /proc (the process and its children, summed).
+process; its peak memory is sampled from /proc: the proportional set sizes (PSS) of the
+process and its children, summed (pages the forked workers share with their parent
+count once).
 
 - (a) raw Scrapy: a bare spider follows every link of the site (lists and articles) and
   does nothing else; pages/s = responses / Scrapy's elapsed time.
@@ -168,20 +170,26 @@ def _tree(pid: int) -> list[int]:
     return pids
 
 
-def _rss_kib(pid: int) -> int:
+def _memory_kib(pid: int) -> tuple[int, int]:
+    """(RSS, PSS) of a process in KiB; PSS shares the pages forked workers have in
+    common with their parent among them, so a sum over processes counts each page once."""
+    rss = pss = 0
     try:
-        with open(f"/proc/{pid}/status") as handle:
+        with open(f"/proc/{pid}/smaps_rollup") as handle:
             for line in handle:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
+                if line.startswith("Rss:"):
+                    rss = int(line.split()[1])
+                elif line.startswith("Pss:"):
+                    pss = int(line.split()[1])
     except OSError:
         pass
-    return 0
+    return rss, pss
 
 
 def run_measured(command: list[str], label: str) -> tuple[subprocess.CompletedProcess, float,
                                                           float, float]:
-    """Run a command; (result, wall seconds, peak RSS of the tree MB, of the process MB)."""
+    """Run a command; (result, wall seconds, peak PSS of the process tree MB (the sum of
+    its processes' proportional set sizes), peak RSS of the main process MB)."""
     log(f"{label}: {' '.join(command[1:])[:150]}")
     started = time.perf_counter()
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -192,10 +200,10 @@ def run_measured(command: list[str], label: str) -> tuple[subprocess.CompletedPr
     def sample() -> None:
         nonlocal peak_tree, peak_main
         while not done.is_set():
-            sizes = [_rss_kib(p) for p in _tree(proc.pid)]
+            sizes = [_memory_kib(p) for p in _tree(proc.pid)]
             if sizes:
-                peak_main = max(peak_main, sizes[0])
-                peak_tree = max(peak_tree, sum(sizes))
+                peak_main = max(peak_main, sizes[0][0])
+                peak_tree = max(peak_tree, sum(pss for _, pss in sizes))
             done.wait(0.2)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -207,7 +215,7 @@ def run_measured(command: list[str], label: str) -> tuple[subprocess.CompletedPr
     result = subprocess.CompletedProcess(command, proc.returncode, stdout, stderr)
     if proc.returncode != 0:
         log(f"  FAILED ({proc.returncode}): {stderr[-2000:]}")
-    log(f"  {seconds:.1f} s, peak RSS {peak_tree / 1024:.0f} MB")
+    log(f"  {seconds:.1f} s, peak memory (PSS of all its processes) {peak_tree / 1024:.0f} MB")
     return result, seconds, peak_tree / 1024, peak_main / 1024
 
 
@@ -359,7 +367,7 @@ def report(results: dict, memory: dict | None, args, started: datetime,
         f"- **Site:** {args.articles:,} generated articles of {b['kb']:.0f} KB on average "
         f"(`--page-kb {args.page_kb}`), {args.per_page} a list page, served from memory by "
         "an asyncio keep-alive server in its own process.", "",
-        "| stage | work | seconds | pages/s | peak RSS MB |", "|---|---:|---:|---:|---:|",
+        "| stage | work | seconds | pages/s | peak memory MB |", "|---|---:|---:|---:|---:|",
     ]
     out += [f"| {name} | {work} | {sec:.1f} | {rate:.1f} | {rss:.0f} |"
             for name, work, sec, rate, rss in rows]
@@ -377,10 +385,10 @@ def report(results: dict, memory: dict | None, args, started: datetime,
             f"{' '.join(d['out'])}"]
     if memory:
         out.append(f"- {memory['articles']:,}-article crawl ({memory['pages']:,} pages) in "
-                   f"{memory['seconds']:.0f} s ({memory['rate']:.1f} articles/s): peak RSS "
-                   f"{memory['rss']:.0f} MB for the crawl and its workers, "
-                   f"{memory['rss_main']:.0f} MB for the crawl process (target < 1024 MB: "
-                   f"{'met' if memory['rss'] < 1024 else 'NOT met'})")
+                   f"{memory['seconds']:.0f} s ({memory['rate']:.1f} articles/s): peak "
+                   f"memory {memory['rss']:.0f} MB for the crawl and its workers (sum of "
+                   f"PSS), peak RSS {memory['rss_main']:.0f} MB of the crawl process "
+                   f"(target < 1024 MB: {'met' if memory['rss'] < 1024 else 'NOT met'})")
     return "\n".join(out)
 
 
