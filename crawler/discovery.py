@@ -275,7 +275,13 @@ def article_parts(article_url: str, scripts: list[str], hrefs: list[str]) -> lis
     (TRS ``createPageHTML``) and from ordinary pager links (DedeCMS ``pagelist``:
     ``1234_2.html``, ``1234_3.html``)."""
     found = dict.fromkeys(continuation_pages(scripts, article_url))
+    stem = urlsplit(article_url).path.rpartition("/")[2].rpartition(".")[0]
+    marker = stem + "_"
     for href in hrefs:
+        # only a link naming the article's own stem can be a further page (a portal's
+        # article page may carry hundreds of menu links: resolving each costs)
+        if not stem or (marker not in href and "%" not in href):
+            continue
         url = urljoin(article_url, href.strip()).split("#", 1)[0]
         if _part_number(article_url, url) is not None:
             found[url] = None
