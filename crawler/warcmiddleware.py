@@ -90,8 +90,6 @@ class WarcCaptureMiddleware:
     # -- signals --------------------------------------------------------------------
 
     def spider_opened(self, spider) -> None:
-        if self.writer is not None:  # opened already: never drop an open file unclosed
-            return
         site = getattr(spider, "site", None)
         site_id = getattr(site, "id", None) or spider.name
         self.writer = CaptureWriter(self.directory, self.run_id, site_id,
