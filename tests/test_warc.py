@@ -360,11 +360,14 @@ def capture(tmp_path):
         crawler.spider = spider or crawler._create_spider()
         mw = WarcCaptureMiddleware.from_crawler(crawler)
         crawler.signals.send_catch_log(signal=signals.spider_opened, spider=crawler.spider)
-        opened.append(crawler)
+        # signals hold their receivers weakly: keep the middleware alive (as Scrapy's
+        # middleware manager does) until it is closed, or its open file would be dropped
+        # unclosed when the test function returns
+        opened.append((crawler, mw))
         return crawler, mw
 
     yield make
-    for crawler in opened:
+    for crawler, _ in opened:
         close(crawler)
 
 
