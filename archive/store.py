@@ -6,10 +6,11 @@ its Scrapy-facing side.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -48,6 +49,26 @@ def check_db_path(path: str | Path) -> Path:
     if not path.parent.exists():
         raise ArchiveError(f"directory does not exist for the database: {path.parent}")
     return path
+
+
+@contextlib.contextmanager
+def write_transaction(db: Database) -> Iterator[Database]:
+    """A write transaction that takes the write lock at once (``BEGIN IMMEDIATE``), so
+    that the busy timeout covers the wait for it. sqlite-utils' ``atomic()`` begins a
+    deferred transaction: one that reads first (sqlite-utils reads the schema before an
+    upsert) and writes after another crawl's commit fails at once with "database is
+    locked", busy timeout or not. Nested, it is ``atomic()``'s savepoint."""
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.conn.rollback()
+        raise
+    db.conn.execute("COMMIT")
 
 
 def open_archive(path: str | Path, check_search_index: bool = True) -> Database:
@@ -101,7 +122,7 @@ class ArchiveWriter:
 
     def upsert_sites(self, sites: Iterable[dict]) -> None:
         rows = [dict(s, start_urls=json.dumps(list(s["start_urls"]))) for s in sites]
-        with self.db.atomic():
+        with write_transaction(self.db):
             self.db["sites"].upsert_all(rows, pk="id", alter=False)
 
     def add_page(self, page: dict, partial: bool = False) -> None:
@@ -139,7 +160,7 @@ class ArchiveWriter:
         checked, gone = self._checked, self._gone
         self._pages, self._partial_pages, self._articles = [], [], []
         self._checked, self._gone = [], []
-        with self.db.atomic():
+        with write_transaction(self.db):
             if pages:
                 self.db["pages"].upsert_all(pages, pk="url")
             for row in partial:
@@ -203,7 +224,7 @@ class ArchiveWriter:
         row = dict(run)
         if isinstance(row.get("responses"), dict):
             row["responses"] = json.dumps(row["responses"], sort_keys=True)
-        with self.db.atomic():
+        with write_transaction(self.db):
             self.db["crawl_runs"].upsert(row, pk=("run_id", "site_id"))
 
     def close(self) -> None:

@@ -18,6 +18,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from archive.dedup import Deduplicator
+from archive.store import write_transaction
 from archive.warc import WarcError, get_header, read_capture
 from pipelines.extract import extract
 from pipelines.fingerprint import content_hash
@@ -163,7 +164,7 @@ def _write(db: Database, updates: list[dict]) -> None:
     """Update the rows, and the repost clusters of those whose body changed."""
     if not updates:
         return
-    with db.atomic():
+    with write_transaction(db):
         for update in updates:
             db["articles"].update(update["url"], {k: v for k, v in update.items()
                                                   if k != "url"})

@@ -158,3 +158,22 @@ def test_an_archive_of_an_older_schema_is_migrated_with_its_rows(tmp_path):
     row = db["articles"].get("http://yx/1")
     assert (row["status"], row["version"], row["checked_at"]) == ("live", 1, "t1")
     assert "article_versions" in db.table_names() and "crawl_runs" in db.table_names()
+
+
+def test_a_writer_waits_for_another_crawls_commit_instead_of_failing(tmp_path):
+    """Two crawls write one archive: a write transaction that began by reading (a deferred
+    BEGIN, as sqlite-utils' atomic() does) fails at once with "database is locked" when the
+    other commits meanwhile; ours takes the write lock first and waits for it."""
+    import threading
+
+    path = tmp_path / "shared.db"
+    writer = ArchiveWriter(open_archive(path), 10)
+    other = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("update sites set name = name")  # holds the write lock
+    threading.Timer(0.5, lambda: other.execute("COMMIT")).start()
+    writer.upsert_sites([{"id": "yx", "name": "云溪", "park": None, "region": None,
+                          "start_urls": ["http://yx/"], "updated_at": "t"}])
+    assert [r["id"] for r in writer.db["sites"].rows] == ["yx"]
+    writer.close()
+    other.close()
