@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import socket
 import subprocess
 import sys
+import time
 import unicodedata
+import urllib.error
+import urllib.request
 from collections import Counter
 from pathlib import Path
 
@@ -28,6 +32,47 @@ def run_cli(*args: str, cwd: Path | None = None, timeout: int = 180):
         [sys.executable, "-m", "crawler.cli", *args],
         cwd=cwd or REPO, env=env, capture_output=True, text=True, timeout=timeout,
     )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serving(db_path: Path, log_path: Path):
+    """``parknews serve --db DB`` (its defaults) on a free loopback port, until the
+    ``with`` ends; yields its base URL once it answers."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "crawler.cli", "serve", "--db", str(db_path),
+             "--port", str(port)],
+            cwd=REPO, env=dict(os.environ, PYTHONWARNINGS="ignore"),
+            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(base + "/-/versions.json", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except (urllib.error.URLError, OSError):
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail("parknews serve did not answer:\n"
+                            + log_path.read_text(errors="replace"))
+            time.sleep(0.1)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 def closed_port() -> int:

@@ -9,17 +9,10 @@ here, so the system Chromium is launched through ``executable_path``.
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from conftest import serving
 from playwright.sync_api import Page, expect, sync_playwright
 
 from archive.store import ArchiveWriter, open_archive
@@ -65,12 +58,6 @@ ARTICLES = _articles()
 HITS = [a for a in ARTICLES if QUERY in a["title"] + a["body"]]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """``parknews serve`` on a small archive, on a free loopback port: its base URL."""
@@ -88,36 +75,8 @@ def server(tmp_path_factory):
     writer.close()
     db.close()
 
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    log_path = tmp / "serve.log"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "crawler.cli", "serve", "--db", str(db_path),
-             "--port", str(port)],
-            cwd=REPO, env=dict(os.environ, PYTHONWARNINGS="ignore"),
-            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(base + "/-/versions.json", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except (urllib.error.URLError, OSError):
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("parknews serve did not answer:\n"
-                            + log_path.read_text(errors="replace"))
-            time.sleep(0.1)
+    with serving(db_path, tmp / "serve.log") as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @pytest.fixture(scope="module")

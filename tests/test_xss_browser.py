@@ -13,19 +13,14 @@ Needs Playwright and Debian's Chromium (/usr/bin/chromium, installed by
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from conftest import serving
 from datasette.utils import tilde_encode
 
 from archive.store import ArchiveWriter, open_archive
@@ -99,12 +94,6 @@ ARTICLES = _articles()
 SITE_NAME = "<script>window.__pwned=1</script>恶意站点"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory):
     """``parknews serve`` (its defaults: immutable, loopback) on the hostile archive."""
@@ -120,36 +109,8 @@ def base_url(tmp_path_factory):
     writer.close()
     db.close()
 
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    log_path = tmp / "serve.log"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "crawler.cli", "serve", "--db", str(db_path),
-             "--port", str(port)],
-            cwd=REPO, env=dict(os.environ, PYTHONWARNINGS="ignore"),
-            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(url + "/-/versions.json", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except (urllib.error.URLError, OSError):
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("parknews serve did not start:\n"
-                            + log_path.read_text(errors="replace"))
-            time.sleep(0.1)
+    with serving(db_path, tmp / "serve.log") as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @pytest.fixture(scope="module")
