@@ -1,9 +1,11 @@
 """Repost detection: which article was reposted where, and which came first.
 
 Exact duplicates share the hash of their normalised body. Near duplicates (a new 来源
-line, a rewritten lead, a dropped paragraph) are found with MinHash LSH (datasketch)
-over character n-grams of the normalised body, then confirmed by the exact Jaccard
-similarity of the two bodies' n-gram sets, so the LSH only proposes candidates.
+line, a rewritten lead, a dropped paragraph) are found with MinHash signatures
+(datasketch) over character n-grams of the normalised body and a banded LSH index of our
+own (numpy arrays, ~1 KB an article with the signatures; datasketch's MinHashLSH took
+~10 KB), then confirmed by the exact Jaccard similarity of the two bodies' n-gram sets,
+so the LSH only proposes candidates.
 
 Hard negatives stay apart: the same notice template in another year, weekly reports
 with the same frame, short items. Two bodies are only duplicates when the numbers they
@@ -17,8 +19,10 @@ Signatures are stored (``dedup_signatures``), so the LSH index is rebuilt quickl
 start of a run instead of recomputing anything.
 
 What keeps assignment cheap as the archive grows: the LSH is set low (it must miss almost
-nothing), so it also proposes many unrelated articles sharing some boilerplate; the
-signatures are kept in memory as well (one uint32 matrix), and a candidate whose MinHash
+nothing), so it also proposes many unrelated articles sharing some boilerplate; a bucket
+proposes only its ``BUCKET_CAP`` newest members, so the proposals per new article stay
+bounded however large the archive; the signatures are kept in memory as well (one uint32
+matrix), and a candidate whose MinHash
 estimate of the Jaccard is far below ``THRESHOLD`` (``ESTIMATE_MARGIN``) is dropped before
 any text is read. Most of those left are the same frame with other facts (a notice of
 another year, the next weekly report), so the digit runs of every indexed body are kept
@@ -44,7 +48,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
+from datasketch import MinHash
 
 logger = logging.getLogger(__name__)
 
@@ -339,83 +343,224 @@ def _parse_time(value: str | None) -> datetime | None:
 
 class _Signatures:
     """The signatures of the indexed articles, in memory: one row of a uint32 matrix each
-    (datasketch's hash values are below 2**32), 512 bytes an article."""
+    (datasketch's hash values are below 2**32), 512 bytes an article. Rows are handed out
+    in order and never reused (the banded index refers to them): an article indexed again
+    (its body changed) gets a new row and its old one is marked dead."""
 
     def __init__(self, capacity: int = 1024):
-        self.matrix = np.zeros((capacity, NUM_PERM), dtype=np.uint32)
+        self.matrix = np.zeros((max(1, capacity), NUM_PERM), dtype=np.uint32)
+        self.alive = np.zeros(max(1, capacity), dtype=bool)
         self.rows: dict[str, int] = {}
-        self.free: list[int] = []
+        self.urls: list[str | None] = []  # by row (None: dead)
 
-    def add(self, url: str, hashvalues: np.ndarray) -> None:
-        row = self.rows.get(url)
-        if row is None:
-            if self.free:
-                row = self.free.pop()
-            else:
-                row = len(self.rows)
-                if row == len(self.matrix):
-                    grown = np.zeros((2 * len(self.matrix), NUM_PERM), dtype=np.uint32)
-                    grown[:row] = self.matrix
-                    self.matrix = grown
-            self.rows[url] = row
+    def add(self, url: str, hashvalues: np.ndarray) -> int:
+        self.discard(url)
+        row = len(self.urls)
+        if row == len(self.matrix):
+            self._grow(2 * len(self.matrix))
         self.matrix[row] = hashvalues
+        self.alive[row] = True
+        self.rows[url] = row
+        self.urls.append(url)
+        return row
+
+    def add_many(self, urls: list[str], matrix: np.ndarray) -> None:
+        """Index many new articles at once (loading an archive's stored signatures)."""
+        start = len(self.urls)
+        if start + len(urls) > len(self.matrix):
+            self._grow(max(2 * len(self.matrix), start + len(urls)))
+        self.matrix[start:start + len(urls)] = matrix
+        self.alive[start:start + len(urls)] = True
+        for offset, url in enumerate(urls):
+            self.discard(url)
+            self.rows[url] = start + offset
+        self.urls.extend(urls)
+
+    def _grow(self, capacity: int) -> None:
+        grown = np.zeros((capacity, NUM_PERM), dtype=np.uint32)
+        grown[:len(self.urls)] = self.matrix[:len(self.urls)]
+        self.matrix = grown
+        alive = np.zeros(capacity, dtype=bool)
+        alive[:len(self.urls)] = self.alive[:len(self.urls)]
+        self.alive = alive
 
     def discard(self, url: str) -> None:
         row = self.rows.pop(url, None)
         if row is not None:
-            self.free.append(row)
+            self.alive[row] = False
+            self.urls[row] = None
 
     def estimates(self, hashvalues: np.ndarray, urls: list[str]) -> np.ndarray:
         """The MinHash estimate of the Jaccard of each of ``urls`` with ``hashvalues``
         (0 for a URL without a signature)."""
         rows = np.array([self.rows.get(url, -1) for url in urls], dtype=np.int64)
+        return np.where(rows >= 0, self.row_estimates(hashvalues, rows), 0.0)
+
+    def row_estimates(self, hashvalues: np.ndarray, rows: np.ndarray) -> np.ndarray:
         same = np.count_nonzero(self.matrix[rows] == hashvalues.astype(np.uint32), axis=1)
-        return np.where(rows >= 0, same / NUM_PERM, 0.0)
+        return same / NUM_PERM
+
+
+# The banded LSH: BANDS bands of ROWS hash values each, the (b, r) datasketch's MinHashLSH
+# chooses for LSH_THRESHOLD 0.3 and 128 permutations: a pair at Jaccard s shares a band with
+# probability 1 - (1 - s**3)**37, 0.97 at 0.45 and 0.9999 at 0.7.
+BANDS, ROWS = 37, 3
+# At most this many members of one bucket are proposed, the most recently indexed: a
+# bucket this full is a band of boilerplate shared by a family of templated articles (a
+# repost and its original share about 37 * s**3 buckets, 19 at s = 0.8, and one member of
+# a cluster found is enough). Without the cap the proposals per new article grow with the
+# archive (653 at 100 k on the generated corpus) and so does the cost of each.
+BUCKET_CAP = 64
+MERGE_AT = 4096  # articles indexed into the small buffer before it joins the sorted arrays
+_BAND_MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9],
+                     dtype=np.uint64)[:ROWS]
+_BAND_SALT = (np.arange(BANDS, dtype=np.uint64) + np.uint64(1)) * np.uint64(0xD6E8FEB86659FD93)
+
+
+def band_keys(hashvalues: np.ndarray) -> np.ndarray:
+    """One 64-bit key per band (the last axis: a signature, or a matrix of them): a mix of
+    the band's hash values and its number (distinct value triples collide with a
+    probability of about 2**-64; a collision only adds a candidate the estimate drops)."""
+    values = np.asarray(hashvalues)[..., :BANDS * ROWS].astype(np.uint64)
+    values = values.reshape(*values.shape[:-1], BANDS, ROWS)
+    with np.errstate(over="ignore"):
+        return (values * _BAND_MIX).sum(axis=-1, dtype=np.uint64) ^ _BAND_SALT
+
+
+class _Bands:
+    """The buckets of the banded LSH, compact: every (band key, signature row) pair of the
+    index in two sorted numpy arrays (12 bytes a pair, 444 bytes an article), plus a
+    small dict of the pairs added since the arrays were last merged. datasketch's
+    MinHashLSH kept ~10 KB an article in Python sets and bytes keys (1 GB at 100 k)."""
+
+    def __init__(self) -> None:
+        self.keys = np.empty(0, dtype=np.uint64)
+        self.rows = np.empty(0, dtype=np.uint32)
+        self.recent: dict[int, list[int]] = {}
+        self.recent_articles = 0
+
+    def build(self, matrix: np.ndarray, rows: np.ndarray) -> None:
+        """Index these signature rows (the matrix's rows, in ``rows`` order) at once."""
+        keys = band_keys(matrix).ravel()
+        owners = np.repeat(rows.astype(np.uint32), BANDS)
+        self._merge(keys, owners)
+
+    def add(self, row: int, hashvalues: np.ndarray, alive: np.ndarray | None = None) -> None:
+        for key in band_keys(hashvalues).tolist():
+            self.recent.setdefault(key, []).append(row)
+        self.recent_articles += 1
+        if self.recent_articles >= MERGE_AT:
+            self.flush(alive)
+
+    def flush(self, alive: np.ndarray | None = None) -> None:
+        """Merge the recent pairs into the sorted arrays (dropping dead rows' pairs)."""
+        keys = [key for key, rows in self.recent.items() for _ in rows]
+        owners = [row for rows in self.recent.values() for row in rows]
+        self.recent, self.recent_articles = {}, 0
+        self._merge(np.array(keys, dtype=np.uint64), np.array(owners, dtype=np.uint32),
+                    alive)
+
+    def _merge(self, keys: np.ndarray, owners: np.ndarray,
+               alive: np.ndarray | None = None) -> None:
+        # new rows are higher than every row already merged, so a stable sort by key
+        # keeps each bucket's rows in indexing order
+        new = np.lexsort((owners, keys))
+        keys = np.concatenate([self.keys, keys[new]])
+        owners = np.concatenate([self.rows, owners[new]])
+        order = np.argsort(keys, kind="stable")
+        self.keys, self.rows = keys[order], owners[order]
+        if alive is not None:
+            keep = alive[self.rows]
+            self.keys, self.rows = self.keys[keep], self.rows[keep]
+
+    def query(self, hashvalues: np.ndarray) -> np.ndarray:
+        """The rows sharing a bucket with this signature: of each bucket the
+        ``BUCKET_CAP`` most recently indexed (dead rows included: the caller drops them)."""
+        keys = band_keys(hashvalues)
+        recent_rows: list[int] = []
+        merged: list[np.ndarray] = []
+        starts = np.searchsorted(self.keys, keys, side="left")
+        ends = np.searchsorted(self.keys, keys, side="right")
+        for key, start, end in zip(keys.tolist(), starts.tolist(), ends.tolist(),
+                                   strict=True):
+            recent = self.recent.get(key)
+            room = BUCKET_CAP
+            if recent:
+                recent_rows.extend(recent[-room:])
+                room -= min(room, len(recent))
+            if end > start and room:
+                merged.append(self.rows[max(start, end - room):end])
+        merged.append(np.array(recent_rows, dtype=np.uint32))
+        return np.unique(np.concatenate(merged)).astype(np.int64)
 
 
 class _Index:
     """The LSH index of one archive and the signatures behind it."""
 
     def __init__(self) -> None:
-        self.lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
         self.signatures = _Signatures()
+        self.bands = _Bands()
         # the digit runs of each indexed body (``numbers``), for the facts rule; an
         # article is indexed again whenever its body changes
         self.numbers: dict[str, tuple[str, ...]] = {}
 
     def load(self, rows: Iterable[tuple[str, bytes, str | None]]) -> int:
-        count = 0
-        with self.lsh.insertion_session() as session:
-            for url, blob, numbers in rows:
-                minhash = _stored_minhash(blob)
-                session.insert(url, minhash, check_duplication=False)
-                self.signatures.add(url, minhash.hashvalues)
-                if numbers is not None:
-                    self.numbers[url] = _parse_numbers(numbers)
-                count += 1
-        return count
+        urls: list[str] = []
+        blobs: list[bytes] = []
+        for url, blob, numbers in rows:
+            urls.append(url)
+            blobs.append(blob)
+            if numbers is not None:
+                self.numbers[url] = _parse_numbers(numbers)
+        if urls:
+            matrix = np.frombuffer(b"".join(blobs), dtype=np.uint64).reshape(len(urls),
+                                                                               NUM_PERM)
+            first = len(self.signatures.urls)
+            self.signatures.add_many(urls, matrix.astype(np.uint32))
+            self.bands.build(self.signatures.matrix[first:first + len(urls)],
+                             np.arange(first, first + len(urls)))
+        return len(urls)
 
-    def add(self, url: str, minhash: MinHash, numbers: Iterable[str]) -> None:
-        self.lsh.insert(url, minhash, check_duplication=False)
-        self.signatures.add(url, minhash.hashvalues)
+    def add(self, url: str, minhash: MinHash | np.ndarray, numbers: Iterable[str]) -> None:
+        hashvalues = _hashvalues(minhash)
+        row = self.signatures.add(url, hashvalues)
+        self.bands.add(row, hashvalues, self.signatures.alive)
         self.numbers[url] = tuple(sys.intern(n) for n in numbers)
 
     def remove(self, url: str) -> None:
-        if url in self.lsh:
-            self.lsh.remove(url)
         self.signatures.discard(url)
         self.numbers.pop(url, None)
 
-    def candidates(self, url: str, minhash: MinHash) -> list[str]:
+    def __contains__(self, url: str) -> bool:
+        return url in self.signatures.rows
+
+    def _proposed_rows(self, hashvalues: np.ndarray, url: str | None = None) -> np.ndarray:
+        rows = self.bands.query(hashvalues)
+        rows = rows[self.signatures.alive[rows]]
+        own = self.signatures.rows.get(url) if url is not None else None
+        return rows[rows != own] if own is not None else rows
+
+    def query(self, minhash: MinHash | np.ndarray) -> list[str]:
+        """The URLs the LSH proposes for this signature (datasketch's ``query``)."""
+        urls = self.signatures.urls
+        return [urls[row] for row in self._proposed_rows(_hashvalues(minhash)).tolist()]
+
+    def candidates(self, url: str, minhash: MinHash | np.ndarray) -> list[str]:
         """What the LSH proposes, without those whose MinHash estimate is far below
         ``THRESHOLD``, the likeliest first."""
-        found = [c for c in self.lsh.query(minhash) if c != url]
-        if not found:
+        hashvalues = _hashvalues(minhash)
+        rows = self._proposed_rows(hashvalues, url)
+        if not len(rows):
             return []
-        estimates = self.signatures.estimates(minhash.hashvalues, found)
-        floor = THRESHOLD - ESTIMATE_MARGIN
-        return [found[i] for i in np.argsort(-estimates, kind="stable")
-                if estimates[i] >= floor]
+        estimates = self.signatures.row_estimates(hashvalues, rows)
+        keep = estimates >= THRESHOLD - ESTIMATE_MARGIN
+        rows, estimates = rows[keep], estimates[keep]
+        urls = self.signatures.urls
+        return [urls[row] for row in rows[np.argsort(-estimates, kind="stable")].tolist()]
+
+
+def _hashvalues(minhash: MinHash | np.ndarray) -> np.ndarray:
+    return minhash.hashvalues if isinstance(minhash, MinHash) else np.asarray(minhash)
 
 
 def _stored_minhash(blob: bytes) -> MinHash:
@@ -470,7 +615,6 @@ class Deduplicator:
             if path:
                 _SHARED_INDEXES[path] = index
         self.index = index
-        self.lsh = index.lsh
 
     @staticmethod
     def _minhash(blob: bytes) -> MinHash:

@@ -417,7 +417,7 @@ def lsh_report(count: int, seed: int) -> dict:
         cluster = dict(conn.execute("select url, cluster_id from cluster_members"))
         signatures = {url: writer.dedup._minhash(blob) for url, blob in
                       conn.execute("select url, minhash from dedup_signatures")}
-        lsh = writer.dedup.lsh
+        lsh = writer.dedup.index
         started = time.perf_counter()
         texts = [dedup.normalize_body(r["body"]) for r in rows]
         similar = exact_pairs(texts, dedup.LSH_THRESHOLD - 0.1)
@@ -521,7 +521,7 @@ def instrument(writer: ArchiveWriter, state: dict) -> None:
     """Count what the LSH proposes, what is left after the estimate floor, and after the
     facts rule on the stored digit runs (the bodies read and compared in full)."""
     index = writer.dedup.index
-    query, candidates = index.lsh.query, index.candidates
+    proposed_rows, candidates = index._proposed_rows, index.candidates
     facts = writer.dedup._facts_agree
 
     def counted_facts(digits, found):
@@ -531,9 +531,9 @@ def instrument(writer: ArchiveWriter, state: dict) -> None:
 
     writer.dedup._facts_agree = counted_facts
 
-    def counted_query(minhash):
-        found = query(minhash)
-        state["proposed"] += len(found)  # (the article is taken out of the index first)
+    def counted_rows(hashvalues, url=None):
+        found = proposed_rows(hashvalues, url)
+        state["proposed"] += len(found)
         return found
 
     def counted_candidates(url, minhash):
@@ -542,7 +542,7 @@ def instrument(writer: ArchiveWriter, state: dict) -> None:
         state["candidates"] += len(found)
         return found
 
-    index.lsh.query, index.candidates = counted_query, counted_candidates
+    index._proposed_rows, index.candidates = counted_rows, counted_candidates
 
 
 def load_average() -> float:

@@ -170,9 +170,85 @@ def test_stored_signatures_estimate_the_jaccard():
     assert list(estimates) == [1.0, minhashes[0].jaccard(minhashes[1]),
                                minhashes[0].jaccard(minhashes[2]), 0.0]
     signatures.discard("u1")
-    signatures.add("u3", minhashes[1].hashvalues)  # takes the freed row
-    assert signatures.rows["u3"] == 1 and len(signatures.rows) == 3
-    assert signatures.estimates(minhashes[1].hashvalues, ["u3"])[0] == 1.0
+    signatures.add("u3", minhashes[1].hashvalues)  # a new row: the old one stays dead
+    assert signatures.rows["u3"] == 3 and len(signatures.rows) == 3
+    assert list(signatures.alive[:4]) == [True, False, True, True]
+    assert signatures.urls[1] is None
+    assert signatures.estimates(minhashes[1].hashvalues, ["u3", "u1"]).tolist() == [1.0, 0.0]
+
+
+def _signature_family(count: int, seed: int = 7) -> list[tuple[str, object]]:
+    """``count`` signatures: a few stories, each with copies that drop or change a
+    sentence, and unrelated bodies sharing a boilerplate paragraph."""
+    import random
+
+    rng = random.Random(seed)
+    chars = "园区企业项目投资签约建设发展经济科技创新服务政策产业招商管委会推进落实高新技术"
+    boiler = "".join(rng.choice(chars) for _ in range(120))
+    out = []
+    for number in range(count):
+        story = number // 6
+        rng_story = random.Random(story)
+        sentences = ["".join(rng_story.choice(chars) for _ in range(40)) for _ in range(8)]
+        if number % 6:  # a copy: one sentence dropped, one changed
+            sentences.pop(rng.randrange(len(sentences)))
+            sentences[0] = "".join(rng.choice(chars) for _ in range(40))
+        text = "".join(sentences) + (boiler if number % 2 else "")
+        out.append((f"u{number}", dedup.signature(text)))
+    return out
+
+
+def test_the_banded_index_proposes_what_datasketch_would(monkeypatch):
+    """Without the bucket cap, our bands propose exactly what datasketch's MinHashLSH
+    with the same bands and rows proposes, through the small buffer, a merge and a
+    full build alike."""
+    from datasketch import MinHashLSH
+
+    monkeypatch.setattr(dedup, "BUCKET_CAP", 10**6)
+    monkeypatch.setattr(dedup, "MERGE_AT", 50)  # merges twice on the way
+    family = _signature_family(130)
+    reference = MinHashLSH(num_perm=dedup.NUM_PERM, params=(dedup.BANDS, dedup.ROWS))
+    index = dedup._Index()
+    for url, minhash in family:
+        reference.insert(url, minhash)
+        index.add(url, minhash, ())
+    assert index.bands.recent_articles == 30 and len(index.bands.keys) == 100 * dedup.BANDS
+    rebuilt = dedup._Index()
+    rebuilt.load((url, m.hashvalues.astype("uint64").tobytes(), None) for url, m in family)
+    proposals = 0
+    for _url, minhash in family:
+        expected = set(reference.query(minhash))
+        assert set(index.query(minhash)) == expected == set(rebuilt.query(minhash))
+        proposals += len(expected)
+    assert proposals > 3 * len(family)  # stories share buckets: the test means something
+
+
+def test_an_overfull_bucket_proposes_its_newest_members(monkeypatch):
+    monkeypatch.setattr(dedup, "BUCKET_CAP", 5)
+    monkeypatch.setattr(dedup, "MERGE_AT", 8)
+    minhash = dedup.signature("园区" * 40)
+    index = dedup._Index()
+    for number in range(12):  # 8 merged, 4 in the buffer
+        index.add(f"u{number}", minhash, ())
+    assert index.query(minhash) == [f"u{n}" for n in range(7, 12)]
+    index.remove("u11")  # a dead row is not proposed (its place is freed at the next merge)
+    assert index.query(minhash) == [f"u{n}" for n in range(7, 11)]
+    index.add("u3", minhash, ())  # an article indexed again is the newest
+    assert index.query(minhash) == ["u8", "u9", "u10", "u3"]
+    assert index.candidates("u3", minhash) == ["u8", "u9", "u10"]
+
+
+def test_a_changed_body_is_not_proposed_by_its_old_signature(monkeypatch):
+    monkeypatch.setattr(dedup, "MERGE_AT", 2)
+    old, new = dedup.signature("园区招商签约" * 20), dedup.signature("科技创新服务" * 20)
+    index = dedup._Index()
+    index.add("a", old, ())
+    index.add("b", old, ())  # merged
+    index.add("a", new, ())
+    assert index.query(old) == ["b"] and index.query(new) == ["a"]
+    index.add("c", new, ())  # the merge drops a's old pairs
+    assert index.query(old) == ["b"] and index.query(new) == ["a", "c"]
+    assert len(index.bands.keys) == 3 * dedup.BANDS
 
 
 def test_an_earlier_copy_becomes_the_original_and_figures_follow(writer):
