@@ -271,15 +271,22 @@ def containment(a: set, b: set) -> float:
     return len(small & large) / len(small) if small else 1.0
 
 
-def facts_agree(nums_a: set[str], nums_b: set[str]) -> bool:
+def facts_agree(nums_a: set[str] | frozenset[str], nums_b: set[str] | frozenset[str],
+                years_a: frozenset[str] | None = None) -> bool:
     """A repost states the facts of its original: the years of one are among the years
     of the other, and most numbers of the shorter are in the longer (a dropped
-    paragraph takes its numbers with it; a new year or new figures mean another text)."""
-    years_a, years_b = {n for n in nums_a if YEAR.fullmatch(n)}, {n for n in nums_b
-                                                                 if YEAR.fullmatch(n)}
+    paragraph takes its numbers with it; a new year or new figures mean another text).
+    ``years_a``: ``years(nums_a)`` when already known (one body against many)."""
+    years_a = years(nums_a) if years_a is None else years_a
+    years_b = years(nums_b)
     if years_a and years_b and not (years_a <= years_b or years_b <= years_a):
         return False
     return containment(nums_a, nums_b) >= NUMBERS_AGREEMENT
+
+
+def years(nums: Iterable[str]) -> frozenset[str]:
+    """The digit runs that are years (``YEAR``; the runs hold digits only)."""
+    return frozenset(n for n in nums if len(n) == 4 and YEAR.fullmatch(n))
 
 
 # ------------------------------------------------------------------------ the tables
@@ -714,8 +721,9 @@ class Deduplicator:
             known[other.url] = tuple(sys.intern(n) for n in found)
             self.conn.execute("update dedup_signatures set numbers = ? where url = ?",
                               [_stored_numbers(found), other.url])
+        years_new = years(digits)
         return [url for url in candidates
-                if url in known and facts_agree(digits, frozenset(known[url]))]
+                if url in known and facts_agree(digits, frozenset(known[url]), years_new)]
 
     def _extend(self, cluster_id: int, newcomers: list[str]) -> None:
         """A cluster gained members: when none of them is earlier than its original, only

@@ -270,6 +270,22 @@ def _part_number(article_url: str, url: str) -> int | None:
     return int(found[1]) if found and other_base == base else None
 
 
+SAFE_STEM = re.compile(r"[A-Za-z0-9_.~-]+")  # a stem no percent-encoding changes
+
+
+def may_have_parts(article_url: str, text: str) -> bool:
+    """False when the page's raw text shows ``article_parts`` must find nothing: no
+    script pager call and no link naming the article's stem (percent-encoded links are
+    only possible when the stem has characters that encoding changes). Most article
+    pages fail it, and are never parsed for their links."""
+    if any(rule.pattern.search(text) for rule in SCRIPT_PAGER_RULES):
+        return True
+    stem = urlsplit(article_url).path.rpartition("/")[2].rpartition(".")[0]
+    if not stem:
+        return False
+    return stem + "_" in text or (not SAFE_STEM.fullmatch(stem) and "%" in text)
+
+
 def article_parts(article_url: str, scripts: list[str], hrefs: list[str]) -> list[str]:
     """Further pages of a multi-page article, in page order: from a script pager
     (TRS ``createPageHTML``) and from ordinary pager links (DedeCMS ``pagelist``:

@@ -12,6 +12,7 @@ import logging
 from concurrent.futures import Future
 
 from scrapy.exceptions import NotConfigured
+from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import reactor
 from twisted.internet.defer import Deferred, DeferredSemaphore
 from twisted.python.failure import Failure
@@ -65,7 +66,7 @@ class ExtractionPipeline:
         waiting = self.slots.run(self._in_worker, args)
         waiting.addCallbacks(lambda result: self._done(item, *result),
                              lambda failure: self._failed(item, failure))
-        return waiting
+        return _awaited(waiting)  # (Scrapy 2.14+ deprecates returning the Deferred)
 
     def _in_worker(self, args: tuple) -> Deferred:
         """The worker's answer, as a Deferred fired in the reactor's thread."""
@@ -100,3 +101,7 @@ class ExtractionPipeline:
         item.article = article
         item.precomputed = precomputed or {}
         return item
+
+
+async def _awaited(waiting: Deferred) -> FetchedPage:
+    return await maybe_deferred_to_future(waiting)

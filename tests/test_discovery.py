@@ -197,6 +197,25 @@ def test_article_parts_from_script_pager_and_from_pager_links():
     assert discovery.article_parts(dede, [], ["1235.html", "list_1_2.html"]) == []
 
 
+def test_pages_without_parts_are_told_apart_before_parsing():
+    """``may_have_parts`` is a necessary condition of ``article_parts`` finding
+    anything: true for every page with parts, false for an ordinary article page."""
+    trs = "http://a.cn/xwzx/202405/t20240502_5109.html"
+    pager = '<script>createPageHTML(2,0,"t20240502_5109","html")</script>'
+    assert discovery.may_have_parts(trs, f"<html><body>{pager}</body></html>")
+    dede = "http://a.cn/a/news/20240101/1234.html"
+    assert discovery.may_have_parts(dede, '<a href="1234_2.html">2</a>')
+    menu = "".join(f'<a href="/a/news/2024010{n}/12{n}.html">{n}</a>' for n in range(9))
+    plain = f'<div style="width:100%">{menu}<a href="1234.html">本页</a></div>'
+    assert not discovery.may_have_parts(dede, plain)
+    assert discovery.article_parts(dede, [], ["1234.html"]) == []
+    # a stem that percent-encoding changes: an encoded link may name it
+    chinese = "http://a.cn/news/园区新闻.html"
+    encoded = '<a href="%E5%9B%AD%E5%8C%BA%E6%96%B0%E9%97%BB_2.html">2</a>'
+    assert discovery.may_have_parts(chinese, encoded)
+    assert not discovery.may_have_parts(chinese, menu)
+
+
 @pytest.mark.parametrize("url, expected", [
     ("http://a.cn/news/list.jsp;jsessionid=0A1B2C?page=2", "http://a.cn/news/list.jsp?page=2"),
     ("http://a.cn/show.php?PHPSESSID=abc123&id=7", "http://a.cn/show.php?id=7"),

@@ -482,3 +482,28 @@ def test_stored_payload_reads_back_through_warcio_content_stream(tmp_path):
         fh.seek(captures[1].offset)
         record = next(iter(ArchiveIterator(fh)))
         assert record.content_stream().read() == EXCHANGES[1]["body"]
+
+
+def test_each_record_is_one_gzip_member_at_our_level():
+    """``GzipMembers`` ends a gzip member at each flush (warcio flushes once a record),
+    so a record is read from its offset alone; the level is ours, not warcio's 9."""
+    import io
+    import zlib
+
+    from archive.warc import GZIP_LEVEL, GzipMembers
+
+    out = io.BytesIO()
+    members = GzipMembers(out)
+    first, second = b"WARC/1.1\r\n" + "园区".encode() * 500, b"WARC/1.1\r\n" + b"x" * 3000
+    members.write(first[:100])
+    members.write(first[100:])
+    members.flush()
+    boundary = out.tell()
+    members.write(second)
+    members.flush()
+    raw = out.getvalue()
+    assert gzip.decompress(raw[:boundary]) == first
+    assert gzip.decompress(raw[boundary:]) == second
+    level_nine = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+    assert GZIP_LEVEL == 6 and raw[:boundary] != (level_nine.compress(first)
+                                                  + level_nine.flush())

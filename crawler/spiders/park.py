@@ -382,6 +382,8 @@ class ParkSpider(scrapy.Spider):
     def _continuations(self, response: Response) -> list[str]:
         if not isinstance(response, TextResponse):
             return []
+        if not discovery.may_have_parts(response.url, response.text):
+            return []  # (parsing a portal page for its links costs milliseconds)
         scripts = response.xpath("//script[not(@src)]/text()").getall()
         hrefs = response.xpath("//a/@href").getall()
         urls = discovery.article_parts(response.url, scripts, hrefs)
@@ -421,7 +423,7 @@ class ParkSpider(scrapy.Spider):
         """Sitemaps named by robots.txt ``Sitemap:`` lines, else a probe of /sitemap.xml."""
         text = response.text if isinstance(response, TextResponse) else (
             response.body.decode("utf-8", "replace"))
-        urls = [u for u in sitemap_urls_from_robots(text, base_url=response.url)
+        urls = [u for u in sitemap_urls_from_robots(text.encode("utf-8"), base_url=response.url)
                 if self.in_scope(u)]
         if urls:
             for url in urls:
