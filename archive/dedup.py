@@ -46,6 +46,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache, lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 from datasketch import MinHash
@@ -272,13 +273,14 @@ def containment(a: set, b: set) -> float:
 
 
 def facts_agree(nums_a: set[str] | frozenset[str], nums_b: set[str] | frozenset[str],
-                years_a: frozenset[str] | None = None) -> bool:
+                years_a: frozenset[str] | None = None,
+                years_b: frozenset[str] | None = None) -> bool:
     """A repost states the facts of its original: the years of one are among the years
     of the other, and most numbers of the shorter are in the longer (a dropped
     paragraph takes its numbers with it; a new year or new figures mean another text).
-    ``years_a``: ``years(nums_a)`` when already known (one body against many)."""
+    ``years_a``, ``years_b``: ``years(nums_a)``, ``years(nums_b)`` when already known."""
     years_a = years(nums_a) if years_a is None else years_a
-    years_b = years(nums_b)
+    years_b = years(nums_b) if years_b is None else years_b
     if years_a and years_b and not (years_a <= years_b or years_b <= years_a):
         return False
     return containment(nums_a, nums_b) >= NUMBERS_AGREEMENT
@@ -333,9 +335,25 @@ def _stored_numbers(numbers: Iterable[str]) -> str:
     return " ".join(sorted(numbers))
 
 
-def _parse_numbers(stored: str) -> tuple[str, ...]:
+def _parse_numbers(stored: str) -> _Facts:
+    return _facts(stored.split())
+
+
+class _Facts(NamedTuple):
+    """An indexed body's digit runs and the years among them, for the facts rule."""
+
+    numbers: tuple[str, ...]
+    years: frozenset[str]
+
+
+_YEAR_SETS: dict[frozenset[str], frozenset[str]] = {}  # one object per distinct set
+
+
+def _facts(numbers: Iterable[str]) -> _Facts:
     # interned: the same digit runs (years, small counts) recur in thousands of bodies
-    return tuple(sys.intern(n) for n in stored.split())
+    runs = tuple(sys.intern(n) for n in numbers)
+    found = years(runs)
+    return _Facts(runs, _YEAR_SETS.setdefault(found, found))
 
 
 def _parse_time(value: str | None) -> datetime | None:
@@ -509,7 +527,7 @@ class _Index:
         self.bands = _Bands()
         # the digit runs of each indexed body (``numbers``), for the facts rule; an
         # article is indexed again whenever its body changes
-        self.numbers: dict[str, tuple[str, ...]] = {}
+        self.numbers: dict[str, _Facts] = {}
 
     def load(self, rows: Iterable[tuple[str, bytes, str | None]]) -> int:
         urls: list[str] = []
@@ -532,7 +550,7 @@ class _Index:
         hashvalues = _hashvalues(minhash)
         row = self.signatures.add(url, hashvalues)
         self.bands.add(row, hashvalues, self.signatures.alive)
-        self.numbers[url] = tuple(sys.intern(n) for n in numbers)
+        self.numbers[url] = _facts(numbers)
 
     def remove(self, url: str) -> None:
         self.signatures.discard(url)
@@ -718,12 +736,13 @@ class Deduplicator:
         missing = [url for url in candidates if url not in known]
         for other in self._articles(missing):
             found = numbers(other.body)
-            known[other.url] = tuple(sys.intern(n) for n in found)
+            known[other.url] = _facts(found)
             self.conn.execute("update dedup_signatures set numbers = ? where url = ?",
                               [_stored_numbers(found), other.url])
         years_new = years(digits)
         return [url for url in candidates
-                if url in known and facts_agree(digits, frozenset(known[url]), years_new)]
+                if url in known and facts_agree(digits, frozenset(known[url].numbers),
+                                                years_new, known[url].years)]
 
     def _extend(self, cluster_id: int, newcomers: list[str]) -> None:
         """A cluster gained members: when none of them is earlier than its original, only
