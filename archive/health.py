@@ -53,6 +53,8 @@ class Run:
     lists_unchanged: int = 0  # list pages answering 304: read, nothing new
     unchanged: int = 0  # stored articles rechecked and found as they were
     withdrawn: int = 0  # stored articles that answered 404/410 for the first time
+    blocked: int = 0  # pages answered by an anti-bot challenge (crawler/antibot.py)
+    notes: dict = field(default_factory=dict)  # JSON of crawl_runs.notes
 
 
 @dataclass
@@ -70,6 +72,8 @@ class Rule(NamedTuple):
 def host_down(state: SiteState, now: datetime) -> str | None:
     """No list page could be read: the host is down, refuses, or answers errors."""
     run = state.runs[0]
+    if run.blocked and run.list_pages == 0:
+        return None  # not down: behind an anti-bot wall (the rule "blocked")
     if run.list_pages + run.lists_unchanged == 0 and (
             run.errors or run.requests >= DOWN_MIN_REQUESTS):
         statuses = ", ".join(f"{s}×{n}" for s, n in sorted(run.responses.items())) or "none"
@@ -184,7 +188,42 @@ def quiet_too_long(state: SiteState, now: datetime) -> str | None:
     return None
 
 
+def blocked(state: SiteState, now: datetime) -> str | None:
+    """The latest run met an anti-bot wall (加速乐 521, 瑞数 202/412): the site is not
+    empty, it refuses crawlers."""
+    run = state.runs[0]
+    if not run.blocked:
+        return None
+    walls = ", ".join(sorted((run.notes or {}).get("antibot", {}))) or "an anti-bot wall"
+    share = "every list page" if run.list_pages == 0 else f"{run.blocked} pages"
+    return (f"blocked: {share} answered an anti-bot challenge ({walls}) in the latest run; "
+            f"parknews does not solve these: ask the site for access, or list another column")
+
+
+def js_list(state: SiteState, now: datetime) -> str | None:
+    """The latest run that read list pages found none of their articles and saw signs
+    of lists drawn by JavaScript: the option to turn on is named."""
+    reading = _saw(state, lambda r: r.list_pages)
+    if not reading:
+        return None
+    run = reading[0]
+    flags = (run.notes or {}).get("js_lists") or []
+    if run.links_found or not flags:
+        return None
+    flag = flags[0]
+    return (f"list pages drawn by JavaScript ({flag.get('sign')}) gave no article link in "
+            f"{_which(run, state)}: {flag.get('hint')}")
+
+
+def render_unavailable(state: SiteState, now: datetime) -> str | None:
+    problem = (state.runs[0].notes or {}).get("render_unavailable")
+    return f"render = true, but pages could not be rendered: {problem}" if problem else None
+
+
 RULES: tuple[Rule, ...] = (
+    Rule("blocked", blocked),
+    Rule("js_list", js_list),
+    Rule("render_unavailable", render_unavailable),
     Rule("host_down", host_down),
     Rule("links_dropped", links_dropped),
     Rule("empty_bodies", empty_bodies),
@@ -210,12 +249,21 @@ def _runs(conn: sqlite3.Connection, site_id: str) -> list[Run]:
     rows = conn.execute(
         "select started_at, full_pass, requests, responses, errors, list_pages, links_found,"
         " articles_new, articles_changed, empty, undated, lists_unchanged,"
-        " articles_unchanged, articles_withdrawn from crawl_runs"
+        " articles_unchanged, articles_withdrawn, blocked, notes from crawl_runs"
         " where site_id = ? order by started_at desc limit ?",
         [site_id, RECENT_RUNS]).fetchall()
     return [Run(r[0] or "", bool(r[1]), r[2] or 0, json.loads(r[3] or "{}"), r[4] or 0,
                 r[5] or 0, r[6] or 0, r[7] or 0, r[8] or 0, r[9] or 0, r[10] or 0,
-                r[11] or 0, r[12] or 0, r[13] or 0) for r in rows]
+                r[11] or 0, r[12] or 0, r[13] or 0, r[14] or 0, _notes(r[15]))
+            for r in rows]
+
+
+def _notes(text: str | None) -> dict:
+    try:
+        value = json.loads(text or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def evaluate(conn: sqlite3.Connection, site_ids: list[str] | None = None,

@@ -176,6 +176,15 @@ def m006_run_discovery_counts_and_health(db: Database) -> None:
     )
 
 
+
+@migrations()
+def m007_run_blocked_and_notes(db: Database) -> None:
+    """Pages an anti-bot wall answered in a run, and the run's notes (JSON: walls met,
+    lists drawn by JavaScript, rendering that was not possible) for site health."""
+    db["crawl_runs"].add_column("blocked", int)
+    db["crawl_runs"].add_column("notes", str)
+
+
 def migrate(db: Database) -> None:
     """Apply pending migrations; also registers the search index's SQL functions on this
     connection, which every connection writing articles needs."""

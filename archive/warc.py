@@ -314,11 +314,16 @@ class CaptureWriter:
                        status: int, reason: str | None, response_headers, response_body,
                        http_version: str | None = "HTTP/1.1", ip: str | None = None,
                        fetched_at: datetime | str | None = None, *,
-                       content_decoded: bool = False) -> Capture:
+                       content_decoded: bool = False, rendered: bytes | None = None,
+                       rendered_type: str = "text/html; charset=utf-8") -> Capture:
         """Write a ``response`` record then its ``request`` record; return the response's
         capture. Headers: a mapping (values may be lists) or (name, value) pairs, str or
         bytes. ``response_body`` is stored as given and must be de-chunked;
-        ``content_decoded`` says its Content-Encoding was undone (see module doc)."""
+        ``content_decoded`` says its Content-Encoding was undone (see module doc).
+
+        ``rendered``: the page as a browser drew it (a ``render = true`` site). It follows
+        as a ``conversion`` record (``WARC-Refers-To`` the response, which keeps what was
+        served), and the capture returned is the conversion's: what extraction read."""
         if self._fh is None:
             self._open_next()
         assert self._fh is not None and self._writer is not None
@@ -345,16 +350,34 @@ class CaptureWriter:
             length = self._fh.tell() - offset
             self._write_request(url, request_method, request_headers, request_body,
                                 protocol, dict(warc_headers, **{"WARC-Concurrent-To": record_id}))
+            capture = Capture(self._name, offset, length, record_id,
+                              response.rec_headers.get_header("WARC-Payload-Digest"))
+            if rendered is not None:
+                capture = self._write_conversion(url, rendered, rendered_type,
+                                                 dict(warc_headers, **{
+                                                     "WARC-Refers-To": record_id}))
             self._fh.flush()
         except BaseException:
             self._undo(offset)
             raise
         self.bytes_written += self._fh.tell() - offset
-        capture = Capture(self._name, offset, length, record_id,
-                          response.rec_headers.get_header("WARC-Payload-Digest"))
         if self._fh.tell() >= self.max_bytes:
             self._close_file()
         return capture
+
+    def _write_conversion(self, url: str, body: bytes, content_type: str,
+                          warc_headers: dict) -> Capture:
+        assert self._fh is not None and self._writer is not None
+        warc_headers.pop("WARC-IP-Address", None)
+        record = self._writer.create_warc_record(
+            url, "conversion", payload=BytesIO(body), length=len(body),
+            warc_content_type=content_type, warc_headers_dict=warc_headers)
+        offset = self._fh.tell()
+        self._writer.write_record(record)
+        headers = record.rec_headers
+        return Capture(self._name, offset, self._fh.tell() - offset,
+                       headers.get_header("WARC-Record-ID"),
+                       headers.get_header("WARC-Payload-Digest"))
 
     def _write_request(self, url, method, headers, body, protocol, warc_headers) -> None:
         assert self._writer is not None
@@ -411,7 +434,8 @@ def _record(fh: BinaryIO, file: str, offset: int):
         record = next(iter(ArchiveIterator(BytesIO(data))), None)
         if record is None:
             raise WarcError(file, offset, "empty gzip member, no record")
-        body = _checked_body(record, file, offset) if record.rec_type == "response" else b""
+        body = _checked_body(record, file, offset) if record.rec_type in (
+            "response", "conversion") else b""
     except _DAMAGE as exc:
         raise WarcError(file, offset, _damage(exc)) from None
     return record, body, length
@@ -468,6 +492,9 @@ def read_capture(warc_dir: str | Path, capture: Capture | Mapping[str, Any]
     record_id = record.rec_headers.get_header("WARC-Record-ID")
     if pointer.get("record_id") and record_id != pointer["record_id"]:
         raise WarcError(name, offset, f"found record {record_id}, not {pointer['record_id']}")
+    if record.rec_type == "conversion":  # a page as the browser drew it (render = true)
+        content_type = record.rec_headers.get_header("Content-Type") or "text/html"
+        return 200, [("Content-Type", content_type)], body
     if record.rec_type != "response":
         raise WarcError(name, offset, f"a {record.rec_type} record, not a response")
     return _status(record), list(record.http_headers.headers), body

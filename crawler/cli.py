@@ -38,6 +38,11 @@ def print_summary(results) -> None:
                    f"{r.articles_changed:>8} {r.articles_unchanged:>5} "
                    f"{r.articles_withdrawn:>5} {r.skipped_known:>8} {r.failures:>7} "
                    f"{r.empty:>6}  {r.finish_reason}")
+    notes = [(r.site_id, note) for r in results for note in getattr(r, "notes", ())]
+    if notes:  # anti-bot walls, lists drawn by JavaScript (crawler/runner.py site_notes)
+        click.echo("")
+        for site_id, note in notes:
+            click.echo(f"{site_id}: {note}")
 
 
 def take_site_locks(lock_dir: str | Path, site_ids: list[str]) -> tuple[list, list[str]]:

@@ -52,6 +52,7 @@ ARTICLE_URL_RULES: tuple[UrlRule, ...] = (
     _rule("dated-path", r"/20\d{2}[01]\d[0-3]\d/[\w-]+\.s?html?$"),
     _rule("dated-path", r"/20\d{2}[01]\d/\w+\.s?html?$"),
     _rule("content", r"/content_\d+\.s?html?$"),
+    _rule("angular-detail", r"/ItemDetail\.html\?(?:.*&)?docId=\d+"),  # realpages #19
 )
 
 # List pages after the first, by pager family.

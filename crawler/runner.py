@@ -44,6 +44,8 @@ class SiteResult:
     failures: int
     empty: int
     finish_reason: str
+    blocked: int = 0  # pages answered by an anti-bot wall (crawler/antibot.py)
+    notes: tuple[str, ...] = ()  # what the summary says besides the counts
 
     @classmethod
     def from_stats(cls, site: Site, stats: dict[str, Any]) -> SiteResult:
@@ -60,7 +62,27 @@ class SiteResult:
             failures=stats.get("discovery/failed", 0),
             empty=stats.get("extraction/empty", 0) + stats.get("discovery/unusable_article", 0),
             finish_reason=str(stats.get("finish_reason", "unknown")),
+            blocked=stats.get("discovery/blocked", 0),
+            notes=site_notes(stats),
         )
+
+
+def site_notes(stats: dict[str, Any]) -> tuple[str, ...]:
+    """Anti-bot walls met, lists drawn by JavaScript, rendering that was not possible."""
+    notes = []
+    if stats.get("discovery/blocked"):
+        walls = ", ".join(key.split("/", 1)[1] for key in sorted(stats)
+                          if key.startswith("antibot/") and key != "antibot/blocked")
+        count = stats["discovery/blocked"]
+        notes.append(f"blocked: {count} {'page' if count == 1 else 'pages'} answered an "
+                     f"anti-bot challenge ({walls or 'unknown wall'}); the site is not "
+                     f"empty, it refuses crawlers")
+    for flag in stats.get("jslist/hints") or ():
+        notes.append(f"list drawn by JavaScript ({flag['sign']}): {flag['url']} gave no "
+                     f"article link; {flag['hint']}")
+    if stats.get("render/unavailable"):
+        notes.append(f"render = true, but not rendered: {stats['render/unavailable']}")
+    return tuple(notes)
 
 
 def crawl_settings(db_path: str | Path, overrides: dict[str, Any] | None = None) -> Settings:
@@ -70,6 +92,17 @@ def crawl_settings(db_path: str | Path, overrides: dict[str, Any] | None = None)
     for key, value in (overrides or {}).items():
         settings.set(key, value, priority="cmdline")
     return settings
+
+
+def _set_up_rendering(crawler, site: Site) -> None:
+    from crawler.render import render_problem, render_settings
+
+    problem = render_problem(crawler.settings)
+    if problem:
+        logger.error("site %s: render = true, but %s", site.id, problem)
+        crawler.settings.set("PARKNEWS_RENDER_PROBLEM", problem, priority="cmdline")
+        return
+    crawler.settings.setdict(render_settings(crawler.settings, site.hosts), priority="cmdline")
 
 
 def run_crawl(
@@ -82,6 +115,8 @@ def run_crawl(
     crawlers = []
     for site in sites:
         crawler = process.create_crawler(ParkSpider)
+        if site.render:  # this site's crawler only: the browser never serves other sites
+            _set_up_rendering(crawler, site)
         process.crawl(crawler, site=site)
         crawlers.append((site, crawler))
     process.start()

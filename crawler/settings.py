@@ -121,7 +121,14 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.OffsiteRedirectMiddleware": 655,  # likewise, hops to other hosts
     # every response as downloaded (3xx and retries too), decompressed once, into WARC
     "crawler.warcmiddleware.WarcCaptureMiddleware": 660,
+    # anti-bot challenges (加速乐 521, 瑞数 202/412) fail as "blocked", after capture
+    "crawler.antibot.AntiBotMiddleware": 640,
 }
+PARKNEWS_ANTIBOT_ENABLED = True
+# render = true sites (crawler/render.py): the machine's Chromium, and what is waited for
+# PARKNEWS_CHROMIUM = "/usr/bin/chromium"
+PARKNEWS_RENDER_WAIT = "networkidle"
+PARKNEWS_RENDER_TIMEOUT_MS = 15000
 # WARC capture of every request/response pair: on by default, into PARKNEWS_WARC_DIR
 # (default: "<db name>-warc/" beside ARCHIVE_DB), files rotated at PARKNEWS_WARC_MAX_BYTES.
 PARKNEWS_WARC_ENABLED = True

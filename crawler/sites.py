@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from crawler.jsonlists import JsonList, parse_json_list
+
 SITE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 # Optional keys and their expected types; unknown keys are an error (a typo must not pass).
@@ -29,6 +31,8 @@ OPTIONAL_KEYS: dict[str, type | tuple[type, ...]] = {
     "article_patterns": list,
     "list_patterns": list,
     "schedule": str,
+    "render": bool,
+    "json_lists": list,
 }
 
 
@@ -54,6 +58,10 @@ class Site:
     # when `parknews schedule` crawls the site: a cron expression of 5 fields (minute hour
     # day month weekday) or 6 (with seconds first); None = the sites file's default
     schedule: str | None = None
+    # lists and articles drawn by JavaScript: rendered in headless Chromium (crawler/render.py)
+    render: bool = False
+    # JSON list endpoints asked directly (crawler/jsonlists.py: [[sites.json_lists]] tables)
+    json_lists: tuple[JsonList, ...] = ()
 
     def matches(self, patterns: tuple[str, ...], url: str) -> bool:
         return any(_compiled(p).search(url) for p in patterns)
@@ -195,6 +203,16 @@ def parse_site(index: int, raw: object) -> Site:
     for key in ("article_patterns", "list_patterns"):
         if key in options:
             options[key] = tuple(_check_pattern(p, key, where) for p in options[key])
+    if "json_lists" in options:
+        hosts = options.get("allowed_domains") or tuple(
+            dict.fromkeys((urlsplit(u).hostname or "").lower() for u in start_urls))
+        lists = []
+        for number, entry in enumerate(options["json_lists"], start=1):
+            try:
+                lists.append(parse_json_list(entry, hosts))
+            except ValueError as exc:
+                raise SitesError(f"{where}: json_lists entry #{number}: {exc}") from None
+        options["json_lists"] = tuple(lists)
     if "encoding" in options:
         try:
             "".encode(options["encoding"])

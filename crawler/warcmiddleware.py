@@ -113,17 +113,30 @@ class WarcCaptureMiddleware:
     def process_response(self, request: Request, response: Response) -> Response:
         if self.writer is None or not response.url.startswith(SCHEMES):
             return response
-        decoded = self._decoded(request, response)
+        served = request.meta.pop("render_served", None)  # crawler/render.py
+        decoded = self._decoded(request, response) if served is None else None
         stored = decoded if decoded is not None else response
         before = self.writer.bytes_written
         try:
-            capture = self.writer.write_exchange(
-                response.url, request.method, request.headers, request.body,
-                response.status, None, response.headers, stored.body,
-                response.protocol or "HTTP/1.1",
-                ip=str(response.ip_address) if response.ip_address else None,
-                content_decoded=decoded is not None,
-            )
+            if served is not None:  # what the server sent, then the DOM the browser drew
+                headers = served.get("headers") or {}
+                capture = self.writer.write_exchange(
+                    response.url, request.method, request.headers, request.body,
+                    served.get("status") or response.status, None, headers,
+                    served.get("body") or b"", "HTTP/1.1",
+                    ip=str(response.ip_address) if response.ip_address else None,
+                    content_decoded=any(k.lower() == "content-encoding" for k in headers),
+                    rendered=response.body,
+                    rendered_type=f"text/html; charset={getattr(response, 'encoding', 'utf-8')}",
+                )
+            else:
+                capture = self.writer.write_exchange(
+                    response.url, request.method, request.headers, request.body,
+                    response.status, None, response.headers, stored.body,
+                    response.protocol or "HTTP/1.1",
+                    ip=str(response.ip_address) if response.ip_address else None,
+                    content_decoded=decoded is not None,
+                )
         except Exception:  # noqa: BLE001 - a failed capture must not stop the crawl
             logger.exception("could not write %s to the WARC file", response.url)
             self.stats.inc_value("warc/errors")

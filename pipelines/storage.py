@@ -9,6 +9,7 @@ crawl one ``crawl_runs`` row is written.
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -143,11 +144,28 @@ class StoragePipeline:
                 "empty": (stats.get("extraction/empty", 0)
                           + stats.get("discovery/unusable_article", 0)),
                 "undated": counts.get("undated", 0),
+                "blocked": stats.get("discovery/blocked", 0),
+                "notes": _run_notes(stats),
             })
         self.writer.close()
         for key, value in counts.items():
             self.crawler.stats.set_value(f"archive/{key}", value)
         self.writer.db.close()
+
+
+def _run_notes(stats: dict) -> str | None:
+    """What a run met besides its counts, for site health (JSON): anti-bot walls by name
+    (``antibot/<name>``), list pages drawn by JavaScript, rendering not possible."""
+    notes: dict = {}
+    walls = {key.split("/", 1)[1]: value for key, value in stats.items()
+             if key.startswith("antibot/") and key != "antibot/blocked"}
+    if walls:
+        notes["antibot"] = walls
+    if stats.get("jslist/hints"):
+        notes["js_lists"] = list(stats["jslist/hints"])
+    if stats.get("render/unavailable"):
+        notes["render_unavailable"] = str(stats["render/unavailable"])
+    return json.dumps(notes, ensure_ascii=False) if notes else None
 
 
 GONE_STATUSES = frozenset({404, 410})  # a stored article answering these is withdrawn

@@ -24,7 +24,8 @@ from sqlite_utils import Database
 from twisted.python.failure import Failure
 
 from archive.store import load_known, run_count
-from crawler import discovery
+from crawler import discovery, jsonlists
+from crawler.antibot import AntiBotBlocked
 from crawler.sites import Site, load_sites, select_sites
 from pipelines.extract import MAX_PAGE_BYTES
 from pipelines.extract import _looks_binary as looks_binary
@@ -82,7 +83,23 @@ class ParkSpider(scrapy.Spider):
             spider.site = spider._load_site(crawler.settings.get("SITES_FILE", "sites.toml"))
             spider.allowed_domains = list(spider.site.hosts)
         spider._load_history(crawler.settings)
+        spider._check_render(crawler)
         return spider
+
+    def _check_render(self, crawler) -> None:
+        """A site asking for ``render`` in a crawl that cannot render: said, not fatal."""
+        self.render = bool(self.site and self.site.render
+                           and crawler.settings.getbool("PARKNEWS_RENDER_ACTIVE"))
+        self.render_problem: str | None = None
+        if self.site and self.site.render and not self.render:
+            from crawler.render import render_problem
+
+            problem = (crawler.settings.get("PARKNEWS_RENDER_PROBLEM") or render_problem(
+                crawler.settings) or "the crawl was not started with rendering (parknews "
+                "crawl sets it up)")
+            self.render_problem = problem  # in the stats once the crawl starts
+            logger.error("site %s asks for render = true, but pages cannot be rendered: %s;"
+                         " crawling it without a browser", self.site.id, problem)
 
     def _load_history(self, settings) -> None:
         """What earlier runs stored: known URLs and their validators, and the run count
@@ -117,6 +134,8 @@ class ParkSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         assert self.site is not None
+        if getattr(self, "render_problem", None):
+            self.crawler.stats.set_value("render/unavailable", self.render_problem)
         hosts_seen: set[str] = set()
         for url in self.site.start_urls:
             yield self._request(url, "list", page_no=1, list_start=url)
@@ -125,6 +144,8 @@ class ParkSpider(scrapy.Spider):
                 hosts_seen.add(root)
                 yield scrapy.Request(root + "/robots.txt", callback=self.parse_robots,
                                      errback=self.on_probe_error, meta={"kind": "robots"})
+        for spec in self.site.json_lists:  # declared JSON list APIs (sites.toml)
+            yield self._json_request(spec, spec.first_page, spec.url, spec.url)
         for url in self.due_rechecks():  # changed or withdrawn since: found without lists
             yield self._request(url, "article", priority=-1)
 
@@ -136,6 +157,10 @@ class ParkSpider(scrapy.Spider):
         if headers:
             meta["handle_httpstatus_list"] = [304]
         priority = meta.pop("priority", 0)
+        if kind in ("list", "article") and getattr(self, "render", False):
+            from crawler.render import render_meta
+
+            meta.update(render_meta(self.settings))  # drawn by the browser (render = true)
         return scrapy.Request(
             url,
             callback=callbacks.get(kind, self.parse_page),
@@ -273,9 +298,112 @@ class ParkSpider(scrapy.Spider):
         if self.site.sitemaps:
             for url in self.feed_urls(response):
                 yield self._request(url, "feed", response.url)
+        scripts = response.xpath("//script[not(@src)]/text()").getall()
+        apis = [spec for spec in jsonlists.recipe_lists(scripts, response.url)
+                if spec not in self._json_lists_seen and self.in_scope(spec.url)]
+        for spec in apis:  # a script list whose JSON source is known: asked directly
+            self._json_lists_seen.add(spec)
+            self.crawler.stats.inc_value(f"jsonlist/recipe/{spec.family}")
+            yield self._json_request(spec, spec.first_page, response.url, list_start)
         self.crawler.stats.inc_value("discovery/article_links", found)
         if not found:
             logger.warning("list page %s gave no article links", response.url)
+            if not apis and not self._json_lists_seen:
+                self._flag_js_list(response.url, jsonlists.js_list_sign(response.text))
+
+    # -- lists drawn by JavaScript ----------------------------------------------------
+
+    @property
+    def _json_lists_seen(self) -> set:
+        if not hasattr(self, "_json_seen"):
+            self._json_seen: set = set(self.site.json_lists if self.site else ())
+        return self._json_seen
+
+    def _flag_js_list(self, url: str, sign, hint: str | None = None) -> None:
+        """A list page with no article link that shows signs of a list drawn by script:
+        flagged for the crawl summary and site health, with the option to turn on."""
+        if sign is None and hint is None:
+            return
+        name = sign.name if sign else "json-list"
+        hint = hint or sign.hint
+        if getattr(self, "render", False) and sign is not None:
+            hint = "rendered in the browser, yet no article link was found"
+        stats = self.crawler.stats
+        stats.inc_value("jslist/flagged")
+        flagged = list(stats.get_value("jslist/hints") or [])
+        if len(flagged) < 10:
+            flagged.append({"url": url, "sign": name, "hint": hint})
+            stats.set_value("jslist/hints", flagged)
+        logger.warning("list page %s is drawn by JavaScript (%s): %s", url, name, hint)
+
+    def _json_request(self, spec: jsonlists.JsonList, page: int, base: str,
+                      list_start: str, previous: tuple[str, ...] = ()) -> scrapy.Request:
+        args = spec.request_args(page, base)
+        return scrapy.Request(
+            **args, callback=self.parse_json_list, errback=self.on_error,
+            meta={"kind": "list", "referer_url": base if base != args["url"] else None,
+                  "json_list": spec, "json_page": page, "json_base": base,
+                  "list_start": list_start, "json_previous": previous},
+        )
+
+    def parse_json_list(self, response: Response) -> Iterator[Any]:
+        """One page of a JSON list: its items are articles; the next page follows while
+        pages are full (or the total says there are more)."""
+        spec: jsonlists.JsonList = response.meta["json_list"]
+        page, base = response.meta["json_page"], response.meta["json_base"]
+        number = page - spec.first_page + 1
+        try:
+            data = jsonlists.parse_json(response.body, getattr(response, "encoding", None))
+        except (LookupError, ValueError) as exc:
+            self.crawler.stats.inc_value("discovery/unusable_list")
+            yield self._page(response, "list", error=f"not JSON ({exc.__class__.__name__})")
+            return
+        items = jsonlists.items_of(data, spec, base)
+        shape = jsonlists.item_list(data, spec)
+        self.crawler.stats.inc_value("discovery/list_pages")
+        self.crawler.stats.inc_value("jsonlist/pages")
+        record = self._page(response, "list", error=None if shape is not None else (
+            "JSON list: no item list at " + ", ".join(spec.items)))
+        if spec.method == "POST":  # one URL for every page: the page named in a fragment
+            record.url = f"{response.url}#{spec.page_param}={page}"
+        yield record
+        links = [item for item in items if self.in_scope(item["url"])
+                 and not discovery.trap_reason(item["url"])]
+        for item in links:
+            hints = {k: v for k, v in (("list_title", item.get("title")),
+                                       ("list_date", item.get("date"))) if v}
+            if discovery.is_attachment(item["url"]):
+                yield self._request(item["url"], "attachment", response.url, hints=hints)
+                continue
+            request = self._article_request(item["url"], response.url, hints=hints)
+            if request is not None:
+                yield request
+        self.crawler.stats.inc_value("discovery/article_links", len(links))
+        self.crawler.stats.inc_value("jsonlist/items", len(links))
+        if not links:
+            if number == 1:
+                self._flag_js_list(response.url, None, (
+                    f"its JSON list API ({spec.family}) gave no items: check the json_lists "
+                    "paths, or set render = true for this site"))
+            return
+        known = (not self.full_pass and all(
+            self.known.get(item["url"], {}).get("kind") == "article" for item in links))
+        if known:  # nothing new on this page: the pages after it hold older news
+            self.crawler.stats.inc_value("discovery/stopped_at_known")
+            return
+        urls = tuple(item["url"] for item in links)
+        if urls == tuple(response.meta.get("json_previous") or ()):
+            return  # the API ignores the page field: the same page again ends the list
+        count = jsonlists.page_count(data, spec)
+        more = number < count if count is not None else (
+            len(items) >= spec.per_page if spec.per_page else True)
+        limit = min(x for x in (spec.max_pages, self.site.max_pages or self.settings.getint(
+            "PARKNEWS_MAX_LIST_PAGES", 0), jsonlists.MAX_JSON_PAGES) if x)
+        if more and number >= limit:
+            self.crawler.stats.inc_value("discovery/list_pages_over_limit")
+        elif more:
+            yield self._json_request(spec, page + 1, base, response.meta.get("list_start", base),
+                                     urls)
 
     def extract_links(self, response: TextResponse, list_start: str) -> list[dict]:
         """Classify every in-scope link of a list page as article, attachment or list."""
@@ -491,7 +619,11 @@ class ParkSpider(scrapy.Spider):
         assert self.site is not None
         request = failure.request  # type: ignore[attr-defined]
         status = None
-        if failure.check(HttpError):
+        if failure.check(AntiBotBlocked):
+            status = failure.value.status
+            reason = str(failure.value)
+            self.crawler.stats.inc_value("discovery/blocked")
+        elif failure.check(HttpError):
             status = failure.value.response.status
             reason = f"HTTP {status}"
         else:
