@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sqlite_utils import Database
 
@@ -78,34 +79,54 @@ def reextract(db: Database, warc_dir: str | Path, site_ids: Iterable[str] = (),
                                        f"order by url", sites)]
     workers = default_workers() if workers is None else workers
     pool = (new_pool(workers) if workers > 1 and len(urls) >= 2 * workers else None)
+    encodings = encodings or {}
+    # Pipelined: the workers extract batch k while this process reads batch k + 1's
+    # captures and then compares and writes batch k (so neither side waits on the other;
+    # two batches in memory at most).
+    submitted: tuple[list, Any] | None = None
     try:
         for low in range(0, len(urls), BATCH):
-            batch = urls[low:low + BATCH]
-            marks = ",".join("?" * len(batch))
-            rows = list(db.query(f"select * from articles where url in ({marks}) "
-                                 f"order by url", batch))
-            jobs = []
-            for row in rows:
-                report.articles += 1
-                if not row.get("warc_file"):
-                    report.no_capture += 1
-                    continue
-                job = _read_job(db, Path(warc_dir), row, (encodings or {}).get(
-                    row["site_id"]), report)
-                if job is not None:
-                    jobs.append((row, job))
+            jobs = _read_batch(db, Path(warc_dir), urls[low:low + BATCH], encodings, report)
             args = [job for _, job in jobs]
-            results = (pool.map(_extract_job, args, chunksize=8) if pool
+            results = (pool.map(_extract_job, args, chunksize=4) if pool
                        else map(_extract_job, args))
-            pending = [update for (row, _), result in zip(jobs, results, strict=True)
-                       if (update := _compare(row, result, report)) is not None]
-            _write(db, pending)
+            if submitted is not None:
+                _finish(db, *submitted, report)
+                if progress:
+                    progress(low, len(urls))
+            submitted = (jobs, results)
+        if submitted is not None:
+            _finish(db, *submitted, report)
             if progress:
-                progress(min(low + BATCH, len(urls)), len(urls))
+                progress(len(urls), len(urls))
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
     return report
+
+
+def _read_batch(db: Database, warc_dir: Path, batch: list[str], encodings: dict[str, str],
+                report: ReextractReport) -> list[tuple[dict, tuple]]:
+    """(row, extraction job) of each article of the batch that has a readable capture."""
+    marks = ",".join("?" * len(batch))
+    jobs = []
+    for row in db.query(f"select * from articles where url in ({marks}) order by url", batch):
+        report.articles += 1
+        if not row.get("warc_file"):
+            report.no_capture += 1
+            continue
+        job = _read_job(db, warc_dir, row, encodings.get(row["site_id"]), report)
+        if job is not None:
+            jobs.append((row, job))
+    return jobs
+
+
+def _finish(db: Database, jobs: list[tuple[dict, tuple]], results: Iterable,
+            report: ReextractReport) -> None:
+    """Compare a batch's extractions with the stored rows and write the changes."""
+    pending = [update for (row, _), result in zip(jobs, results, strict=True)
+               if (update := _compare(row, result, report)) is not None]
+    _write(db, pending)
 
 
 def _read_job(db: Database, warc_dir: Path, row: dict, override: str | None,

@@ -98,6 +98,34 @@ def test_reextract_rebuilds_articles_from_warc_alone(archived, tmp_path, workers
         assert after[url]["version"] == row["version"]
 
 
+@pytest.mark.parametrize("workers", [2, 0])
+def test_reextract_in_small_batches_misses_and_repeats_nothing(archived, tmp_path,
+                                                               monkeypatch, workers):
+    """Batches are pipelined (the workers extract one while the next is read and the
+    previous written): with batches of 3, every article is still compared once and every
+    spoiled one, wherever it falls, is rebuilt; progress counts up to the total."""
+    from pipelines import reextract as module
+
+    db_path, _ = archived
+    copy = _copy(db_path, tmp_path)
+    before = _rows(copy)
+    spoiled = sorted(before)[1::4]  # in most batches, first and last ones included
+    with open_archive(copy).conn as conn:
+        for url in spoiled:
+            conn.execute("update articles set body = '旧的抽取结果' where url = ?", [url])
+    monkeypatch.setattr(module, "BATCH", 3)
+    seen: list[tuple[int, int]] = []
+    db = open_archive(copy)
+    report = module.reextract(db, default_warc_dir(copy), workers=workers,
+                              progress=lambda done, total: seen.append((done, total)))
+    total = len(before)
+    assert (report.articles, report.changed, report.unchanged) == (
+        total, len(spoiled), total - len(spoiled))
+    assert [done for done, _ in seen] == [*range(3, total, 3), total]
+    after = _rows(copy)
+    assert all(after[url]["body"] == row["body"] for url, row in before.items())
+
+
 def test_reextract_reports_a_damaged_warc_and_does_the_rest(archived, tmp_path):
     db_path, _ = archived
     copy = _copy(db_path, tmp_path)
