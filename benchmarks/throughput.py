@@ -284,7 +284,8 @@ def main(argv: list[str] | None = None) -> int:
     memory = None
     with Served(workdir, args.articles, args.per_page, args.page_kb) as base_url:
         sites_file = workdir / "sites.toml"
-        sites_file.write_text(_sites_toml(base_url), encoding="utf-8")
+        sites_file.write_text(_sites_toml(base_url, args.articles, args.per_page),
+                              encoding="utf-8")
         out = workdir / "raw.json"
         _, _, tree, _ = run_measured([sys.executable, __file__, "--stage", "raw",
                                       base_url + "/xwzx/yqdt/index.html", str(out)], "(a) raw")
@@ -308,7 +309,8 @@ def main(argv: list[str] | None = None) -> int:
         big.mkdir(exist_ok=True)
         with Served(big, args.memory_articles, args.per_page, args.page_kb) as base_url:
             sites_file = big / "sites.toml"
-            sites_file.write_text(_sites_toml(base_url), encoding="utf-8")
+            sites_file.write_text(_sites_toml(base_url, args.memory_articles, args.per_page),
+                                  encoding="utf-8")
             memory = crawl(big, "memory", sites_file, None, args.memory_articles)
     print(report(results, memory, args, started, load))
     return 0
@@ -336,9 +338,12 @@ class Served:
         self.proc.wait(timeout=10)
 
 
-def _sites_toml(base_url: str) -> str:
+def _sites_toml(base_url: str, articles: int, per_page: int) -> str:
+    # every list page is followed (the default limit, PARKNEWS_MAX_LIST_PAGES, is 500)
+    list_pages = -(-articles // per_page)
     return ("[[sites]]\nid = \"generated\"\nname = \"澄湖高新区\"\n"
-            f"start_urls = [\"{base_url}/xwzx/yqdt/index.html\"]\n")
+            f"start_urls = [\"{base_url}/xwzx/yqdt/index.html\"]\n"
+            f"max_pages = {list_pages + 1}\n")
 
 
 def report(results: dict, memory: dict | None, args, started: datetime,
