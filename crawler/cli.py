@@ -628,6 +628,16 @@ from crawler.cli_schedule import cron_command, schedule_command  # noqa: E402
 main.add_command(schedule_command)
 main.add_command(cron_command)
 
+from crawler.cli_distributed import (  # noqa: E402
+    ingest_command,
+    seed_command,
+    worker_command,
+)
+
+main.add_command(seed_command)
+main.add_command(worker_command)
+main.add_command(ingest_command)
+
 
 if __name__ == "__main__":
     main()

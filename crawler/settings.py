@@ -136,6 +136,18 @@ PARKNEWS_WARC_DIR = ""
 PARKNEWS_WARC_MAX_BYTES = 100 * 1024 * 1024
 DEPTH_LIMIT = 0
 
+# -- distributed crawling (parknews seed / worker / ingest; crawler/distributed.py) --------
+# Only read when REDIS_URL is set (`--redis`): the worker replaces the scheduler, the
+# duplicate filter and the storage pipeline (crawler.distributed.WORKER_SETTINGS).
+# REDIS_URL = "redis://127.0.0.1:6379/0"
+PARKNEWS_REDIS_PREFIX = "parknews"  # of every Redis key (`--prefix`)
+PARKNEWS_HOST_DELAY = 1.0  # seconds between two requests to one host, all workers together
+PARKNEWS_WORKER_TIMEOUT = 30  # a worker silent this long is dead: its requests go back
+PARKNEWS_HEARTBEAT = 2.0  # seconds between a worker's heartbeats
+PARKNEWS_POLL_INTERVAL = 0.2  # how often an idle worker looks for work
+PARKNEWS_FINGERPRINT_TTL = 20 * 3600  # seconds a request fingerprint is kept (per site)
+PARKNEWS_ROBOTS_CACHE_TTL = 3600  # seconds a host's robots.txt is shared by the workers
+
 # -- housekeeping ----------------------------------------------------------------------
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"
