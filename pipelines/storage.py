@@ -94,7 +94,7 @@ class StoragePipeline:
                 url=item.url,
                 site_id=item.site_id,
                 fetched_at=item.fetched_at,
-                content_hash=content_hash(article.body),
+                content_hash=_content_hash(article.body, item.precomputed),
                 etag=item.etag,
                 last_modified=item.last_modified,
                 **capture,
@@ -186,3 +186,7 @@ def _iso(value) -> str | None:
     return str(value) if value else None
 
 
+def _content_hash(body: str, precomputed: dict) -> str | None:
+    """The body's content hash, as the extraction worker computed it when it did."""
+    hashed, found = precomputed.get("content_hash", (None, None))
+    return found if hashed == body else content_hash(body)

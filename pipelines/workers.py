@@ -32,6 +32,7 @@ from typing import Any
 from archive.dedup import presign
 from archive.search import index_text
 from pipelines.extract import extract
+from pipelines.fingerprint import content_hash
 from pipelines.items import Article
 from pipelines.metadata import parse_date
 
@@ -74,14 +75,15 @@ def extract_for_archive(body: bytes, url: str, content_type: str | None,
                         parts: list[dict[str, Any]], hints: dict[str, str]
                         ) -> tuple[Article, dict[str, Any]]:
     """``extract_page``, and work the archive writer would otherwise do in the crawl
-    process: the search index's tokens of title, body and source, and the body's repost
-    signature."""
+    process: the search index's tokens of title, body and source, the body's repost
+    signature and its content hash."""
     article = extract_page(body, url, content_type, parts, hints)
     precomputed: dict[str, Any] = {}
     if article.body.strip():
         precomputed["index"] = [(text, index_text(text)) for text in
                                 (article.title, article.body, article.source) if text]
         precomputed["dedup"] = (article.body, *presign(article.body))
+        precomputed["content_hash"] = (article.body, content_hash(article.body))
     return article, precomputed
 
 

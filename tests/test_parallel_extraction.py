@@ -14,7 +14,7 @@ from sqlite_utils import Database
 from crawler.mocksites.generated import serve_generated_site
 
 ARTICLES = 150
-FIELDS = "url, title, published_at, source, body"
+FIELDS = "url, title, published_at, source, body, content_hash"
 
 
 @pytest.fixture(scope="module")
