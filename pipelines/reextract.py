@@ -129,6 +129,11 @@ def _finish(db: Database, jobs: list[tuple[dict, tuple]], results: Iterable,
     _write(db, pending)
 
 
+# The further pages of a multi-page article (index: schema m008_article_parts_by_referer)
+PARTS_SQL = ("select url, warc_file, warc_offset, warc_record_id from pages where kind = 'part'"
+             " and referer = ? and warc_file is not null order by fetched_at, url")
+
+
 def _read_job(db: Database, warc_dir: Path, row: dict, override: str | None,
               report: ReextractReport) -> tuple | None:
     """What extraction needs of one article: its capture and its further pages'."""
@@ -136,9 +141,7 @@ def _read_job(db: Database, warc_dir: Path, row: dict, override: str | None,
     try:
         _, headers, body = read_capture(warc_dir, _pointer(row))
         parts = []
-        for part in db.query("select url, warc_file, warc_offset, warc_record_id from pages"
-                             " where kind = 'part' and referer = ? and warc_file is not null"
-                             " order by fetched_at, url", [url]):
+        for part in db.query(PARTS_SQL, [url]):
             _, part_headers, part_body = read_capture(warc_dir, _pointer(part))
             parts.append({"url": part["url"], "body": part_body,
                           "content_type": _content_type(part_headers, override)})

@@ -42,7 +42,8 @@ def test_migrations_create_the_interface_columns_and_are_idempotent(db):
     assert [m.name for m in migrations.applied(db)] == [
         "m001_sites_articles_pages", "m002_article_language_attachments_images",
         "m003_captures_versions_runs", "m004_chinese_search_index", "m005_dedup_clusters",
-        "m006_run_discovery_counts_and_health", "m007_run_blocked_and_notes"]
+        "m006_run_discovery_counts_and_health", "m007_run_blocked_and_notes",
+        "m008_article_parts_by_referer"]
     cols = set(db["articles"].columns_dict)
     assert {"url", "site_id", "title", "body", "published_at", "source", "author",
             "fetched_at", "content_hash", "language", "attachments", "images"} <= cols
@@ -177,3 +178,12 @@ def test_a_writer_waits_for_another_crawls_commit_instead_of_failing(tmp_path):
     assert [r["id"] for r in writer.db["sites"].rows] == ["yx"]
     writer.close()
     other.close()
+
+
+def test_reextract_finds_an_articles_further_pages_through_an_index(db):
+    """reextract looks up every article's further pages: by index, not a scan of pages."""
+    from pipelines.reextract import PARTS_SQL
+
+    migrate(db)
+    plan = " ".join(row[3] for row in db.execute(f"explain query plan {PARTS_SQL}", ["u"]))
+    assert "pages_part_referer" in plan and "SCAN pages" not in plan
