@@ -70,8 +70,9 @@ def reextract(db: Database, warc_dir: str | Path, site_ids: Iterable[str] = (),
     ``encodings`` gives sites' charset overrides ({site id: encoding}) as sites.toml does
     for the crawl; ``progress(done, total)`` is called every ``BATCH`` articles.
     ``workers``: extraction processes (default: one per core; 0 or 1: this process).
-    This process reads the WARC records and writes; the workers only extract, ``BATCH``
-    articles at a time, so memory stays bounded whatever the archive's size."""
+    This process finds where the captures are, compares and writes; the workers read the
+    WARC records and extract, ``BATCH`` articles at a time, so memory stays bounded
+    whatever the archive's size."""
     report = ReextractReport()
     sites = list(site_ids)
     where = f"site_id in ({','.join('?' * len(sites))})" if sites else "1 = 1"
@@ -115,9 +116,7 @@ def _read_batch(db: Database, warc_dir: Path, batch: list[str], encodings: dict[
         if not row.get("warc_file"):
             report.no_capture += 1
             continue
-        job = _read_job(db, warc_dir, row, encodings.get(row["site_id"]), report)
-        if job is not None:
-            jobs.append((row, job))
+        jobs.append((row, _read_job(db, warc_dir, row, encodings.get(row["site_id"]))))
     return jobs
 
 
@@ -134,29 +133,32 @@ PARTS_SQL = ("select url, warc_file, warc_offset, warc_record_id from pages wher
              " and referer = ? and warc_file is not null order by fetched_at, url")
 
 
-def _read_job(db: Database, warc_dir: Path, row: dict, override: str | None,
-              report: ReextractReport) -> tuple | None:
-    """What extraction needs of one article: its capture and its further pages'."""
-    url = row["url"]
-    try:
-        _, headers, body = read_capture(warc_dir, _pointer(row))
-        parts = []
-        for part in db.query(PARTS_SQL, [url]):
-            _, part_headers, part_body = read_capture(warc_dir, _pointer(part))
-            parts.append({"url": part["url"], "body": part_body,
-                          "content_type": _content_type(part_headers, override)})
-    except (WarcError, OSError) as exc:
-        report.failed.append((url, str(exc)))
-        logger.warning("cannot re-extract %s: %s", url, exc)
-        return None
-    return body, url, _content_type(headers, override), parts
+def _read_job(db: Database, warc_dir: Path, row: dict, override: str | None) -> tuple:
+    """What extraction needs of one article: where its capture and its further pages'
+    captures are (the worker reads them: decompressing is most of this process's work
+    otherwise)."""
+    parts = [(part["url"], _pointer(part)) for part in db.query(PARTS_SQL, [row["url"]])]
+    return str(warc_dir), _pointer(row), row["url"], override, parts
+
+
+class _Unreadable(str):
+    """Why a capture could not be read (a failure reported apart from extraction's)."""
 
 
 def _extract_job(job: tuple) -> Article | str:
     """The article, or why there is none (runs in a worker process)."""
-    body, url, content_type, parts = job
+    warc_dir, pointer, url, override, part_pointers = job
     try:
-        article = extract(body, url, content_type=content_type)
+        _, headers, body = read_capture(warc_dir, pointer)
+        parts = []
+        for part_url, part_pointer in part_pointers:
+            _, part_headers, part_body = read_capture(warc_dir, part_pointer)
+            parts.append({"url": part_url, "body": part_body,
+                          "content_type": _content_type(part_headers, override)})
+    except (WarcError, OSError) as exc:
+        return _Unreadable(str(exc))
+    try:
+        article = extract(body, url, content_type=_content_type(headers, override))
         for part in parts:
             merge_part(article, part)
     except Exception as exc:  # one bad capture costs only itself
@@ -167,7 +169,9 @@ def _extract_job(job: tuple) -> Article | str:
 def _compare(row: dict, article: Article | str, report: ReextractReport) -> dict | None:
     url = row["url"]
     if isinstance(article, str):
-        report.failed.append((url, article))
+        report.failed.append((url, str(article)))
+        if isinstance(article, _Unreadable):
+            logger.warning("cannot re-extract %s: %s", url, article)
         return None
     if not article.body.strip():
         report.failed.append((url, article.extras.get("error", "no article text found")))
