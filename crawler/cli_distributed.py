@@ -26,13 +26,11 @@ def _fail(message: str, status: int = 1) -> None:
 
 
 def _parse_set(values: tuple[str, ...]) -> dict[str, str]:
-    out = {}
-    for value in values:
-        name, sep, setting = value.partition("=")
-        if not sep or not name:
-            raise click.BadParameter(f"expected NAME=VALUE, got {value!r}", param_hint="--set")
-        out[name.strip()] = setting
-    return out
+    """``parknews crawl``'s reading of ``--set NAME=VALUE`` (imported when called:
+    crawler.cli registers this module's commands at its end)."""
+    from crawler.cli import _parse_set as parse_set
+
+    return parse_set(values)
 
 
 def _imports():

@@ -36,7 +36,7 @@ from scrapy.exceptions import NotConfigured
 
 from archive.store import ArchiveWriter, open_archive
 from pipelines.items import FetchedPage
-from pipelines.storage import StoragePipeline, _run_notes
+from pipelines.storage import StoragePipeline, _run_notes, run_counts
 
 logger = logging.getLogger(__name__)
 
@@ -323,19 +323,7 @@ class Ingester:
             "requests": run.tally["requests"],
             "responses": dict(run.responses),
             "bytes": run.tally["bytes"],
-            "pages": counts["pages"],
-            "articles_new": counts["articles_new"],
-            "articles_changed": counts["articles_changed"],
-            "articles_unchanged": counts["articles_unchanged"],
-            "articles_withdrawn": counts["articles_withdrawn"],
-            "skipped_known": stats.get("discovery/known_skipped", 0),
-            "errors": stats.get("discovery/failed", 0),
-            "list_pages": stats.get("discovery/list_pages", 0),
-            "lists_unchanged": stats.get("discovery/list_not_modified", 0),
-            "links_found": stats.get("discovery/article_links", 0),
-            "empty": run.tally["empty"] + stats.get("discovery/unusable_article", 0),
-            "undated": counts.get("undated", 0),
-            "blocked": stats.get("discovery/blocked", 0),
+            **run_counts(counts, stats, run.tally["empty"]),
             "notes": _run_notes({**stats, **values}),
         })
         self.counts["runs"] += 1

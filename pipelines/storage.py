@@ -131,26 +131,33 @@ class StoragePipeline:
                 "responses": {key.rsplit("/", 1)[-1]: value for key, value in stats.items()
                               if key.startswith("downloader/response_status_count/")},
                 "bytes": stats.get("downloader/response_bytes", 0),
-                "pages": counts["pages"],
-                "articles_new": counts["articles_new"],
-                "articles_changed": counts["articles_changed"],
-                "articles_unchanged": counts["articles_unchanged"],
-                "articles_withdrawn": counts["articles_withdrawn"],
-                "skipped_known": stats.get("discovery/known_skipped", 0),
-                "errors": stats.get("discovery/failed", 0),
-                "list_pages": stats.get("discovery/list_pages", 0),
-                "lists_unchanged": stats.get("discovery/list_not_modified", 0),
-                "links_found": stats.get("discovery/article_links", 0),
-                "empty": (stats.get("extraction/empty", 0)
-                          + stats.get("discovery/unusable_article", 0)),
-                "undated": counts.get("undated", 0),
-                "blocked": stats.get("discovery/blocked", 0),
+                **run_counts(counts, stats, stats.get("extraction/empty", 0)),
                 "notes": _run_notes(stats),
             })
         self.writer.close()
         for key, value in counts.items():
             self.crawler.stats.set_value(f"archive/{key}", value)
         self.writer.db.close()
+
+
+def run_counts(counts: dict, stats: dict, empty: int) -> dict:
+    """The counts of a ``crawl_runs`` row: what the writer stored (``counts``) and what
+    the crawl's stats say of discovery; ``empty``: article pages without text."""
+    return {
+        "pages": counts["pages"],
+        "articles_new": counts["articles_new"],
+        "articles_changed": counts["articles_changed"],
+        "articles_unchanged": counts["articles_unchanged"],
+        "articles_withdrawn": counts["articles_withdrawn"],
+        "skipped_known": stats.get("discovery/known_skipped", 0),
+        "errors": stats.get("discovery/failed", 0),
+        "list_pages": stats.get("discovery/list_pages", 0),
+        "lists_unchanged": stats.get("discovery/list_not_modified", 0),
+        "links_found": stats.get("discovery/article_links", 0),
+        "empty": empty + stats.get("discovery/unusable_article", 0),
+        "undated": counts.get("undated", 0),
+        "blocked": stats.get("discovery/blocked", 0),
+    }
 
 
 def _run_notes(stats: dict) -> str | None:
