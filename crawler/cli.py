@@ -286,7 +286,8 @@ def reextract(db_path, site_ids, warc_dir, sites_file, workers):
     db.close()
     click.echo(f"{report.articles} articles: {report.changed} changed, "
                f"{report.unchanged} unchanged, {report.no_capture} without a capture, "
-               f"{len(report.failed)} failed")
+               f"{len(report.failed)} failed; {report.seconds:.1f} s, "
+               f"{report.articles / max(report.seconds, 1e-9):.1f} articles/s")
     for url, reason in report.failed[:FAILURES_SHOWN]:
         click.echo(f"  {url}: {reason}")
     if len(report.failed) > FAILURES_SHOWN:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -42,11 +43,12 @@ class ReextractReport:
     unchanged: int = 0
     no_capture: int = 0  # rows stored before WARC capture existed
     failed: list[tuple[str, str]] = field(default_factory=list)  # (url, reason)
+    seconds: float = 0.0  # the work's own time (opening the archive, imports not counted)
 
 
 def _pointer(row: dict, prefix: str = "warc_") -> dict:
     return {"file": row[f"{prefix}file"], "offset": row[f"{prefix}offset"],
-            "record_id": row[f"{prefix}record_id"]}
+            "length": row.get(f"{prefix}length"), "record_id": row[f"{prefix}record_id"]}
 
 
 def _content_type(headers: list[tuple[str, str]], override: str | None) -> str | None:
@@ -74,6 +76,7 @@ def reextract(db: Database, warc_dir: str | Path, site_ids: Iterable[str] = (),
     WARC records and extract, ``BATCH`` articles at a time, so memory stays bounded
     whatever the archive's size."""
     report = ReextractReport()
+    started = time.perf_counter()
     sites = list(site_ids)
     where = f"site_id in ({','.join('?' * len(sites))})" if sites else "1 = 1"
     urls = [r["url"] for r in db.query(f"select url from articles where {where} "
@@ -103,6 +106,7 @@ def reextract(db: Database, warc_dir: str | Path, site_ids: Iterable[str] = (),
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
+    report.seconds = time.perf_counter() - started
     return report
 
 
@@ -129,8 +133,9 @@ def _finish(db: Database, jobs: list[tuple[dict, tuple]], results: Iterable,
 
 
 # The further pages of a multi-page article (index: schema m008_article_parts_by_referer)
-PARTS_SQL = ("select url, warc_file, warc_offset, warc_record_id from pages where kind = 'part'"
-             " and referer = ? and warc_file is not null order by fetched_at, url")
+PARTS_SQL = ("select url, warc_file, warc_offset, warc_length, warc_record_id from pages"
+             " where kind = 'part' and referer = ? and warc_file is not null"
+             " order by fetched_at, url")
 
 
 def _read_job(db: Database, warc_dir: Path, row: dict, override: str | None) -> tuple:

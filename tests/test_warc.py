@@ -110,6 +110,16 @@ def test_every_exchange_reads_back_exactly(tmp_path):
     assert len({c.record_id for c in captures}) == len(captures)
 
 
+def test_a_pointer_with_a_wrong_length_still_reads_its_record(tmp_path):
+    """The stored member length bounds the read; a length too short (or missing) reads
+    on to the member's end, one too long ignores what follows the member."""
+    _, captures = write_all(tmp_path)
+    capture = captures[1]
+    expected = read_capture(tmp_path, capture)
+    for length in (1, capture.length - 7, capture.length + 5000, None, 0):
+        assert read_capture(tmp_path, dict(capture.pointer(), length=length)) == expected
+
+
 def test_payload_digest_is_warcios_sha1_base32(tmp_path):
     _, captures = write_all(tmp_path)
     stored = {h.get_header("WARC-Record-ID"): h.get_header("WARC-Payload-Digest")
