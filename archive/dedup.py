@@ -431,10 +431,20 @@ def _parse_numbers(stored: str) -> _Facts:
 
 
 class _Facts(NamedTuple):
-    """An indexed body's digit runs and the years among them, for the facts rule."""
+    """An indexed body's digit runs (each once) and the years among them, for the facts
+    rule."""
 
     numbers: tuple[str, ...]
     years: frozenset[str]
+
+    def agree_with(self, digits: frozenset[str], digit_years: frozenset[str]) -> bool:
+        """``facts_agree(digits, set(self.numbers), digit_years, self.years)``, without
+        making the set (this runs for every candidate the index proposes)."""
+        if digit_years and self.years and not (digit_years <= self.years
+                                               or self.years <= digit_years):
+            return False
+        small = min(len(digits), len(self.numbers))
+        return not small or len(digits.intersection(self.numbers)) / small >= NUMBERS_AGREEMENT
 
 
 _YEAR_SETS: dict[frozenset[str], frozenset[str]] = {}  # one object per distinct set
@@ -442,7 +452,7 @@ _YEAR_SETS: dict[frozenset[str], frozenset[str]] = {}  # one object per distinct
 
 def _facts(numbers: Iterable[str]) -> _Facts:
     # interned: the same digit runs (years, small counts) recur in thousands of bodies
-    runs = tuple(sys.intern(n) for n in numbers)
+    runs = tuple(sys.intern(n) for n in dict.fromkeys(numbers))
     found = years(runs)
     return _Facts(runs, _YEAR_SETS.setdefault(found, found))
 
@@ -829,10 +839,9 @@ class Deduplicator:
             known[other.url] = _facts(found)
             self.conn.execute("update dedup_signatures set numbers = ? where url = ?",
                               [_stored_numbers(found), other.url])
-        years_new = years(digits)
+        digits, digit_years = frozenset(digits), years(digits)
         return [url for url in candidates
-                if url in known and facts_agree(digits, frozenset(known[url].numbers),
-                                                years_new, known[url].years)]
+                if url in known and known[url].agree_with(digits, digit_years)]
 
     def _extend(self, cluster_id: int, newcomers: list[str]) -> None:
         """A cluster gained members: when none of them is earlier than its original, only

@@ -48,6 +48,7 @@ import asyncio
 import json
 import os
 import re
+import resource
 import sqlite3
 import subprocess
 import sys
@@ -56,6 +57,7 @@ import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -209,24 +211,44 @@ def _memory_kib(pid: int) -> tuple[int, int]:
     return rss, pss
 
 
-def run_measured(command: list[str], label: str) -> tuple[subprocess.CompletedProcess, float,
-                                                          float, float]:
-    """Run a command; (result, wall seconds, peak PSS of the process tree MB (the sum of
-    its processes' proportional set sizes), peak RSS of the main process MB)."""
+def _cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a running process so far."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class Measured(NamedTuple):
+    result: subprocess.CompletedProcess
+    seconds: float  # wall
+    tree_mb: float  # peak PSS of the process tree (the sum of its processes' PSS)
+    main_mb: float  # peak RSS of the main process
+    cpu: float  # CPU seconds of the process and all its children (exact: rusage)
+    cpu_main: float  # CPU seconds of the main process alone (sampled: up to 0.2 s short)
+
+
+def run_measured(command: list[str], label: str) -> Measured:
+    """Run a command and measure its time, memory and CPU."""
     log(f"{label}: {' '.join(command[1:])[:150]}")
     started = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, cwd=ROOT)
     peak_tree = peak_main = 0
+    cpu_main = 0.0
     done = threading.Event()
 
     def sample() -> None:
-        nonlocal peak_tree, peak_main
+        nonlocal peak_tree, peak_main, cpu_main
         while not done.is_set():
             sizes = [_memory_kib(p) for p in _tree(proc.pid)]
             if sizes:
                 peak_main = max(peak_main, sizes[0][0])
                 peak_tree = max(peak_tree, sum(pss for _, pss in sizes))
+            cpu_main = _cpu_seconds(proc.pid) or cpu_main
             done.wait(0.2)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -235,16 +257,19 @@ def run_measured(command: list[str], label: str) -> tuple[subprocess.CompletedPr
     done.set()
     sampler.join()
     seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the process, and the children
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)  # it reaped
     result = subprocess.CompletedProcess(command, proc.returncode, stdout, stderr)
     if proc.returncode != 0:
         log(f"  FAILED ({proc.returncode}): {stderr[-2000:]}")
-    log(f"  {seconds:.1f} s, peak memory (PSS of all its processes) {peak_tree / 1024:.0f} MB")
-    return result, seconds, peak_tree / 1024, peak_main / 1024
+    log(f"  {seconds:.1f} s, peak memory (PSS of all its processes) {peak_tree / 1024:.0f} MB,"
+        f" CPU {cpu:.1f} s ({cpu_main:.1f} s in the main process)")
+    return Measured(result, seconds, peak_tree / 1024, peak_main / 1024, cpu, cpu_main)
 
 
 def _extraction_alone(command: list[str], workdir: Path, processes: int, label: str) -> dict:
     out = workdir / f"extract-{processes}.json"
-    _, _, tree, _ = run_measured([*command, str(out), str(processes)], label)
+    tree = run_measured([*command, str(out), str(processes)], label).tree_mb
     alone = json.loads(out.read_text())
     rate = alone["pages"] / alone["seconds"]
     log(f"  {rate:.1f} pages/s")
@@ -273,13 +298,14 @@ def crawl(workdir: Path, name: str, sites_file: Path, workers: int | None,
         command += ["--set", setting]
     if workers is not None:
         command += ["--set", f"PARKNEWS_EXTRACT_WORKERS={workers}"]
-    result, wall, tree, main = run_measured(command, name)
+    run = run_measured(command, name)
     seconds, articles, pages = _run_seconds(db_path)
     if articles != expected:
         log(f"  {name}: {articles} articles stored, {expected} expected")
-    return {"name": name, "db": str(db_path), "seconds": seconds, "wall": wall,
+    return {"name": name, "db": str(db_path), "seconds": seconds, "wall": run.seconds,
             "articles": articles, "pages": pages, "rate": articles / seconds,
-            "rss": tree, "rss_main": main, "ok": result.returncode == 0}
+            "rss": run.tree_mb, "rss_main": run.main_mb, "cpu": run.cpu,
+            "cpu_main": run.cpu_main, "ok": run.result.returncode == 0}
 
 
 # --------------------------------------------------------------------- main
@@ -320,8 +346,8 @@ def main(argv: list[str] | None = None) -> int:
         sites_file.write_text(_sites_toml(base_url, args.articles, args.per_page),
                               encoding="utf-8")
         out = workdir / "raw.json"
-        _, _, tree, _ = run_measured([sys.executable, __file__, "--stage", "raw",
-                                      base_url + "/xwzx/yqdt/index.html", str(out)], "(a) raw")
+        tree = run_measured([sys.executable, __file__, "--stage", "raw",
+                             base_url + "/xwzx/yqdt/index.html", str(out)], "(a) raw").tree_mb
         raw = json.loads(out.read_text())
         results["a"] = {**raw, "rate": raw["pages"] / raw["seconds"], "rss": tree}
         extraction = [sys.executable, __file__, "--stage", "extract", base_url,
@@ -337,14 +363,16 @@ def main(argv: list[str] | None = None) -> int:
     results["b"] = {**b1, "rate": (b1["rate"] + b2nd["rate"]) / 2,
                     "seconds": (b1["seconds"] + b2nd["seconds"]) / 2,
                     "rss": max(b1["rss"], b2nd["rss"])}
-    result, wall, tree, _ = run_measured(
+    run = run_measured(
         [sys.executable, "-m", "crawler.cli", "reextract", "--db", results["c"]["db"]],
         "(d) reextract")
-    summary = result.stdout.strip().splitlines()[-1:] if result.stdout else []
+    stdout = run.result.stdout
+    summary = stdout.strip().splitlines()[-1:] if stdout else []
     own = re.search(r"; ([\d.]+) s, ", summary[0]) if summary else None
-    seconds = float(own.group(1)) if own else wall
-    results["d"] = {"seconds": seconds, "wall": wall,
-                    "rate": results["c"]["articles"] / seconds, "rss": tree, "out": summary}
+    seconds = float(own.group(1)) if own else run.seconds
+    results["d"] = {"seconds": seconds, "wall": run.seconds, "cpu": run.cpu,
+                    "cpu_main": run.cpu_main, "rate": results["c"]["articles"] / seconds,
+                    "rss": run.tree_mb, "out": summary}
     if args.memory_articles:
         big = workdir / "big"
         big.mkdir(exist_ok=True)
@@ -385,6 +413,29 @@ def _sites_toml(base_url: str, articles: int, per_page: int) -> str:
     return ("[[sites]]\nid = \"generated\"\nname = \"澄湖高新区\"\n"
             f"start_urls = [\"{base_url}/xwzx/yqdt/index.html\"]\n"
             f"max_pages = {list_pages + 1}\n")
+
+
+def _cpu_lines(b: dict, c: dict, c0: dict, d: dict, target_c: float) -> list[str]:
+    """Where the CPU went: per article, from the rusage of each command's processes
+    (start-up included), against what extraction alone costs."""
+    cores = os.cpu_count() or 1
+    per = {name: 1000 * run["cpu"] / c["articles"] for name, run in
+           (("c", c), ("c0", c0), ("d", d))}
+    main_c = 1000 * c["cpu_main"] / c["articles"]
+    extraction = 1000 / b["rate"]
+    budget = cores * 1000 / target_c
+    return [
+        f"- CPU per article (all the command's processes, start-up included): (c) "
+        f"{per['c']:.1f} ms ({main_c:.1f} in the crawl process, {per['c'] - main_c:.1f} in "
+        f"the extraction workers), (c0) {per['c0']:.1f} ms, (d) {per['d']:.1f} ms; "
+        f"extraction alone (b) {extraction:.1f} ms",
+        f"- (c) kept {c['cpu'] / c['wall']:.2f} of {cores} cores busy over its command's "
+        f"wall time; at {per['c']:.1f} ms an article {cores} busy cores allow at most "
+        f"{cores * 1000 / per['c']:.0f} articles/s. The (c) target needs ≤ {budget:.1f} ms "
+        f"an article: fetching, WARC, search index, repost detection and SQLite in "
+        f"{budget - extraction:.1f} ms besides extraction; they take "
+        f"{per['c'] - extraction:.1f} ms here",
+    ]
 
 
 def report(results: dict, memory: dict | None, args, started: datetime,
@@ -433,6 +484,7 @@ def report(results: dict, memory: dict | None, args, started: datetime,
             "extraction alone; (c) / (b2) = "
             f"{c['rate'] / b2['rate']:.2f}, (d) / (b2) = {d['rate'] / b2['rate']:.2f} (the "
             "shares of that ceiling)",
+            *_cpu_lines(b, c, c0, d, target_c),
             f"- articles stored: (c) {c['articles']:,}, (c0) {c0['articles']:,} of "
             f"{args.articles:,}; (b) empty extractions: {b['empty']}; (d): "
             f"{' '.join(d['out'])}"]

@@ -415,3 +415,21 @@ def test_signatures_handed_over_by_workers_are_used_once(writer):
     assert len({r["cluster_id"] for r in writer.db["cluster_members"].rows}) == 1
     short_prepared, short_values = dedup.presign("太短了")
     assert short_values is None and len(short_prepared.text) < dedup.MIN_CHARS
+
+
+def test_indexed_facts_agree_as_the_facts_rule_says():
+    """The index's per-candidate check gives what ``facts_agree`` gives on sets."""
+    bodies = ["2023年园区产值120亿元，增长8%，签约15个项目",
+              "2023年园区产值120亿元，增长8%",
+              "2024年园区产值120亿元，增长8%，签约15个项目",
+              "2023年、2024年两年产值120亿元，增长8%，签约15个项目，投资30亿元",
+              "园区召开会议", "2023年1月5日 2023年园区产值130亿元，增长9%，签约16个项目"]
+    runs = [dedup.numbers(body) for body in bodies]
+    for a in runs:
+        for b in runs:
+            facts = dedup._facts(sorted(b) * 2)  # repeated runs are kept once
+            assert facts.numbers == tuple(sorted(b))
+            expected = dedup.facts_agree(a, b)
+            assert facts.agree_with(frozenset(a), dedup.years(a)) is expected, (a, b)
+    verdicts = {dedup.facts_agree(a, b) for a in runs for b in runs}
+    assert verdicts == {True, False}  # the bodies exercise both answers
