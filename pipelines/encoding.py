@@ -2,7 +2,8 @@
 
 Order of evidence: a byte-order mark; the charset of the HTTP ``Content-Type`` header;
 a ``<meta charset>`` / ``<meta http-equiv content="…charset=…">`` found among the real
-``<meta>`` tags of the first few kilobytes; then trial decoding (strict UTF-8, then GB18030).
+``<meta>`` tags of the first few kilobytes; then trial decoding (strict UTF-8, then GB18030,
+or Big5 when the bytes decode as both and their characters are Big5's frequent ones).
 
 Two habits of older sites shape the rules:
 
@@ -66,6 +67,18 @@ ALIASES: dict[str, str] = {
 WEAK_DECLARATIONS = frozenset({"cp1252", "latin-1", "iso8859-1", "ascii"})
 
 TRIAL_ORDER: tuple[str, ...] = ("utf-8", "gb18030")
+
+# Undeclared bytes that decode as GB18030 (nearly any double-byte text does) may be Big5
+# (Taiwan and Hong Kong sites). Real text is mostly made of each standard's frequent
+# characters, which both lay out in one block: GB2312 level 1 (3,755 hanzi, B0A1-D7FE),
+# Big5 常用字 (5,401, A440-C67E). Read the wrong way, the same bytes land in those
+# blocks about half the time. Big5 is chosen when its share is clearly the higher one,
+# over enough characters.
+FREQUENT_BLOCKS: dict[str, tuple[int, int]] = {"gb2312": (0xB0A1, 0xD7FE),
+                                               "big5": (0xA440, 0xC67E)}
+BIG5_MIN_CJK = 10  # fewer CJK characters decide nothing: GB18030 stays
+BIG5_MARGIN = 0.2  # Big5's share of frequent characters above GB's by at least this
+FREQUENT_SAMPLE = 2000  # CJK characters looked at
 
 # Mojibake: GBK or UTF-8 text once decoded as Latin-1/cp1252 and saved again. Repaired
 # when the text has many such characters and almost no CJK.
@@ -199,6 +212,35 @@ def _unmangle(text: str, codec: str) -> tuple[str, str]:
     return repaired[0], f"utf-8+mojibake-{repaired[1]}"
 
 
+def _frequent_share(text: str, standard: str) -> tuple[float, int]:
+    """(share of the CJK characters of ``text`` in ``standard``'s frequent block, how
+    many CJK characters were looked at)."""
+    low, high = FREQUENT_BLOCKS[standard]
+    chars = _CJK.findall(text, 0)[:FREQUENT_SAMPLE]
+    frequent = 0
+    for char in chars:
+        try:
+            code = int.from_bytes(char.encode(standard), "big")
+        except UnicodeEncodeError:
+            continue
+        frequent += low <= code <= high
+    return (frequent / len(chars) if chars else 0.0), len(chars)
+
+
+def _gb_or_big5(data: bytes, gb_text: str) -> tuple[str, str]:
+    """Undeclared bytes that decode as GB18030: Big5 instead when they decode as Big5 too
+    and its frequent characters say so (see ``FREQUENT_BLOCKS``)."""
+    big5_text = _strict(data, "big5hkscs")
+    if big5_text is not None:
+        big5_share, seen = _frequent_share(big5_text, "big5")
+        gb_share, _ = _frequent_share(gb_text, "gb2312")
+        if seen >= BIG5_MIN_CJK and big5_share >= gb_share + BIG5_MARGIN:
+            logger.debug("undeclared Big5: %.2f of frequent Big5 characters, %.2f of GB2312",
+                         big5_share, gb_share)
+            return big5_text, "big5hkscs"
+    return _unmangle(gb_text, "gb18030")
+
+
 def decode_html(data: bytes, content_type: str | None = None) -> tuple[str, str]:
     """Decode page bytes; return ``(text, codec_name)``. Never raises."""
     if not isinstance(content_type, str):
@@ -230,6 +272,8 @@ def decode_html(data: bytes, content_type: str | None = None) -> tuple[str, str]
 
     for charset in TRIAL_ORDER:
         text = _strict(data, charset)
+        if text is not None and charset == "gb18030":
+            return _gb_or_big5(data, text)
         if text is not None:
             return _unmangle(text, charset)
 

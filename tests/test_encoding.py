@@ -160,6 +160,27 @@ def test_big5_declared_only_in_the_header():
     assert BIG5_TEXT in text
 
 
+TAIPEI_PARK = ("南港軟體園區招商說明會今日舉行，園區管理局表示，今年已有三十二家廠商進駐，"
+               "投資金額超過新臺幣一百億元，預計創造兩千個就業機會。")
+
+
+def test_undeclared_big5_is_told_from_gb18030_by_its_frequent_characters():
+    """Big5 bytes also decode as GB18030 (as nonsense); with no declaration the reading
+    whose characters are its standard's frequent ones wins."""
+    page = f"<html><body><h1>園區新聞</h1><p>{TAIPEI_PARK}</p></body></html>"
+    text, codec = decode_html(page.encode("big5"))
+    assert (codec, text) == ("big5hkscs", page)
+    simplified = f"<html><body><h1>园区新闻</h1><p>{TEXT * 2}</p></body></html>"
+    text, codec = decode_html(simplified.encode("gb18030"))  # decodes as Big5 too
+    assert simplified.encode("gb18030").decode("big5hkscs") != simplified
+    assert (codec, text) == ("gb18030", simplified)
+
+
+def test_a_few_undeclared_big5_characters_decide_nothing():
+    page = "<html><body><p>Nangang Software Park 園區</p></body></html>".encode("big5")
+    assert decode_html(page)[1] == "gb18030"  # under BIG5_MIN_CJK: the mainland default
+
+
 def test_big5_hkscs_characters_are_kept():
     hk = "香港科學園𨋢大樓"  # 𨋢 (lift) is an HKSCS character outside plain Big5
     page = f'<html><head><meta charset="big5"></head><body><p>{hk}</p></body></html>'
