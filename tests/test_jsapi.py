@@ -324,3 +324,34 @@ def test_render_and_json_lists_parse():
     assert spec.request_args(2)["url"] == "http://park.example.cn/api?x=1&col=3&p=2"
     with pytest.raises(SitesError, match="render has the wrong type"):
         parse_sites(BASE + 'render = "yes"\n')
+
+
+@pytest.mark.parametrize("method, recorded", [
+    ("POST", "http://park.example.cn/queryList#pageNo=3"),  # one URL for all pages
+    ("GET", "http://park.example.cn/queryList?col=3&pageNo=3"),  # the page in the query
+])
+def test_a_json_list_page_is_recorded_under_its_own_url_when_it_fails(method, recorded):
+    """A failed or unusable page of a POST JSON list is recorded as its page, not under
+    the API's bare URL that every page shares (so one page's failure does not overwrite
+    another page's row)."""
+    from scrapy.http import TextResponse
+    from scrapy.utils.test import get_crawler
+    from twisted.python.failure import Failure
+
+    from crawler.spiders.park import ParkSpider
+
+    (site,) = parse_sites(BASE)
+    spider = ParkSpider.from_crawler(get_crawler(ParkSpider, {"ARCHIVE_DB": ""}), site=site)
+    spec = jsonlists.JsonList(url="http://park.example.cn/queryList", items=("data",),
+                              item_url=("url",), page_param="pageNo", method=method,
+                              body='{"col": 3}')
+    base = "http://park.example.cn/list.html"
+    request = spider._json_request(spec, 3, base, base)
+    failure = Failure(ConnectionRefusedError("refused"))
+    failure.request = request
+    (failed,) = spider.on_error(failure)
+    assert (failed.url, failed.kind) == (recorded, "list")
+    response = TextResponse(request.url, body=b"<html>busy</html>", encoding="utf-8",
+                            request=request)
+    (unusable,) = spider.parse_json_list(response)
+    assert (unusable.url, unusable.error) == (recorded, "not JSON (JSONDecodeError)")

@@ -356,7 +356,9 @@ class ParkSpider(scrapy.Spider):
             data = jsonlists.parse_json(response.body, getattr(response, "encoding", None))
         except (LookupError, ValueError) as exc:
             self.crawler.stats.inc_value("discovery/unusable_list")
-            yield self._page(response, "list", error=f"not JSON ({exc.__class__.__name__})")
+            record = self._page(response, "list", error=f"not JSON ({exc.__class__.__name__})")
+            record.url = _json_page_url(response.url, response.meta)
+            yield record
             return
         items = jsonlists.items_of(data, spec, base)
         shape = jsonlists.item_list(data, spec)
@@ -364,8 +366,7 @@ class ParkSpider(scrapy.Spider):
         self.crawler.stats.inc_value("jsonlist/pages")
         record = self._page(response, "list", error=None if shape is not None else (
             "JSON list: no item list at " + ", ".join(spec.items)))
-        if spec.method == "POST":  # one URL for every page: the page named in a fragment
-            record.url = f"{response.url}#{spec.page_param}={page}"
+        record.url = _json_page_url(response.url, response.meta)
         yield record
         links = [item for item in items if self.in_scope(item["url"])
                  and not discovery.trap_reason(item["url"])]
@@ -630,6 +631,7 @@ class ParkSpider(scrapy.Spider):
             reason = f"{failure.type.__name__}: {failure.getErrorMessage()}"
         self.crawler.stats.inc_value("discovery/failed")
         url = (request.meta.get("redirect_urls") or [request.url])[0]  # the URL as linked
+        url = _json_page_url(url, request.meta)
         logger.warning("failed %s: %s", url, reason)
         yield FetchedPage(
             url=url,
@@ -640,3 +642,12 @@ class ParkSpider(scrapy.Spider):
             error=reason,
             referer=request.meta.get("referer_url"),
         )
+
+
+def _json_page_url(url: str, meta: dict) -> str:
+    """The URL a page of a JSON list is recorded under: a POST list has one URL for every
+    page, so its page is named in a fragment (``…/queryList#page=3``)."""
+    spec = meta.get("json_list")
+    if spec is None or spec.method != "POST":
+        return url
+    return f"{url}#{spec.page_param}={meta['json_page']}"
