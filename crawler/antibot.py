@@ -10,9 +10,11 @@ carrying the challenge. parknews does not solve challenges: it names the wall.
 ``AntiBotMiddleware`` (downloader middleware, 640: after the WARC capture at 660 has kept
 the challenge page as served) checks every response against the signatures. A page behind
 a wall fails with :class:`AntiBotBlocked` (the spider records it ``blocked: …`` and
-counts it in ``antibot/blocked``); a robots.txt behind one is treated as absent (it was
-never served), so the pages themselves are tried and recorded as blocked.
-Stats: ``antibot/blocked``, ``antibot/<sign name>``.
+counts it in ``antibot/<sign name>`` with its site's stats, which a distributed worker
+keeps per site); a robots.txt behind one is treated as absent (it was never served), so
+the pages themselves are tried and recorded as blocked.
+Stats: ``antibot/blocked`` (pages, all sites), ``antibot/<sign name>`` (pages, counted by
+the spider, and robots.txt files, counted here).
 """
 
 from __future__ import annotations
@@ -89,8 +91,8 @@ class AntiBotMiddleware:
         sign = antibot_sign(response.status, response.body)
         if sign is None:
             return response
-        self.stats.inc_value(f"antibot/{sign.name}")
         if request.url.endswith("/robots.txt"):
+            self.stats.inc_value(f"antibot/{sign.name}")
             logger.warning("robots.txt %s is an anti-bot challenge (%s): read as absent",
                            request.url, sign.name)
             return response.replace(status=404, body=b"")

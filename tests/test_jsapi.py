@@ -355,3 +355,32 @@ def test_a_json_list_page_is_recorded_under_its_own_url_when_it_fails(method, re
                             request=request)
     (unusable,) = spider.parse_json_list(response)
     assert (unusable.url, unusable.error) == (recorded, "not JSON (JSONDecodeError)")
+
+
+def test_a_wall_is_named_in_its_site_stats_which_a_distributed_run_notes():
+    """The spider counts the wall's name with its site's stats: in a distributed worker
+    those are kept per site and reach that run's notes (the downloader middleware only
+    sees the worker's stats, shared by every site)."""
+    from collections import Counter
+
+    from scrapy.utils.test import get_crawler
+    from twisted.python.failure import Failure
+
+    from crawler.antibot import ANTIBOT_SIGNS, AntiBotBlocked
+    from crawler.distributed import _SiteCrawler, _SiteStats
+    from crawler.spiders.park import ParkSpider
+    from pipelines.storage import _run_notes
+
+    (site,) = parse_sites(BASE)
+    crawler = get_crawler(ParkSpider, {"ARCHIVE_DB": ""})
+    spider = ParkSpider(site=site)
+    pending, values = Counter(), {}
+    spider.crawler = _SiteCrawler(crawler, _SiteStats(crawler.stats, pending, values, set()))
+    request = spider._request("http://park.example.cn/news/a.html", "article", None)
+    failure = Failure(AntiBotBlocked(ANTIBOT_SIGNS[0], 521))
+    failure.request = request
+    (page,) = spider.on_error(failure)
+    assert page.status == 521 and page.error.startswith("blocked by an anti-bot wall")
+    assert pending == Counter({"discovery/failed": 1, "discovery/blocked": 1,
+                               "antibot/jiasule": 1})
+    assert json.loads(_run_notes({**pending, **values})) == {"antibot": {"jiasule": 1}}

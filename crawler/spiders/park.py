@@ -624,6 +624,8 @@ class ParkSpider(scrapy.Spider):
             status = failure.value.status
             reason = str(failure.value)
             self.crawler.stats.inc_value("discovery/blocked")
+            # the wall's name, in the site's stats (a distributed worker's are per site)
+            self.crawler.stats.inc_value(f"antibot/{failure.value.sign.name}")
         elif failure.check(HttpError):
             status = failure.value.response.status
             reason = f"HTTP {status}"
