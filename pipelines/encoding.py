@@ -72,7 +72,7 @@ TRIAL_ORDER: tuple[str, ...] = ("utf-8", "gb18030")
 # (Taiwan and Hong Kong sites). Real text is mostly made of each standard's frequent
 # characters, which both lay out in one block: GB2312 level 1 (3,755 hanzi, B0A1-D7FE),
 # Big5 常用字 (5,401, A440-C67E). Read the wrong way, the same bytes land in those
-# blocks about half the time. Big5 is chosen when its share is clearly the higher one,
+# blocks a third to a half of the time. Big5 is chosen when its share is clearly the higher one,
 # over enough characters.
 FREQUENT_BLOCKS: dict[str, tuple[int, int]] = {"gb2312": (0xB0A1, 0xD7FE),
                                                "big5": (0xA440, 0xC67E)}
@@ -216,7 +216,7 @@ def _frequent_share(text: str, standard: str) -> tuple[float, int]:
     """(share of the CJK characters of ``text`` in ``standard``'s frequent block, how
     many CJK characters were looked at)."""
     low, high = FREQUENT_BLOCKS[standard]
-    chars = _CJK.findall(text, 0)[:FREQUENT_SAMPLE]
+    chars = _CJK.findall(text)[:FREQUENT_SAMPLE]
     frequent = 0
     for char in chars:
         try:
