@@ -128,13 +128,16 @@ def find_container(root: etree._Element, source: str | None = None
 # --------------------------------------------------------------------- body paths
 
 
-def _trafilatura_lines(root: etree._Element, url: str | None) -> list[str]:
+def _trafilatura_lines(root: etree._Element, url: str | None,
+                       recall: bool = False) -> list[str]:
+    """trafilatura's body lines: precision mode, or recall mode with ``recall``."""
     tree = copy.deepcopy(root)
     etree.strip_tags(tree, etree.Comment)  # its readability fallback trips over comments
     doc = trafilatura.bare_extraction(
         tree,
         url=url,
-        favor_precision=True,
+        favor_precision=not recall,
+        favor_recall=recall,
         fast=True,  # no internal readability/justext fallback: we run readability ourselves
         include_tables=True,
         include_images=False,
@@ -281,7 +284,21 @@ def body_from_page(root: etree._Element, url: str | None) -> _Body:
         remove_element(el)
     traf = _Body(filter_lines(_trafilatura_lines(root, url)), "trafilatura")
     read = _Body(filter_lines(_readability_lines(root)), "readability")
-    return vote(traf, read)
+    body = vote(traf, read)
+    if sum(map(len, body.lines)) < rules.WEAK_BODY_CHARS:  # see rules.WEAK_BODY_CHARS
+        recall = _Body(filter_lines(_trafilatura_lines(root, url, recall=True)),
+                       "trafilatura-recall")
+        if (_paragraph_chars(recall.lines) >= max(rules.WEAK_BODY_CHARS,
+                                                  2 * _paragraph_chars(body.lines))
+                and _prose_density(recall.lines) >= rules.RECALL_MIN_DENSITY):
+            body = vote(body, recall)  # only paragraphs the weak answer lacks may win
+    return body
+
+
+def _paragraph_chars(lines: list[str]) -> int:
+    """Characters in lines long enough to be paragraphs (menus, teasers and notices are
+    short lines)."""
+    return sum(len(line) for line in lines if len(line) >= rules.VOTE_PARAGRAPH_CHARS)
 
 
 # ------------------------------------------------------------------------ metadata

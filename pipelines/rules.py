@@ -278,6 +278,15 @@ VOTE_EXTRA_MIN_SHARE = 0.15
 VOTE_PARAGRAPH_CHARS = 80
 VOTE_EXTRA_PROSE_SHARE = 0.7
 VOTE_EXTRA_DENSITY = 0.7
+# A voted body this short may be all the precise extractors found of an article they
+# could not see (text in a <div> broken by <br>, which trafilatura's precision mode
+# drops, while readability falls on the footer): trafilatura in recall mode is asked
+# too, and voted against it.
+WEAK_BODY_CHARS = 200
+# ... and its answer is taken only when it reads as prose: at least this share of its
+# characters are sentence punctuation (Chinese prose has one every 15-25 characters;
+# a page's text run together, menus and language lists included, has far fewer).
+RECALL_MIN_DENSITY = 0.04
 LEAD_MIN = 15  # a description shorter than this is no lead
 LEAD_WINDOW = 200  # a lead must be found within this many characters of the body start
 INFO_ZONE_LINES = 12  # how far from the title the info line may sit

@@ -307,3 +307,42 @@ def test_a_page_just_under_the_bound_is_still_read():
     data = ("<html><body><h1>大页面</h1>" + paragraph * 200 + "</body></html>").encode()
     assert len(data) < MAX_PAGE_BYTES
     assert "园区新闻正文" in extract(data).body
+
+
+STORY_LINES = [
+    "4月8日上午，澄湖高新区召开一季度经济运行分析会，通报一季度招商引资和项目建设情况，"
+    "各板块负责人逐一汇报了在谈项目的进展，管委会主要负责同志出席会议并讲话。",
+    "会议通报，一季度全区新签约项目十二个，总投资八十六亿元，其中先进制造业项目八个，科技服务业"
+    "项目四个；新开工项目九个，竣工投产项目五个，完成固定资产投资二十三亿元，同比增长百分之十四。",
+    "会议要求，各部门要紧盯全年目标任务，加快在谈项目落地，强化要素保障，确保签约项目早开工、"
+    "开工项目早投产，为全年经济平稳增长打下坚实基础，同时做好安全生产和环境保护各项工作。",
+    "据介绍，二季度园区将继续举办产业链专题招商活动，重点面向新能源汽车零部件、集成电路封装测试"
+    "和生物医药等方向，并组织重点企业赴长三角城市开展对接，力争再签约一批带动性强的项目。",
+]
+FOOTER_LINES = ["本站所有文章、数据仅供参考，使用前请仔细阅读法律声明，风险自负",
+                "《增值电信业务经营许可证》编号：苏B2-20240001号"]
+RUN_TOGETHER = ["English Español Français 简体 正體 日本語 首页 新闻 园区概况 招商引资 政务公开 "
+                "互动交流 " * 12 + "4月8日上午，澄湖高新区召开一季度经济运行分析会。"]
+
+
+@pytest.mark.parametrize("precise, readable, recalled, chosen", [
+    # both precise extractors missed the story (readability fell on the footer): the
+    # recall-mode answer, made of punctuated paragraphs, wins
+    ([], FOOTER_LINES, STORY_LINES, "trafilatura-recall"),
+    # recall mode ran the page's text together (menus, languages): not prose, not taken
+    ([], FOOTER_LINES, RUN_TOGETHER, "readability"),
+    # a voted body long enough is not second-guessed
+    (STORY_LINES, FOOTER_LINES, STORY_LINES + ["更多"], "trafilatura"),
+])
+def test_a_weak_body_is_rescued_by_recall_mode_only_with_prose(monkeypatch, precise, readable,
+                                                                recalled, chosen):
+    from lxml import html
+
+    from pipelines import extract as extract_module
+
+    monkeypatch.setattr(extract_module, "_trafilatura_lines",
+                        lambda root, url, recall=False: recalled if recall else precise)
+    monkeypatch.setattr(extract_module, "_readability_lines", lambda root: readable)
+    body = extract_module.body_from_page(html.fromstring("<html><body><p>x</p></body></html>"),
+                                         None)
+    assert body.method == chosen
