@@ -227,8 +227,7 @@ def _reads_as_story(extra: list[str], story: list[str]) -> bool:
     extra_chars = sum(map(len, extra))
     if len(set(extra)) < len(extra):
         return False  # repeated lines: captions and teasers shown twice
-    paragraphs = [line for line in extra if len(line) >= rules.VOTE_PARAGRAPH_CHARS]
-    if sum(map(len, paragraphs)) < rules.VOTE_EXTRA_PROSE_SHARE * extra_chars:
+    if _paragraph_chars(extra) < rules.VOTE_EXTRA_PROSE_SHARE * extra_chars:
         return False
     return _prose_density(extra) >= rules.VOTE_EXTRA_DENSITY * _prose_density(story)
 
