@@ -113,6 +113,7 @@ NEXT_PAGE_TEXTS: frozenset[str] = frozenset(
      ">", ">>", "»", "›", "next", "nextpage", "next»", "last"}
 )
 PAGE_NUMBER = re.compile(r"^\[?\d{1,4}\]?$")
+PAGER_DECORATION = "<>«»‹›[]【】()（）.…·-=:：|"
 
 # Fallback cue for sites whose article URLs no rule knows: a headline-like anchor in a
 # list item or table row next to a date.
@@ -183,7 +184,10 @@ def is_attachment(url: str) -> bool:
 
 def is_pager_text(text: str) -> bool:
     compact = "".join(text.split()).lower()
-    return compact in NEXT_PAGE_TEXTS or bool(PAGE_NUMBER.match(compact))
+    if compact in NEXT_PAGE_TEXTS or PAGE_NUMBER.match(compact):
+        return True
+    word = compact.strip(PAGER_DECORATION)  # "下一页>>", "<<上一页"
+    return bool(word) and (word in NEXT_PAGE_TEXTS or bool(PAGE_NUMBER.match(word)))
 
 
 def list_scope(list_url: str) -> str:
