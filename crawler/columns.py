@@ -26,7 +26,7 @@ from lxml import etree
 
 from crawler import discovery
 from crawler import linkrules as rules
-from crawler.linkblocks import Block, Link, squash, url_template, weight
+from crawler.linkblocks import Block, Link, is_pager_text, squash, url_template, weight
 
 
 @dataclass
@@ -176,6 +176,7 @@ def find_columns(links: list[Link], blocks: list[Block], page_url: str,
             continue
         label = link.label
         if (weight(label) > rules.COLUMN_NAME_MAX_WEIGHT or weight(label) < 2
+                or is_pager_text(label)
                 or url_template(link.url) in item_shapes):
             continue
         block = block_of.get(id(link))
@@ -209,3 +210,32 @@ def _add_siblings(found, links, mains, page_url, in_scope, offer) -> None:
         if url_template(link.url) in shapes and 1 <= weight(link.label) <= (
                 rules.COLUMN_NAME_MAX_WEIGHT):
             offer(link, link.label, rules.SIBLING)
+
+
+def _named(entry: str, name: str, url: str) -> bool:
+    """A sites.toml ``columns`` entry names a column: part of its name, or a regular
+    expression found in its URL."""
+    if entry in name:
+        return True
+    try:
+        return re.search(entry, url) is not None
+    except re.error:
+        return False
+
+
+def select_columns(found: list[Column], links: list[Link], include: tuple[str, ...] = (),
+                   skip: tuple[str, ...] = (), page_url: str = "",
+                   in_scope: Callable[[str], bool] | None = None) -> list[Column]:
+    """The columns to crawl: those found, or with ``include`` only those it names (links
+    it names are columns even where no rule saw one), never those ``skip`` names."""
+    chosen = list(found)
+    if include:
+        chosen = [c for c in found if any(_named(e, c.name, c.url) for e in include)]
+        seen = {c.url for c in chosen}
+        for link in links:
+            if link.url in seen or (in_scope and not _usable(link, page_url, in_scope)):
+                continue
+            if any(_named(e, link.label, link.url) for e in include):
+                seen.add(link.url)
+                chosen.append(Column(link.url, link.label, "sites.toml", 9))
+    return [c for c in chosen if not any(_named(e, c.name, c.url) for e in skip)]

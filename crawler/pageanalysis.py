@@ -32,7 +32,10 @@ class PageAnalysis:
     hub_articles: list[Link] = field(default_factory=list)  # items of a hub's news blocks
     blocks: list[Block] = field(default_factory=list)
     main: list[Block] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)  # every usable link of the page
+    dates: dict[str, str] = field(default_factory=dict)  # article URL -> its item's date
     page_count: int | None = None  # "共49页", when the page says it
+    script_pager: bool = False  # a pager written by a script (createPageHTML, jpage)
     article_chars: int = 0
     why: str = ""  # the evidence for the kind, in words
 
@@ -170,8 +173,14 @@ def analyse(root: etree._Element, url: str,
     in_scope = in_scope or host_scope(url)
     links = page_links(root, url)
     blocks = find_blocks(links)
-    result = PageAnalysis(url=url, kind="other", blocks=blocks)
+    result = PageAnalysis(url=url, kind="other", blocks=blocks, links=links)
     result.main = main_blocks(blocks, in_scope)
+    for block in result.main:
+        for item in block.items:
+            date = rules.FULL_DATE.search(item.text) if item.dated else None
+            for link in item.links:
+                if date:
+                    result.dates.setdefault(link.url, date.group(0))
     items = [link for block in result.main for link in _item_links(block)]
     seen: set[str] = set()
     for link in items:
@@ -181,6 +190,9 @@ def analyse(root: etree._Element, url: str,
         (result.attachments if discovery.is_attachment(link.url) else result.articles).append(
             link)
     result.pagers = _pager_links(links, blocks, url, in_scope)
+    scripts = [script.text or "" for script in root.iter("script") if not script.get("src")]
+    result.script_pager = bool(discovery.script_pages(scripts, url)
+                               or discovery.jpage_pages(scripts, url))
     pager_urls = {link.url for link in result.pagers}
     result.articles = [link for link in result.articles if link.url not in pager_urls]
     result.page_count = _page_count(root)
@@ -188,10 +200,7 @@ def analyse(root: etree._Element, url: str,
     result.article_chars = _article_chars(root, blocks)
     result.kind, result.why = _kind(result, url)
     if result.kind == "hub":
-        more_links = [link for link in links if link.more]
-        for block in blocks:
-            block.page_more_links = more_links
-        result.hub_articles = _hub_articles(result, in_scope)
+        result.hub_articles = hub_articles(result, result.columns, in_scope)
     if result.kind != "list":
         result.pagers = []  # only a list has other pages
     return result
@@ -208,9 +217,10 @@ def _kind(result: PageAnalysis, url: str) -> tuple[str, str]:
         if (not result.pagers or discovery.article_family(url)
                 or result.article_chars >= 4 * list_text):
             return "article", f"{result.article_chars} characters of text outside links"
-    if result.main and result.pagers and not home:
+    if result.main and (result.pagers or result.script_pager) and not home:
         return "list", f"a list of {main_items} items with a pager"
-    if result.main and not home and main_items >= rules.LIST_MIN_ITEMS and (
+    preview = _previews_a_column(result)  # the block has its own 更多: a hub's block
+    if result.main and not home and not preview and main_items >= rules.LIST_MIN_ITEMS and (
             main_items >= rules.LIST_MAIN_SHARE * headline_items):
         return "list", f"a list of {main_items} of the page's {headline_items} headlines"
     if result.columns:
@@ -220,11 +230,15 @@ def _kind(result: PageAnalysis, url: str) -> tuple[str, str]:
     return "other", "no list, no columns, no article text"
 
 
-def _hub_articles(result: PageAnalysis, in_scope: Callable[[str], bool]) -> list[Link]:
-    """Headlines of a hub's blocks that belong to one of its news columns: the block's
-    "more" link or its items' category badges name that column, or the items lie in the
-    column's directory."""
-    columns = {column.url for column in result.columns}
+def hub_articles(result: PageAnalysis, chosen: list[Column],
+                 in_scope: Callable[[str], bool]) -> list[Link]:
+    """Headlines of a hub's blocks that belong to one of the ``chosen`` columns: the
+    block's "more" link or its items' category badges name that column, or the items
+    lie in the column's directory."""
+    more_links = [link for link in result.links if link.more]
+    for block in result.blocks:
+        block.page_more_links = more_links
+    columns = {column.url for column in chosen}
     prefixes = [p for p in map(column_prefix, columns) if p]
     out, seen = [], set()
     for block in result.blocks:
@@ -242,6 +256,17 @@ def _hub_articles(result: PageAnalysis, in_scope: Callable[[str], bool]) -> list
                 seen.add(link.url)
                 out.append(link)
     return out
+
+
+def _previews_a_column(result: PageAnalysis) -> bool:
+    """The main block sits in a box with its own "more" link to another page: it shows
+    the head of a column kept elsewhere, as a hub's blocks do."""
+    more_links = [link for link in result.links if link.more and link.url != result.url]
+    for block in result.main:
+        block.page_more_links = more_links
+        if block_more_link(block) is not None:
+            return True
+    return False
 
 
 def looks_like_directory(url: str) -> bool:

@@ -33,6 +33,8 @@ OPTIONAL_KEYS: dict[str, type | tuple[type, ...]] = {
     "schedule": str,
     "render": bool,
     "json_lists": list,
+    "columns": list,
+    "skip_columns": list,
 }
 
 
@@ -62,6 +64,10 @@ class Site:
     render: bool = False
     # JSON list endpoints asked directly (crawler/jsonlists.py: [[sites.json_lists]] tables)
     json_lists: tuple[JsonList, ...] = ()
+    # news columns found on hub pages: only those named here (a name's part, or a regular
+    # expression searched in the column's URL), and never those of skip_columns
+    columns: tuple[str, ...] = ()
+    skip_columns: tuple[str, ...] = ()
 
     def matches(self, patterns: tuple[str, ...], url: str) -> bool:
         return any(_compiled(p).search(url) for p in patterns)
@@ -200,7 +206,7 @@ def parse_site(index: int, raw: object) -> Site:
             raise SitesError(f"{where}: {key} must be at least 1")
     if "schedule" in options:
         options["schedule"] = check_schedule(options["schedule"], where)
-    for key in ("article_patterns", "list_patterns"):
+    for key in ("article_patterns", "list_patterns", "columns", "skip_columns"):
         if key in options:
             options[key] = tuple(_check_pattern(p, key, where) for p in options[key])
     if "json_lists" in options:

@@ -36,9 +36,10 @@ def build_sites(
     url_of, title_of = {}, {}
     for site in configs:
         family = FAMILIES[site.family]
-        for entry in site_entries(corpus, site.id):
-            url_of[entry.key] = base_urls[site.id] + family.article_path(entry)
-            title_of[entry.key] = entry.title
+        for entry in corpus.values():
+            if entry.site == site.id:
+                url_of[entry.key] = base_urls[site.id] + family.article_path(entry)
+                title_of[entry.key] = entry.title
     wanted = set(only) if only is not None else {site.id for site in configs}
     built = []
     for site in configs:
@@ -68,6 +69,8 @@ def _running(site: SiteConfig, result: SiteBuild, ctx: BuildContext) -> RunningS
     )
     for name in TRAP_FIELDS:
         setattr(running, name, getattr(result, name))
+    running.home_url = result.home_url or ctx.absolute("/")
+    running.home_articles = {**result.articles, **result.home_articles}
     return running
 
 
@@ -82,7 +85,7 @@ def _check(site: SiteConfig, result: SiteBuild, ctx: BuildContext) -> None:
     An article in several pages is checked on all its pages together; its negatives on
     the first page.
     """
-    for url, article in result.articles.items():
+    for url, article in {**result.articles, **result.home_articles}.items():
         text = _page_text(site, result, ctx, url)
         check_negatives(text, article.body, article.must_not_contain, url)
         for more in result.continuation_urls.get(url, []):
@@ -90,13 +93,16 @@ def _check(site: SiteConfig, result: SiteBuild, ctx: BuildContext) -> None:
         for line in [article.title, *article.body.split("\n")]:
             if line not in text:
                 raise ValueError(f"{url}: {line[:20]!r} is not on the page")
-    for url in result.list_urls:
+    for url in result.list_urls + [u for lists in result.column_lists.values() for u in lists]:
         _page_text(site, result, ctx, url)  # every list page has a route
+    for url in result.skipped_urls:
+        _page_text(site, result, ctx, url)
 
 
-def sites_toml(sites: list[RunningSite]) -> str:
+def sites_toml(sites: list[RunningSite], start: str = "list") -> str:
     """A sites.toml text listing the running mock sites (id, name, park, region, start_urls,
-    and max_pages where a site sets it)."""
+    and max_pages where a site sets it). ``start``: "list" starts each site at its main
+    column's first list page, "home" at its home page."""
     lines = ["# Mock park sites served on loopback by crawler.mocksites (test data only).", ""]
     for site in sites:
         lines.append("[[sites]]")
@@ -106,7 +112,8 @@ def sites_toml(sites: list[RunningSite]) -> str:
             lines.append(f"park = {json.dumps(site.park, ensure_ascii=False)}")
         if site.region:
             lines.append(f"region = {json.dumps(site.region, ensure_ascii=False)}")
-        urls = ", ".join(json.dumps(url) for url in site.start_urls)
+        starts = [site.home_url] if start == "home" else site.start_urls
+        urls = ", ".join(json.dumps(url) for url in starts)
         lines.append(f"start_urls = [{urls}]")
         if site.max_pages:
             lines.append(f"max_pages = {site.max_pages}")

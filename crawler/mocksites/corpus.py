@@ -34,6 +34,7 @@ class Entry:
     page_breaks: tuple[int, ...] = ()  # paragraph indexes where a further page begins
     slug: str = ""  # WordPress: the post name in its URL
     category: str = ""  # WordPress: the post's category slug
+    column: str = ""  # key of the site's column it is listed in ("" = the main column)
 
     @property
     def pages(self) -> list[tuple[str, ...]]:
@@ -137,6 +138,7 @@ def _original(raw: dict[str, Any]) -> Entry:
         page_breaks=tuple(int(i) for i in raw.get("page_breaks", [])),
         slug=raw.get("slug", ""),
         category=raw.get("category", ""),
+        column=raw.get("column", ""),
     )
 
 
@@ -163,21 +165,67 @@ def _repost(raw: dict[str, Any], original: Entry) -> Entry:
     )
 
 
+@dataclass(frozen=True)
+class MockColumn:
+    """A further column of a mock site (``data/columns/<site id>.toml``): a news column
+    the crawl must find from the home page, or a column it must leave alone."""
+
+    key: str  # "tzgg": its articles' ``column`` in the same file
+    name: str  # "通知公告"
+    news: bool  # a news or notice column (crawled), else one a crawler must skip
+    path: str  # where the family puts its list pages ("/xwzx/tzgg/")
+    dated: bool = True  # the home page's block shows its items' dates
+    menu: str = "block"  # "block": a home block with a more link; "script": only in a
+    #                      menu written by a script
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def get(self, key: str, default: Any = "") -> Any:
+        return self.extra.get(key, default)
+
+
+def _column_files() -> list[tuple[str, dict[str, Any]]]:
+    folder = resources.files(__package__).joinpath("data", "columns")
+    if not folder.is_dir():
+        return []
+    return [(item.name.removesuffix(".toml"), tomllib.loads(item.read_text(encoding="utf-8")))
+            for item in sorted(folder.iterdir(), key=lambda i: i.name)
+            if item.name.endswith(".toml")]
+
+
+def site_columns(site_id: str) -> list[MockColumn]:
+    """The further columns of a site, in the order of its file."""
+    for name, data in _column_files():
+        if name == site_id:
+            fields = set(MockColumn.__dataclass_fields__) - {"extra"}
+            return [MockColumn(**{k: v for k, v in raw.items() if k in fields},
+                               extra={k: v for k, v in raw.items() if k not in fields})
+                    for raw in data.get("columns", [])]
+    return []
+
+
 def load_corpus() -> dict[str, Entry]:
-    """Every article, originals and reposts, keyed by corpus id."""
+    """Every article, originals and reposts, keyed by corpus id (the articles of the
+    further columns in ``data/columns/`` included, with their ``column``)."""
     data = _read("articles.toml")
     entries: dict[str, Entry] = {}
     for raw in data["articles"]:
         entries[raw["id"]] = _original(raw)
+    for site_id, more in _column_files():
+        for raw in more.get("articles", []):
+            entry = _original({"site": site_id, **raw})
+            if not entry.column:
+                raise ValueError(f"columns/{site_id}.toml: article {entry.key} has no column")
+            entries[entry.key] = entry
     for raw in data.get("reposts", []):
         entries[raw["id"]] = _repost(raw, entries[raw["of"]])
     logger.debug("loaded %s mock articles", len(entries))
     return entries
 
 
-def site_entries(corpus: dict[str, Entry], site_id: str) -> list[Entry]:
-    """A site's articles, newest first (the order of its list pages)."""
-    chosen = [e for e in corpus.values() if e.site == site_id]
+def site_entries(corpus: dict[str, Entry], site_id: str, column: str = "") -> list[Entry]:
+    """A site's articles of one column (its main column by default), newest first (the
+    order of its list pages)."""
+    chosen = [e for e in corpus.values() if e.site == site_id and e.column == column]
     return sorted(chosen, key=lambda e: (e.published_at, e.doc_id), reverse=True)
 
 

@@ -94,6 +94,12 @@ class RunningSite:
     redirect_loop_urls: list[str] = field(default_factory=list)  # A -> B -> A, A linked
     failing_urls: dict[str, int] = field(default_factory=dict)  # linked URL -> its status
     offsite_urls: list[str] = field(default_factory=list)  # linked URLs on other hosts
+    # the site from its home page (issue 19): every article of its news columns, each
+    # news column's list pages by name, and every URL of the columns a crawler must skip
+    home_url: str = ""
+    home_articles: dict[str, ExpectedArticle] = field(default_factory=dict)
+    column_lists: dict[str, list[str]] = field(default_factory=dict)
+    skipped_urls: list[str] = field(default_factory=list)
     request_log: list[RequestRecord] = field(default_factory=list, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -164,6 +170,10 @@ class SiteBuild:
     redirect_loop_urls: list[str] = field(default_factory=list)
     failing_urls: dict[str, int] = field(default_factory=dict)
     offsite_urls: list[str] = field(default_factory=list)
+    home_url: str = ""  # absolute; "" = the site root
+    home_articles: dict[str, ExpectedArticle] = field(default_factory=dict)  # further columns
+    column_lists: dict[str, list[str]] = field(default_factory=dict)
+    skipped_urls: list[str] = field(default_factory=list)
 
 
 # SiteBuild fields copied as they are onto RunningSite
@@ -179,4 +189,6 @@ TRAP_FIELDS = (
     "redirect_loop_urls",
     "failing_urls",
     "offsite_urls",
+    "column_lists",
+    "skipped_urls",
 )

@@ -14,7 +14,7 @@ import logging
 from string import Template
 
 from .common import BuildContext, binary, esc, html_page, jpeg_stub, pdf_stub
-from .corpus import Entry, SiteConfig, is_heading, paginate, text_of
+from .corpus import Entry, MockColumn, SiteConfig, is_heading, paginate, site_columns, text_of
 from .model import ExpectedArticle, SiteBuild
 
 logger = logging.getLogger(__name__)
@@ -136,18 +136,21 @@ $related</ul></div>
 <div class="qrcode"><p>扫一扫在手机打开当前页</p><div id="qrcodeCanvas"></div></div>
 </div>""")
 
-HOME_MAIN = Template("""<div class="home-news"><h2>$column</h2>
-<p><a href="xwzx/yqdt/index.html">进入$column栏目</a></p></div>""")
+def column_path(entry: Entry) -> str:
+    """The folder of an entry's column: the main column, or a further one's ``path``."""
+    if not entry.column:
+        return COLUMN
+    return next(c.path for c in site_columns(entry.site) if c.key == entry.column)
 
 
 def article_path(entry: Entry, page: int = 0) -> str:
     """Page ``page`` (from 0) of an article: t…_<id>.html, then t…_<id>_1.html …"""
     suffix = f"_{page}" if page else ""
-    return f"{COLUMN}{entry.ymd[:6]}/t{entry.ymd}_{entry.doc_id}{suffix}.html"
+    return f"{column_path(entry)}{entry.ymd[:6]}/t{entry.ymd}_{entry.doc_id}{suffix}.html"
 
 
-def list_path(index: int) -> str:
-    return COLUMN + ("index.html" if index == 0 else f"index_{index}.html")
+def list_path(index: int, column: str = COLUMN) -> str:
+    return column + ("index.html" if index == 0 else f"index_{index}.html")
 
 
 def _page(
@@ -175,9 +178,9 @@ def _page(
     )
 
 
-def _pager(current: int, pages: int) -> str:
+def _pager(current: int, pages: int, column: str = COLUMN) -> str:
     def link(index: int, label: str) -> str:
-        return f'<a href="{list_path(index)[len(COLUMN) :]}">{label}</a>'
+        return f'<a href="{list_path(index, column)[len(column) :]}">{label}</a>'
 
     parts = [f"共{pages}页"]
     parts.append(link(0, "首页") if current > 0 else "<span>首页</span>")
@@ -196,7 +199,7 @@ def _pager(current: int, pages: int) -> str:
 def _relative(from_entry: Entry, to_entry: Entry) -> str:
     if from_entry.ymd[:6] == to_entry.ymd[:6]:
         return "./" + article_path(to_entry).rsplit("/", 1)[1]
-    return "../" + article_path(to_entry)[len(COLUMN) :]
+    return "../" + article_path(to_entry)[len(column_path(to_entry)) :]
 
 
 def _body(entry: Entry, page: int = 0) -> str:
@@ -268,7 +271,7 @@ def _article(
     )
     main = ARTICLE_MAIN.substitute(
         parent=esc(site.get("parent_column")),
-        column=esc(site.column),
+        column=esc(column_name(site, entry)),
         title=esc(entry.title),
         pubdate=pubdate,
         source=esc(entry.source),
@@ -287,6 +290,61 @@ def _article(
     return text, expected
 
 
+def column_name(site: SiteConfig, entry: Entry) -> str:
+    if not entry.column:
+        return site.column
+    return next(c.name for c in site_columns(site.id) if c.key == entry.column)
+
+
+def _lists(site: SiteConfig, ctx: BuildContext, out: SiteBuild, column: str, name: str,
+           items: list[tuple[str, int, str, str]]) -> list[str]:
+    """The list pages of one column (``column`` its folder), newest first; their URLs."""
+    items = sorted(items, reverse=True)
+    pages = paginate(items, site.per_page)
+    sub_menu = "".join(
+        f'<li><a href="{esc(h)}">{esc(label)}</a></li>\n' for label, h in site.get("sub_menu", [])
+    )
+    urls = []
+    for index, page_items in enumerate(pages):
+        rows = "".join(
+            f'<li><a href="{href}" target="_blank" title="{esc(title)}">{esc(title)}</a>'
+            f"<span>{date}</span></li>\n"
+            for date, _, title, href in page_items
+        )
+        main = LIST_MAIN.substitute(
+            parent=esc(site.get("parent_column")),
+            column=esc(name),
+            items=rows,
+            sub_menu=sub_menu,
+            pages=len(pages),
+            current=index,
+            pager=_pager(index, len(pages), column),
+        )
+        title_tag = f"{name}_{site.name}"
+        root = "../" * (column.count("/") - 1)
+        out.routes[list_path(index, column)] = html_page(
+            _page(site, ctx, root, title_tag, "", main))
+        urls.append(ctx.absolute(list_path(index, column)))
+    return urls
+
+
+def _articles(site: SiteConfig, ctx: BuildContext, out: SiteBuild, entries: list[Entry],
+              into: dict[str, ExpectedArticle]) -> None:
+    for index, entry in enumerate(entries):
+        text, expected = _article(site, ctx, entries, index)
+        out.routes[article_path(entry)] = html_page(text)
+        into[expected.url] = expected
+        for page in range(1, len(entry.pages)):
+            more, _ = _article(site, ctx, entries, index, page)
+            out.routes[article_path(entry, page)] = html_page(more)
+            out.continuation_urls.setdefault(expected.url, []).append(
+                ctx.absolute(article_path(entry, page))
+            )
+        if entry.image:
+            image_path = article_path(entry).rsplit("/", 1)[0] + "/" + entry.image
+            out.routes[image_path] = binary("image/jpeg", jpeg_stub())
+
+
 def build(site: SiteConfig, entries: list[Entry], ctx: BuildContext) -> SiteBuild:
     out = SiteBuild(routes={}, list_urls=[], articles={})
     items = [(e.date, e.doc_id, e.title, "./" + article_path(e)[len(COLUMN) :]) for e in entries]
@@ -297,43 +355,106 @@ def build(site: SiteConfig, entries: list[Entry], ctx: BuildContext) -> SiteBuil
         out.routes[path] = binary(kind, data)
         out.non_html_urls.append(ctx.absolute(path))
         items.append((item["date"], item["doc_id"], item["title"], "./" + item["file"]))
-    items.sort(reverse=True)
-    pages = paginate(items, site.per_page)
-    sub_menu = "".join(
-        f'<li><a href="{esc(h)}">{esc(label)}</a></li>\n' for label, h in site.get("sub_menu", [])
-    )
-    for index, page_items in enumerate(pages):
-        rows = "".join(
-            f'<li><a href="{href}" target="_blank" title="{esc(title)}">{esc(title)}</a>'
-            f"<span>{date}</span></li>\n"
-            for date, _, title, href in page_items
-        )
-        main = LIST_MAIN.substitute(
-            parent=esc(site.get("parent_column")),
-            column=esc(site.column),
-            items=rows,
-            sub_menu=sub_menu,
-            pages=len(pages),
-            current=index,
-            pager=_pager(index, len(pages)),
-        )
-        title_tag = f"{site.column}_{site.name}"
-        out.routes[list_path(index)] = html_page(_page(site, ctx, "../../", title_tag, "", main))
-        out.list_urls.append(ctx.absolute(list_path(index)))
-    for index, entry in enumerate(entries):
-        text, expected = _article(site, ctx, entries, index)
-        out.routes[article_path(entry)] = html_page(text)
-        out.articles[expected.url] = expected
-        for page in range(1, len(entry.pages)):
-            more, _ = _article(site, ctx, entries, index, page)
-            out.routes[article_path(entry, page)] = html_page(more)
-            out.continuation_urls.setdefault(expected.url, []).append(
-                ctx.absolute(article_path(entry, page))
-            )
-        if entry.image:
-            image_path = article_path(entry).rsplit("/", 1)[0] + "/" + entry.image
-            out.routes[image_path] = binary("image/jpeg", jpeg_stub())
-    home = HOME_MAIN.substitute(column=esc(site.column))
+    out.list_urls = _lists(site, ctx, out, COLUMN, site.column, items)
+    _articles(site, ctx, out, entries, out.articles)
+    further = _further_columns(site, ctx, out)
+    home = _home(site, entries, further)
     out.routes["/"] = html_page(_page(site, ctx, "./", site.name, "", home))
+    out.routes["/xwzx/index.html"] = html_page(_page(
+        site, ctx, "../", f"{site.get('parent_column')}_{site.name}", "",
+        _news_centre(site, entries, further)))
+    for path, title in (("/zsyz/index.html", "招商引资"), ("/zwgk/index.html", "政务公开")):
+        out.routes[path] = html_page(_page(site, ctx, "../", f"{title}_{site.name}", "",
+                                           INFO_MAIN.substitute(title=title,
+                                                                name=esc(site.name))))
     logger.debug("built trs site: %s routes", len(out.routes))
     return out
+
+
+# -- the home page and the further columns (issue 19) --------------------------------
+
+HOME_BLOCK = Template("""<div class="index-box $cls"><div class="index-box-hd"><h3>$name</h3>
+<a class="more" href="$more">更多&gt;&gt;</a></div>
+<ul class="index-list">
+$items</ul></div>
+""")
+
+INFO_MAIN = Template("""<div class="position">当前位置：<a href="../">首页</a> &gt; $title</div>
+<div class="info-page"><h2>$title</h2>
+<p>$name欢迎各类企业前来考察洽谈。园区位于城市东部，交通便利，水电气热和通信等基础设施完善，
+可为入驻企业提供一站式服务。</p>
+<p>园区重点发展新材料、智能装备、生物医药和现代物流等产业，设有专门的服务团队，
+协调解决企业在项目建设和生产经营中遇到的问题。</p>
+<p>联系电话：0000-8888 1234（工作日上午九时至下午五时）</p></div>""")
+
+
+def _further_columns(site: SiteConfig, ctx: BuildContext, out: SiteBuild
+                     ) -> list[tuple[MockColumn, list[Entry]]]:
+    """Build every further column of the site (list pages and articles) and record
+    what a crawl from the home page must find, and must leave alone."""
+    from .corpus import load_corpus, site_entries  # noqa: PLC0415 - build time only
+
+    corpus = load_corpus()
+    built = []
+    out.column_lists[site.column] = list(out.list_urls)
+    for column in site_columns(site.id):
+        entries = site_entries(corpus, site.id, column.key)
+        items = [(e.date, e.doc_id, e.title, "./" + article_path(e)[len(column.path):])
+                 for e in entries]
+        urls = _lists(site, ctx, out, column.path, column.name, items)
+        expected: dict[str, ExpectedArticle] = {}
+        _articles(site, ctx, out, entries, expected)
+        if column.news:
+            out.column_lists[column.name] = urls
+            out.home_articles.update(expected)
+        else:
+            out.skipped_urls.extend(urls + list(expected))
+        built.append((column, entries))
+    return built
+
+
+def _home_items(entries: list[Entry], dated: bool, root: str) -> str:
+    rows = []
+    for entry in entries[:5]:
+        date = f"<span class=\"date\">{entry.date}</span>" if dated else ""
+        rows.append(f'<li><a href="{root}{article_path(entry)[1:]}" target="_blank" '
+                    f'title="{esc(entry.title)}">{esc(entry.title)}</a>{date}</li>\n')
+    return "".join(rows)
+
+
+def _blocks(site: SiteConfig, entries: list[Entry],
+            further: list[tuple[MockColumn, list[Entry]]], root: str) -> str:
+    blocks = [HOME_BLOCK.substitute(cls="yqdt", name=esc(site.column),
+                                    more=f"{root}{COLUMN[1:]}index.html",
+                                    items=_home_items(entries, True, root))]
+    for column, column_entries in further:
+        if column.menu != "block":
+            continue
+        blocks.append(HOME_BLOCK.substitute(
+            cls=column.key, name=esc(column.name), more=f"{root}{column.path[1:]}index.html",
+            items=_home_items(column_entries, column.dated, root)))
+    return "".join(blocks)
+
+
+def _script_menu(further: list[tuple[MockColumn, list[Entry]]], root: str) -> str:
+    """Menu items written by ``document.write``: columns reachable from nowhere else."""
+    items = "".join(f"<li><a href=\\\"{root}{column.path[1:]}index.html\\\">{column.name}</a></li>"
+                    for column, _ in further if column.menu == "script")
+    if not items:
+        return ""
+    return (f'<ul class="quick-menu"><script type="text/javascript">'
+            f'document.write("{items}");</script></ul>\n')
+
+
+def _home(site: SiteConfig, entries: list[Entry],
+          further: list[tuple[MockColumn, list[Entry]]]) -> str:
+    return ('<div class="home">\n' + _script_menu(further, "")
+            + _blocks(site, entries, further, "") + "</div>")
+
+
+def _news_centre(site: SiteConfig, entries: list[Entry],
+                 further: list[tuple[MockColumn, list[Entry]]]) -> str:
+    news = [(c, e) for c, e in further if c.news and c.menu == "block"]
+    return (f'<div class="position">当前位置：<a href="../">首页</a> &gt; '
+            f'{esc(site.get("parent_column"))}</div>\n<div class="news-centre">'
+            + _blocks(site, entries, news, "../") + "</div>")

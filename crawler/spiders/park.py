@@ -24,7 +24,9 @@ from sqlite_utils import Database
 from twisted.python.failure import Failure
 
 from archive.store import load_known, run_count
+from crawler import columns as column_rules
 from crawler import discovery, jsonlists
+from crawler.pageanalysis import PageAnalysis, analyse, column_prefix, hub_articles
 from crawler.antibot import AntiBotBlocked
 from crawler.sites import Site, load_sites, select_sites
 from pipelines.extract import MAX_PAGE_BYTES
@@ -138,7 +140,7 @@ class ParkSpider(scrapy.Spider):
             self.crawler.stats.set_value("render/unavailable", self.render_problem)
         hosts_seen: set[str] = set()
         for url in self.site.start_urls:
-            yield self._request(url, "list", page_no=1, list_start=url)
+            yield self._request(url, "list", page_no=1, list_start=url, role="start")
             root = "{0.scheme}://{0.netloc}".format(urlsplit(url))
             if self.site.sitemaps and root not in hosts_seen:
                 hosts_seen.add(root)
@@ -257,6 +259,18 @@ class ParkSpider(scrapy.Spider):
             yield self._page(response, "list", error=problem or "not text")
             return
         response = self._with_site_encoding(response)
+        analysis = self.analyse(response)
+        role = response.meta.get("role")  # "start", "column", or None: a list's next page
+        was_list = self.known.get(response.url, {}).get("kind") == "list"
+        if role in ("start", "column") and analysis is not None and not was_list:
+            # (a page read as a list before stays one: emptied, it is a list gone wrong)
+            if analysis.kind == "hub" and response.meta.get("hub_depth", 0) < (
+                    self.settings.getint("PARKNEWS_MAX_HUB_DEPTH", 2)):
+                yield from self.follow_hub(response, analysis)
+                return
+            if role == "start" and analysis.kind == "article":
+                yield from self.follow_start_article(response, analysis)
+                return
         self.crawler.stats.inc_value("discovery/list_pages")
         yield self._page(response, "list")
         list_start = response.meta.get("list_start", response.url)
@@ -266,7 +280,7 @@ class ParkSpider(scrapy.Spider):
             return  # its links would be deeper than the site allows
         found = 0
         encoding = response.encoding
-        links = self.extract_links(response, list_start)
+        links = self.extract_links(response, list_start, analysis)
         articles = [link for link in links if link["kind"] == "article"]
         stop = (not self.full_pass and articles
                 and all(self.known.get(link["url"], {}).get("kind") == "article"
@@ -278,13 +292,11 @@ class ParkSpider(scrapy.Spider):
                 if stop:
                     continue
                 number = link.get("page_no", page_no + 1)
-                limit = self.site.max_pages or self.settings.getint(
-                    "PARKNEWS_MAX_LIST_PAGES", 0)
-                if limit and number > limit:
-                    self.crawler.stats.inc_value("discovery/list_pages_over_limit")
+                if not self._take_list_page(list_start, link["url"], number):
                     continue
                 yield self._request(link["url"], "list", response.url, encoding,
-                                    page_no=number, list_start=list_start)
+                                    page_no=number, list_start=list_start,
+                                    column=response.meta.get("column"))
             elif link["kind"] == "article":
                 found += 1
                 request = self._article_request(link["url"], response.url, encoding,
@@ -406,8 +418,11 @@ class ParkSpider(scrapy.Spider):
             yield self._json_request(spec, page + 1, base, response.meta.get("list_start", base),
                                      urls)
 
-    def extract_links(self, response: TextResponse, list_start: str) -> list[dict]:
-        """Classify every in-scope link of a list page as article, attachment or list."""
+    def extract_links(self, response: TextResponse, list_start: str,
+                      analysis: PageAnalysis | None = None) -> list[dict]:
+        """Classify every in-scope link of a list page as article, attachment or list:
+        by the URL rules and cues of :mod:`crawler.discovery`, and by the page's
+        structure (:mod:`crawler.pageanalysis`: the items of its main list, its pager)."""
         links: dict[str, dict] = {}
         scripts = response.xpath("//script[not(@src)]/text()").getall()
         anchors = list(response.xpath("//a[@href]"))
@@ -428,10 +443,14 @@ class ParkSpider(scrapy.Spider):
             kind = self.classify(anchor, url, text, list_start)
             if kind:
                 links[url] = {"url": url, "kind": kind, "hints": {"list_title": title}}
+                if kind == "list" and discovery.PAGE_NUMBER.match("".join(text.split())):
+                    links[url]["page_no"] = int(text.strip("[] "))
                 if kind == "article":
                     date = self._nearby_date(anchor)
                     if date:
                         links[url]["hints"]["list_date"] = date
+        if analysis is not None:
+            self._add_structural(links, analysis, list_start)
         pagers = discovery.script_pages(scripts, response.url)
         pagers += discovery.jpage_pages(scripts, list_start)
         for number, url in pagers:
@@ -440,6 +459,103 @@ class ParkSpider(scrapy.Spider):
                 if entry["kind"] == "list":
                     entry["page_no"] = number
         return list(links.values())
+
+    def _add_structural(self, links: dict[str, dict], analysis: PageAnalysis,
+                        list_start: str) -> None:
+        """The main list's items and the pager the page's structure shows, where the URL
+        rules said nothing (an unknown URL shape, a headline without a date beside it)."""
+        for link in analysis.articles + analysis.attachments:
+            if link.url in links or not self.in_scope(link.url):
+                continue
+            kind = "attachment" if discovery.is_attachment(link.url) else "article"
+            hints = {"list_title": link.label}
+            if kind == "article" and analysis.dates.get(link.url):
+                hints["list_date"] = analysis.dates[link.url]
+            links[link.url] = {"url": link.url, "kind": kind, "hints": hints}
+            self.crawler.stats.inc_value("discovery/structural_links")
+        for link in analysis.pagers:
+            if link.url not in links and self.in_scope(link.url):
+                links[link.url] = {"url": link.url, "kind": "list", "hints": {}}
+
+    def _take_list_page(self, list_start: str, url: str, number: int) -> bool:
+        """Whether one more page of the list begun at ``list_start`` may be fetched: at
+        most ``max_pages`` (the site's, else ``PARKNEWS_MAX_LIST_PAGES``) distinct pages a
+        list, whatever its pager (links, a script pager naming every page, jpage)."""
+        limit = self.site.max_pages or self.settings.getint("PARKNEWS_MAX_LIST_PAGES", 0)
+        taken = self._list_pages_taken.setdefault(list_start, {list_start})
+        if url in taken:
+            return True
+        if limit and (number > limit or len(taken) >= limit):
+            self.crawler.stats.inc_value("discovery/list_pages_over_limit")
+            return False
+        taken.add(url)
+        return True
+
+    @property
+    def _list_pages_taken(self) -> dict[str, set[str]]:
+        if not hasattr(self, "_taken"):
+            self._taken: dict[str, set[str]] = {}
+        return self._taken
+
+    def analyse(self, response: TextResponse) -> PageAnalysis | None:
+        """The page's structure (kind, main list, pager, news columns), or None when it
+        does not parse."""
+        try:
+            root = response.selector.root
+        except (ValueError, TypeError):
+            return None
+        if root is None or not isinstance(getattr(root, "tag", None), str):
+            return None
+        return analyse(root, response.url, self.in_scope)
+
+    def follow_hub(self, response: TextResponse, analysis: PageAnalysis) -> Iterator[Any]:
+        """A hub page (a home page, a 新闻中心): each news column is crawled like a list
+        start URL; the hub's own headlines of those columns are fetched too."""
+        self.crawler.stats.inc_value("discovery/hub_pages")
+        yield self._page(response, "hub")
+        chosen = column_rules.select_columns(
+            analysis.columns, analysis.links, self.site.columns, self.site.skip_columns,
+            response.url, self.in_scope)
+        depth = response.meta.get("hub_depth", 0) + 1
+        for column in chosen:
+            self.crawler.stats.inc_value("discovery/columns")
+            self._columns_found.setdefault(column.url, column.name)
+            yield self._request(column.url, "list", response.url, response.encoding,
+                                page_no=1, list_start=column.url, role="column",
+                                column=column.name, hub_depth=depth)
+        for link in hub_articles(analysis, chosen, self.in_scope):
+            request = self._article_request(link.url, response.url, response.encoding,
+                                            hints={"list_title": link.label})
+            if request is not None:
+                yield request
+        if not chosen:
+            logger.warning("hub page %s led to no news column", response.url)
+
+    @property
+    def _columns_found(self) -> dict[str, str]:
+        if not hasattr(self, "_columns"):
+            self._columns: dict[str, str] = {}
+        return self._columns
+
+    def follow_start_article(self, response: TextResponse,
+                             analysis: PageAnalysis) -> Iterator[Any]:
+        """A start URL that is an article: stored, and the column it sits in (the link
+        whose directory holds it, as a breadcrumb gives) crawled as a list."""
+        self.crawler.stats.inc_value("discovery/start_articles")
+        yield from self.parse_page(response.replace(
+            request=response.request.replace(meta={**response.meta, "kind": "article"})))
+        best, best_prefix = None, ""
+        for link in analysis.links:
+            prefix = column_prefix(link.url)
+            if (prefix and response.url.startswith(prefix) and link.url != response.url
+                    and len(prefix) > len(best_prefix) and self.in_scope(link.url)
+                    and not self.is_article_url(link.url)
+                    and urlsplit(prefix).path not in ("", "/")):
+                best, best_prefix = link, prefix
+        if best is not None:
+            yield self._request(best.url, "list", response.url, response.encoding,
+                                page_no=1, list_start=best.url, role="column",
+                                column=best.label, hub_depth=1)
 
     def classify(self, anchor, url: str, text: str, list_start: str) -> str | None:
         assert self.site is not None
