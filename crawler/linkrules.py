@@ -104,7 +104,8 @@ SKIP_COLUMN_WORDS: tuple[str, ...] = (
     "信息公开年报", "年度报告", "概况", "简介", "领导信息", "领导简介", "领导介绍",
     "领导分工", "领导班子", "机构", "职能", "地图", "视频",
     "图片", "专题", "产品", "案例", "人才", "招聘", "求职", "供应", "求购", "商城", "论坛",
-    "站点管理", "后台", "管理员", "bbs", "login", "register", "search", "sitemap", "contact", "about", "help", "download",
+    "站点管理", "后台", "管理员", "bbs", "login", "register", "search", "sitemap", "contact",
+    "about", "help", "download",
     "video", "photo", "product", "case", "job", "mail", "邮箱",
 )
 # URL path words of news columns (directory or file names; the pinyin abbreviations

@@ -26,8 +26,8 @@ from twisted.python.failure import Failure
 from archive.store import load_known, run_count
 from crawler import columns as column_rules
 from crawler import discovery, jsonlists
-from crawler.pageanalysis import PageAnalysis, analyse, column_prefix, hub_articles
 from crawler.antibot import AntiBotBlocked
+from crawler.pageanalysis import PageAnalysis, analyse, column_prefix, hub_articles
 from crawler.sites import Site, load_sites, select_sites
 from pipelines.extract import MAX_PAGE_BYTES
 from pipelines.extract import _looks_binary as looks_binary
