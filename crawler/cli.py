@@ -208,6 +208,69 @@ def crawl(sites_file, db_path, site_ids, settings, full, progress, log_level, lo
 
 
 @main.command()
+@click.argument("url")
+@click.option("--save", "save_to", default=None, type=click.Path(dir_okay=False),
+              help="Append a [[sites]] table for this site to this sites file.")
+@click.option("--id", "site_id", default=None, help="The saved site's id (default: its host).")
+@click.option("--name", default=None, help="The saved site's name (default: from its title).")
+@click.option("--max-pages", default=30, show_default=True, type=click.IntRange(1, 200),
+              help="Pages fetched after the start page, at most.")
+@click.option("--samples", default=3, show_default=True, type=click.IntRange(0, 10),
+              help="Articles read per column.")
+@click.option("--set", "settings", multiple=True, metavar="NAME=VALUE",
+              help="Override a Scrapy or parknews setting (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="The findings as one JSON object.")
+def discover(url, save_to, site_id, name, max_pages, samples, settings, as_json):
+    """Show what a site's start page leads to, before its first crawl.
+
+    Fetches URL (a home page, a column, a list or an article) and at most --max-pages
+    more: each news column found (name, URL, pager, items on its first page, newest
+    date) and a few of its articles as the extractor reads them (title, date, 来源).
+    When nothing is found it says why (a list drawn by JavaScript, an anti-bot wall,
+    robots.txt) and exits with status 1. --save appends a [[sites]] table that
+    `parknews crawl` accepts.
+
+    \b
+    Example:
+      parknews discover http://www.yunxi.gov.cn/ --save sites.toml
+    """
+    from dataclasses import asdict
+
+    from crawler.scout import format_report, run_discover, site_table
+    from crawler.sites import parse_sites
+
+    parts = url.split("://", 1)
+    if len(parts) != 2 or parts[0] not in ("http", "https") or not parts[1].strip("/"):
+        _fail(f"not an http(s) URL: {url!r}")
+    target = Path(save_to) if save_to else None
+    existing = ""
+    if target is not None:
+        if target.exists():
+            existing = target.read_text(encoding="utf-8")
+        elif not target.parent.is_dir():
+            _fail(f"cannot save to {target}: no directory {target.parent}")
+    result = run_discover(url, max_pages=max_pages, samples=samples,
+                          overrides=_parse_set(settings))
+    if as_json:
+        click.echo(json.dumps(asdict(result), ensure_ascii=False, indent=1))
+    else:
+        click.echo(format_report(result))
+    if not result.found:
+        sys.exit(1)
+    if target is None:
+        return
+    table = site_table(result, site_id, name)
+    try:
+        sites = parse_sites(existing + table, origin=str(target)) if existing.strip() else (
+            parse_sites(table, origin=str(target)))
+    except SitesError as exc:
+        _fail(f"not saved: {exc} (choose another --id?)")
+    with target.open("a", encoding="utf-8") as out:
+        out.write(table)
+    click.echo(f"saved site {sites[-1].id!r} to {target}")
+
+
+@main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--url", default=None, help="The URL the page was served from (for relative links).")
 def extract(files, url):

@@ -180,7 +180,8 @@ def analyse(root: etree._Element, url: str,
             date = rules.FULL_DATE.search(item.text) if item.dated else None
             for link in item.links:
                 if date:
-                    result.dates.setdefault(link.url, date.group(0))
+                    year, month, day = (int(g) for g in date.groups())
+                    result.dates.setdefault(link.url, f"{year:04d}-{month:02d}-{day:02d}")
     items = [link for block in result.main for link in _item_links(block)]
     seen: set[str] = set()
     for link in items:
