@@ -219,6 +219,20 @@ HANWEB_CALL = re.compile(
     r"loadPageData\(\s*(?:\{(?P<args>[^{}]*)\}|(?P<name>\w+))", re.S)
 
 
+# Where /queryList answers keep their items, as the platform's sites answer: the list
+# under one of these envelopes, each item's fields at its top level or under ``source``
+# (the platform's own front-end script reads ``data.results`` and ``item.source.urls``,
+# JSON text with ``pc`` and ``h5`` URLs), first path that holds a value wins.
+HANWEB_ITEMS = ("data.data", "data.list", "data.records", "data.rows", "data.results",
+                "data", "list", "rows", "results")
+HANWEB_ITEM_URL = ("urls.pc", "pcUrl", "url", "link", "source.urls.pc", "source.pcUrl",
+                   "source.url", "source.urls.h5")
+HANWEB_ITEM_TITLE = ("title", "showTitle", "name", "source.title", "source.showTitle")
+HANWEB_ITEM_DATE = ("pubDate", "publishDate", "releaseTime", "date", "source.pubDate",
+                    "source.publishDate", "source.releaseTime")
+HANWEB_TOTAL = ("data.total", "data.totalCount", "total", "totalCount", "data.totalElements")
+
+
 def _hanweb_query_list(fields: dict[str, Any], page_url: str) -> JsonList | None:
     """New-generation Hanweb (#10 in realpages): POST ``/queryList`` with JSON paging
     fields ``current``/``pageSize`` and the column's ``webSiteCode``/``channelCode``;
@@ -237,11 +251,8 @@ def _hanweb_query_list(fields: dict[str, Any], page_url: str) -> JsonList | None
         url=urljoin(page_url, "/queryList"),
         method="POST", body_format="json", body=json.dumps(body, ensure_ascii=False),
         page_param="current", first_page=1, per_page=per_page, per_page_param="pageSize",
-        items=("data.data", "data.list", "data.records", "data.rows", "data", "list", "rows"),
-        item_url=("urls.pc", "pcUrl", "url", "link"),
-        item_title=("title", "showTitle", "name"),
-        item_date=("pubDate", "publishDate", "releaseTime", "date"),
-        total=("data.total", "data.totalCount", "total", "totalCount"),
+        items=HANWEB_ITEMS, item_url=HANWEB_ITEM_URL, item_title=HANWEB_ITEM_TITLE,
+        item_date=HANWEB_ITEM_DATE, total=HANWEB_TOTAL,
         family="hanweb-querylist",
     )
 

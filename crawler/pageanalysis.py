@@ -34,6 +34,7 @@ class PageAnalysis:
     main: list[Block] = field(default_factory=list)
     links: list[Link] = field(default_factory=list)  # every usable link of the page
     dates: dict[str, str] = field(default_factory=dict)  # article URL -> its item's date
+    root: etree._Element | None = field(default=None, repr=False)
     page_count: int | None = None  # "共49页", when the page says it
     script_pager: bool = False  # a pager written by a script (createPageHTML, jpage)
     article_chars: int = 0
@@ -173,7 +174,7 @@ def analyse(root: etree._Element, url: str,
     in_scope = in_scope or host_scope(url)
     links = page_links(root, url)
     blocks = find_blocks(links)
-    result = PageAnalysis(url=url, kind="other", blocks=blocks, links=links)
+    result = PageAnalysis(url=url, kind="other", blocks=blocks, links=links, root=root)
     result.main = main_blocks(blocks, in_scope)
     for block in result.main:
         for item in block.items:
@@ -225,6 +226,9 @@ def _kind(result: PageAnalysis, url: str) -> tuple[str, str]:
             main_items >= rules.LIST_MAIN_SHARE * headline_items):
         return "list", f"a list of {main_items} of the page's {headline_items} headlines"
     if result.columns:
+        drawn = _script_list_sign(result)
+        if drawn and not any(b.kind == "headline" for b in result.blocks):
+            return "list", f"a list drawn by JavaScript ({drawn})"
         return "hub", f"{len(result.columns)} news columns"
     if result.main:
         return "list", f"a list of {main_items} items"
@@ -257,6 +261,15 @@ def hub_articles(result: PageAnalysis, chosen: list[Column],
                 seen.add(link.url)
                 out.append(link)
     return out
+
+
+def _script_list_sign(result: PageAnalysis) -> str | None:
+    """The name of the first sign that the page's list is drawn by script (a Hanweb
+    ``loadPageData`` call, a Vue or AngularJS list, a template …), or None."""
+    from crawler import jsonlists  # noqa: PLC0415 - only for pages without headlines
+
+    sign = jsonlists.js_list_sign(etree.tostring(result.root, encoding="unicode"))
+    return sign.name if sign else None
 
 
 def _previews_a_column(result: PageAnalysis) -> bool:

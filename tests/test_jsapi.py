@@ -89,13 +89,14 @@ def test_crawl_finishes_and_other_sites_are_not_hurt(static_crawl):
     result = static_crawl["result"]
     assert result.returncode == 0, result.stderr[-3000:]
     runs = list(static_crawl["db"]["crawl_runs"].rows)
-    assert len(runs) == 6 and {r["finish_reason"] for r in runs} == {"finished"}
+    assert len(runs) == 8 and {r["finish_reason"] for r in runs} == {"finished"}
 
 
 def test_new_hanweb_list_is_crawled_completely_from_its_json_api(served, static_crawl):
     db = static_crawl["db"]
     _assert_articles(_stored(db, "hanweb-new"), served.hanweb_urls())
-    posts = served.hits("hanweb", "/queryList", "POST")
+    posts = [hit for hit in served.hits("hanweb", "/queryList", "POST")
+             if json.loads(hit.body)["channelCode"] == [jsapi.HANWEB_CHANNEL]]
     pages = sorted(json.loads(hit.body)["current"] for hit in posts)
     assert pages == [1, 2, 3]  # 11 items, 4 a page: every page once, no more
     body = json.loads(posts[0].body)
@@ -117,6 +118,30 @@ def test_declared_json_list_is_paged_with_its_form(served, static_crawl):
     (run,) = db["crawl_runs"].rows_where("site_id = 'declared'")
     assert run["list_pages"] == 4 and run["links_found"] == 7 and not run["notes"]
     assert _health(static_crawl)["declared"]["status"] == "healthy"
+
+
+def test_new_hanweb_answering_data_results_with_source_fields_is_read(served, static_crawl):
+    """/queryList as the platform's own script reads it: ``data.results``, each item's
+    title, date and ``urls`` (JSON text with pc and h5) under ``source``."""
+    db = static_crawl["db"]
+    _assert_articles(_stored(db, "hanweb-results"), served.results_urls())
+    (run,) = db["crawl_runs"].rows_where("site_id = 'hanweb-results'")
+    assert run["links_found"] == len(served.results_urls()) and not run["notes"]
+
+
+def test_a_declared_json_list_silences_the_recipes_failed_guess(served, static_crawl):
+    """The column's loadPageData call makes the recipe ask /queryList, whose answer it
+    cannot read; the site's json_lists entry reads it: the articles are stored and no
+    "gave no items" note is left for the summary or health."""
+    db = static_crawl["db"]
+    _assert_articles(_stored(db, "hanweb-own"), served.own_urls())
+    recipe_asks = [json.loads(hit.body) for hit in served.hits("hanweb", "/queryList", "POST")]
+    assert any(body.get("unitid") == jsapi.OWN_UNIT for body in recipe_asks)  # it did guess
+    (run,) = db["crawl_runs"].rows_where("site_id = 'hanweb-own'")
+    assert not run["notes"]
+    assert "hanweb-own" not in [line for line in static_crawl["result"].stdout.splitlines()
+                                if "drawn by JavaScript" in line]
+    assert _health(static_crawl)["hanweb-own"]["status"] == "healthy"
 
 
 def test_second_run_reads_page_one_of_the_json_list_and_stops(served, tmp_path):
@@ -327,7 +352,7 @@ def test_render_and_json_lists_parse():
 
 
 @pytest.mark.parametrize("method, recorded", [
-    ("POST", "http://park.example.cn/queryList#pageNo=3"),  # one URL for all pages
+    ("POST", "http://park.example.cn/queryList#col=3&pageNo=3"),  # one URL for all pages
     ("GET", "http://park.example.cn/queryList?col=3&pageNo=3"),  # the page in the query
 ])
 def test_a_json_list_page_is_recorded_under_its_own_url_when_it_fails(method, recorded):

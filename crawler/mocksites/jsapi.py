@@ -107,6 +107,16 @@ NOTICE_ARTICLES = _articles(HANWEB_PARK, "澄江高新区经济发展局", 7, 31
                             datetime(2025, 5, 30, tzinfo=CHINA))
 SHELL_ARTICLES = _articles(SHELL_PARK, "望湖经开区党群工作部", 9, 61,
                            datetime(2025, 6, 18, tzinfo=CHINA))
+# Two more new-Hanweb columns on the same /queryList: one answering as the platform's own
+# front-end script reads it (``data.results``, each item's fields under ``source``, ``urls``
+# JSON text with ``pc`` and ``h5``), one in a shape no recipe knows, which the sites file
+# declares (``json_lists``) so that the recipe's failed guess must not be reported.
+RESULTS_CHANNEL, RESULTS_UNIT = "col5103", "5103001"
+RESULTS_ARTICLES = _articles(HANWEB_PARK, "澄江高新区融媒体中心", 6, 41,
+                             datetime(2025, 6, 12, tzinfo=CHINA))
+OWN_CHANNEL, OWN_UNIT = "col5104", "5104001"
+OWN_ARTICLES = _articles(HANWEB_PARK, "澄江高新区投资促进局", 5, 51,
+                         datetime(2025, 6, 8, tzinfo=CHINA))
 
 
 def hanweb_path(article: MockArticle) -> str:
@@ -115,6 +125,11 @@ def hanweb_path(article: MockArticle) -> str:
 
 def notice_path(article: MockArticle) -> str:
     return f"/cjgxq/col/col5102/content/content_17960000000000{article.number:05d}.html"
+
+
+def channel_path(channel: str, article: MockArticle) -> str:
+    number = f"1797{channel[-1]}00000000{article.number:05d}"
+    return f"/cjgxq/col/{channel}/content/content_{number}.html"
 
 
 def shell_path(article: MockArticle) -> str:
@@ -170,9 +185,9 @@ HANWEB_LIST = """<!doctype html>
 """
 
 
-def hanweb_list_html() -> bytes:
-    return (HANWEB_LIST.replace("__UNIT__", HANWEB_UNIT).replace("__SITE__", HANWEB_SITE_CODE)
-            .replace("__CHANNEL__", HANWEB_CHANNEL).replace("__PER__", str(HANWEB_PER_PAGE))
+def hanweb_list_html(channel: str = HANWEB_CHANNEL, unit: str = HANWEB_UNIT) -> bytes:
+    return (HANWEB_LIST.replace("__UNIT__", unit).replace("__SITE__", HANWEB_SITE_CODE)
+            .replace("__CHANNEL__", channel).replace("__PER__", str(HANWEB_PER_PAGE))
             ).encode("utf-8")
 
 
@@ -398,6 +413,13 @@ class JsApiSites:
     def notice_urls(self) -> dict[str, MockArticle]:
         return {self.base("hanweb") + notice_path(a): a for a in NOTICE_ARTICLES}
 
+    def results_urls(self) -> dict[str, MockArticle]:
+        return {self.base("hanweb") + channel_path(RESULTS_CHANNEL, a): a
+                for a in RESULTS_ARTICLES}
+
+    def own_urls(self) -> dict[str, MockArticle]:
+        return {self.base("hanweb") + channel_path(OWN_CHANNEL, a): a for a in OWN_ARTICLES}
+
     def shell_urls(self) -> dict[str, MockArticle]:
         return {self.base("shell") + shell_path(a): a for a in SHELL_ARTICLES}
 
@@ -417,6 +439,29 @@ name = "澄江高新区 通知公告"
 start_urls = ["{self.base("hanweb")}/cjgxq/col/col5102/index.html"]
 sitemaps = false
 json_lists = [{self.notice_json_list()}]
+
+[[sites]]
+id = "hanweb-results"
+name = "澄江高新区 媒体聚焦"
+start_urls = ["{self.base("hanweb")}/cjgxq/col/{RESULTS_CHANNEL}/index.html"]
+sitemaps = false
+
+[[sites]]
+id = "hanweb-own"
+name = "澄江高新区 招商动态"
+start_urls = ["{self.base("hanweb")}/cjgxq/col/{OWN_CHANNEL}/index.html"]
+sitemaps = false
+[[sites.json_lists]]
+url = "{self.base("hanweb")}/queryList"
+body = {{ webSiteCode = ["{HANWEB_SITE_CODE}"], channelCode = ["{OWN_CHANNEL}"] }}
+page_param = "current"
+per_page = 2
+per_page_param = "pageSize"
+items = "data.page.content"
+item_url = "info.link"
+item_title = "info.headline"
+item_date = "info.day"
+total = "data.total"
 
 [[sites]]
 id = "shell"
@@ -482,6 +527,14 @@ start_urls = ["{self.base("ruishu")}/xwzx/index.shtml"]
             return 200, hanweb_list_html(), "text/html; charset=utf-8"
         if path == "/queryList" and method == "POST":
             return self._query_list(body, handler.headers.get("Content-Type") or "")
+        for channel, unit in ((RESULTS_CHANNEL, RESULTS_UNIT), (OWN_CHANNEL, OWN_UNIT)):
+            if path == f"/cjgxq/col/{channel}/index.html" and method == "GET":
+                return 200, hanweb_list_html(channel, unit), "text/html; charset=utf-8"
+        for channel, articles in ((RESULTS_CHANNEL, RESULTS_ARTICLES),
+                                  (OWN_CHANNEL, OWN_ARTICLES)):
+            for article in articles:
+                if path == channel_path(channel, article):
+                    return 200, article_html(article, "园区动态"), "text/html; charset=utf-8"
         if path == "/cjgxq/col/col5102/index.html" and method == "GET":
             return 200, NOTICE_COLUMN_PAGE, "text/html; charset=utf-8"
         if path == NOTICE_API and method == "POST":
@@ -514,9 +567,17 @@ start_urls = ["{self.base("ruishu")}/xwzx/index.shtml"]
             page, size = int(query["current"]), int(query["pageSize"])
         except (ValueError, KeyError, TypeError):
             return BAD_REQUEST
-        if query.get("channelCode") != [HANWEB_CHANNEL] or query.get("webSiteCode") != [
-                HANWEB_SITE_CODE] or page < 1 or size < 1:
+        channel = query.get("channelCode")
+        if channel not in ([HANWEB_CHANNEL], [RESULTS_CHANNEL], [OWN_CHANNEL]) or query.get(
+                "webSiteCode") != [HANWEB_SITE_CODE] or page < 1 or size < 1:
             return BAD_REQUEST
+        if channel == [RESULTS_CHANNEL]:
+            return JsApiSites._results(RESULTS_ARTICLES, page, size)
+        if channel == [OWN_CHANNEL]:
+            chunk = OWN_ARTICLES[(page - 1) * size: page * size]
+            return _json({"success": True, "data": {"total": len(OWN_ARTICLES), "page": {
+                "content": [{"info": {"headline": a.title, "link": channel_path(OWN_CHANNEL, a),
+                                      "day": a.date}} for a in chunk]}}})
         chunk = HANWEB_ARTICLES[(page - 1) * size: page * size]
         items = []
         for article in chunk:
@@ -528,6 +589,20 @@ start_urls = ["{self.base("ruishu")}/xwzx/index.shtml"]
         return _json({"success": True, "data": {"total": len(HANWEB_ARTICLES),
                                                 "current": page, "pageSize": size,
                                                 "data": items}})
+
+    @staticmethod
+    def _results(articles: list[MockArticle], page: int, size: int
+                 ) -> tuple[int, bytes, str]:
+        """The platform's other answer: ``data.results``, fields under ``source``."""
+        items = []
+        for article in articles[(page - 1) * size: page * size]:
+            moment = datetime.strptime(article.date + " 10:00", "%Y-%m-%d %H:%M").replace(
+                tzinfo=CHINA)
+            url = channel_path(RESULTS_CHANNEL, article)
+            items.append({"id": article.number, "source": {
+                "title": article.title, "pubDate": int(moment.timestamp() * 1000),
+                "urls": json.dumps({"pc": url, "h5": "/h5" + url})}})
+        return _json({"success": True, "data": {"total": len(articles), "results": items}})
 
     def _shell(self, path, query, method, body, handler) -> tuple[int, bytes, str]:
         if path == "/robots.txt":

@@ -7,6 +7,7 @@ item, so the archive records what was tried as well as what was found.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
@@ -331,7 +332,8 @@ class ParkSpider(scrapy.Spider):
             self._json_seen: set = set(self.site.json_lists if self.site else ())
         return self._json_seen
 
-    def _flag_js_list(self, url: str, sign, hint: str | None = None) -> None:
+    def _flag_js_list(self, url: str, sign, hint: str | None = None,
+                      recipe: str | None = None) -> None:
         """A list page with no article link that shows signs of a list drawn by script:
         flagged for the crawl summary and site health, with the option to turn on."""
         if sign is None and hint is None:
@@ -344,7 +346,8 @@ class ParkSpider(scrapy.Spider):
         stats.inc_value("jslist/flagged")
         flagged = list(stats.get_value("jslist/hints") or [])
         if len(flagged) < 10:
-            flagged.append({"url": url, "sign": name, "hint": hint})
+            flagged.append({"url": url, "sign": name, "hint": hint,
+                            **({"recipe": recipe} if recipe else {})})
             stats.set_value("jslist/hints", flagged)
         logger.warning("list page %s is drawn by JavaScript (%s): %s", url, name, hint)
 
@@ -393,11 +396,20 @@ class ParkSpider(scrapy.Spider):
                 yield request
         self.crawler.stats.inc_value("discovery/article_links", len(links))
         self.crawler.stats.inc_value("jsonlist/items", len(links))
+        stats = self.crawler.stats
+        if links and spec.family == "declared":
+            # the site's own json_lists entry works: a recipe's guess that did not is no
+            # news (its note would send the user looking for a problem already solved)
+            stats.inc_value("jsonlist/declared_items", len(links))
+            flags = [f for f in stats.get_value("jslist/hints") or () if not f.get("recipe")]
+            stats.set_value("jslist/hints", flags)
         if not links:
-            if number == 1:
+            declared_works = stats.get_value("jsonlist/declared_items", 0)
+            if number == 1 and not (spec.family != "declared" and declared_works):
                 self._flag_js_list(response.url, None, (
                     f"its JSON list API ({spec.family}) gave no items: check the json_lists "
-                    "paths, or set render = true for this site"))
+                    "paths, or set render = true for this site"),
+                    recipe=spec.family if spec.family != "declared" else None)
             return
         known = (not self.full_pass and all(
             self.known.get(item["url"], {}).get("kind") == "article" for item in links))
@@ -764,8 +776,17 @@ class ParkSpider(scrapy.Spider):
 
 def _json_page_url(url: str, meta: dict) -> str:
     """The URL a page of a JSON list is recorded under: a POST list has one URL for every
-    page, so its page is named in a fragment (``…/queryList#page=3``)."""
+    page and every column (a site's columns all ask ``/queryList``), so the fields that
+    name the column and the page go in a fragment
+    (``…/queryList#channelCode=col5101&webSiteCode=cjgxq&current=3``)."""
     spec = meta.get("json_list")
     if spec is None or spec.method != "POST":
         return url
-    return f"{url}#{spec.page_param}={meta['json_page']}"
+    fields = []
+    for key, value in sorted(json.loads(spec.body or "{}").items()):
+        if isinstance(value, list):
+            value = ",".join(str(v) for v in value)
+        if isinstance(value, str | int) and not isinstance(value, bool) and str(value):
+            fields.append(f"{key}={value}")
+    fields.append(f"{spec.page_param}={meta['json_page']}")
+    return f"{url}#{'&'.join(fields)}"
