@@ -16,6 +16,7 @@ import re
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from html import escape as html_escape
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 from lxml import etree, html
@@ -25,6 +26,19 @@ from crawler import linkrules as rules
 
 IGNORED_HREF = ("javascript:", "mailto:", "tel:", "#", "data:", "about:", "sms:")
 HEX_ID = re.compile(r"(?=[0-9a-f]*\d)[0-9a-f]+")
+# A menu held in a script variable: objects with a name and a URL, in either order
+# (``var menus = [{name: "通知公告", url: "/tzgg/"}, …]``).
+_NAME_KEYS = r"(?:name|title|text|label|catname|channelName|columnName)"
+_URL_KEYS = r"(?:url|href|link|path|linkUrl)"
+SCRIPT_MENU_ITEMS = (
+    re.compile(rf"""\{{[^{{}}]*?["']?\b{_NAME_KEYS}["']?\s*:\s*(["'])(?P<name>[^"'<>]{{1,40}})\1"""
+               rf"""[^{{}}]*?["']?\b{_URL_KEYS}["']?\s*:\s*(["'])(?P<url>[^"'<>\s]{{1,300}})\3""",
+               re.S),
+    re.compile(rf"""\{{[^{{}}]*?["']?\b{_URL_KEYS}["']?\s*:\s*(["'])(?P<url>[^"'<>\s]{{1,300}})\1"""
+               rf"""[^{{}}]*?["']?\b{_NAME_KEYS}["']?\s*:\s*(["'])(?P<name>[^"'<>]{{1,40}})\3""",
+               re.S),
+)
+MIN_SCRIPT_MENU_ITEMS = 2
 DOCUMENT_WRITE = re.compile(r"document\.write(?:ln)?\(\s*(['\"])(.*?)(?<!\\)\1\s*\)", re.S)
 
 
@@ -163,6 +177,7 @@ def script_fragments(root: etree._Element) -> list[etree._Element]:
         pieces = [p.replace("\\'", "'").replace('\\"', '"').replace("\\/", "/")
                   for p in pieces if "<a" in p.lower()]
         pieces += discovery.script_records([text])
+        pieces += script_menu(text)
         if not pieces:
             continue
         try:
@@ -171,6 +186,21 @@ def script_fragments(root: etree._Element) -> list[etree._Element]:
             continue
         out.append(fragment)
     return out
+
+
+def script_menu(text: str) -> list[str]:
+    """``<li><a>`` items for the name/URL objects of a script (two at least: a menu)."""
+    found: dict[str, str] = {}
+    for pattern in SCRIPT_MENU_ITEMS:
+        for match in pattern.finditer(text):
+            url = match["url"].replace("\\/", "/")
+            if url.lower().startswith(IGNORED_HREF):
+                continue
+            found.setdefault(url, match["name"].strip())
+    if len(found) < MIN_SCRIPT_MENU_ITEMS:
+        return []
+    return ["<ul>" + "".join(f'<li><a href="{html_escape(url)}">{html_escape(name)}</a></li>'
+                             for url, name in found.items()) + "</ul>"]
 
 
 def page_links(root: etree._Element, url: str) -> list[Link]:
