@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import statistics
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -35,6 +36,7 @@ ERROR_RATE = 0.2  # errors per request above this ...
 ERROR_GROWTH = 2.0  # ... and this many times the usual rate
 QUIET_FACTOR = 3.0  # no new article for this many times the usual gap ...
 QUIET_MIN_DAYS = 7.0  # ... and at least this many days
+COLUMNS_SHOWN = 3  # columns named in one problem, the rest counted
 
 
 @dataclass
@@ -108,6 +110,41 @@ def links_dropped(state: SiteState, now: datetime) -> str | None:
         return (f"article links per list page fell to {current:.1f} from a usual "
                 f"{usual:.1f}: the list layout may have changed")
     return None
+
+
+def _columns(run: Run) -> dict[str, dict]:
+    value = (run.notes or {}).get("columns")
+    return value if isinstance(value, dict) else {}
+
+
+def columns_changed(state: SiteState, now: datetime) -> str | None:
+    """A news column found from the site's hub pages in the earlier runs is no longer
+    linked, or its first page lists no article any more: the site's layout changed.
+    Judged on the latest run that read a hub page."""
+    reading = [run for run in state.runs if _columns(run)]
+    if len(reading) < 2:
+        return None
+    latest, earlier = _columns(reading[0]), [_columns(run) for run in reading[1:]]
+    seen = Counter(url for columns in earlier for url in columns)
+    problems = []
+    for url, count in seen.items():
+        name = next(c[url].get("name") for c in earlier if url in c) or url
+        if url not in latest and count * 2 > len(earlier):
+            problems.append(f"column {name} ({url}) is no longer linked from the hub page")
+            continue
+        usual = [c[url]["items"] for c in earlier if isinstance(c.get(url, {}).get("items"),
+                                                                int)]
+        now_items = latest.get(url, {}).get("items")
+        if now_items == 0 and usual and statistics.median(usual) > 0:
+            why = latest[url].get("error")
+            problems.append(f"column {name} ({url}) lists no article any more"
+                            + (f" ({why})" if why else "")
+                            + f" (usually {statistics.median(usual):g} on its first page)")
+    if not problems:
+        return None
+    return "; ".join(problems[:COLUMNS_SHOWN]) + (
+        f" and {len(problems) - COLUMNS_SHOWN} more" if len(problems) > COLUMNS_SHOWN else ""
+    ) + ": the site's layout may have changed"
 
 
 def _read(run: Run) -> int:
@@ -226,6 +263,7 @@ RULES: tuple[Rule, ...] = (
     Rule("render_unavailable", render_unavailable),
     Rule("host_down", host_down),
     Rule("links_dropped", links_dropped),
+    Rule("columns_changed", columns_changed),
     Rule("empty_bodies", empty_bodies),
     Rule("lost_dates", lost_dates),
     Rule("articles_gone", articles_gone),

@@ -162,7 +162,8 @@ def run_counts(counts: dict, stats: dict, empty: int) -> dict:
 
 def _run_notes(stats: dict) -> str | None:
     """What a run met besides its counts, for site health (JSON): anti-bot walls by name
-    (``antibot/<name>``), list pages drawn by JavaScript, rendering not possible."""
+    (``antibot/<name>``), list pages drawn by JavaScript, rendering not possible, the news
+    columns of its hub pages (name, hub, article links on the first page)."""
     notes: dict = {}
     walls = {key.split("/", 1)[1]: value for key, value in stats.items()
              if key.startswith("antibot/") and key != "antibot/blocked"}
@@ -172,6 +173,8 @@ def _run_notes(stats: dict) -> str | None:
         notes["js_lists"] = list(stats["jslist/hints"])
     if stats.get("render/unavailable"):
         notes["render_unavailable"] = str(stats["render/unavailable"])
+    if stats.get("discovery/column_facts"):  # the news columns its hub pages led to
+        notes["columns"] = dict(stats["discovery/column_facts"])
     return json.dumps(notes, ensure_ascii=False) if notes else None
 
 

@@ -173,3 +173,31 @@ async def test_datasette_health_page_with_a_chart(tmp_path):
     assert "云溪经开区" in page.text and "异常 unhealthy" in page.text
     assert page.text.count('class="pn-bar"') == 2 and "pn-zero" in page.text
     assert "no list page could be read" in page.text
+
+
+def _cols(**columns) -> dict:
+    return {"columns": {f"http://yx.cn/{key}/": {"name": name, "hub": "http://yx.cn/",
+                                                   "items": items}
+                        for key, (name, items) in columns.items()}}
+
+
+def test_a_news_column_gone_from_the_hub_or_emptied_is_a_layout_change():
+    usual = run(notes=_cols(yqdt=("园区动态", 6), tzgg=("通知公告", 4)))
+    assert problems([usual, usual, usual]) == []
+    gone = run(notes=_cols(yqdt=("园区动态", 6)))
+    emptied = run(notes=_cols(yqdt=("园区动态", 6), tzgg=("通知公告", 0)))
+    assert problems([gone, usual, usual]) == ["columns_changed"]
+    assert problems([emptied, usual, usual]) == ["columns_changed"]
+    (message,) = [rule.check(health.SiteState("yx", [emptied, usual, usual]), NOW)
+                  for rule in health.RULES if rule.name == "columns_changed"]
+    assert message == ("column 通知公告 (http://yx.cn/tzgg/) lists no article any more "
+                       "(usually 4 on its first page): the site's layout may have changed")
+    (message,) = [rule.check(health.SiteState("yx", [gone, usual]), NOW)
+                  for rule in health.RULES if rule.name == "columns_changed"]
+    assert message.startswith("column 通知公告 (http://yx.cn/tzgg/) is no longer linked")
+    # a run that read no hub page says nothing about the columns; a new column is news
+    no_hub = run()
+    more = run(notes=_cols(yqdt=("园区动态", 6), tzgg=("通知公告", 4), mtjj=("媒体聚焦", 2)))
+    assert problems([no_hub, usual, usual]) == []
+    assert problems([more, usual, usual]) == []
+    assert problems([usual, gone, usual, usual]) == []  # back again: mended

@@ -4,6 +4,8 @@ articles of those columns, and fetches no page of a column it must skip."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from conftest import FAST, run_cli
 from sqlite_utils import Database
@@ -71,3 +73,28 @@ def test_non_article_fetches_stay_within_twice_the_list_pages(home_crawl, mock_s
              if u not in articles and u not in lists and not u.endswith("/robots.txt")
              and u not in site.non_html_urls]
     assert len(other) <= 2 * len(lists), sorted(other)
+
+
+def test_a_column_gone_from_the_home_page_is_reported_by_health(mock_sites, tmp_path):
+    site = mock_sites["trs"]
+    sites_file = tmp_path / "sites.toml"
+    sites_file.write_text(sites_toml([site], start="home"), encoding="utf-8")
+    db = tmp_path / "archive.db"
+    crawl = ("crawl", "--sites", str(sites_file), "--db", str(db), *FAST)
+    for _ in range(2):
+        assert run_cli(*crawl).returncode == 0
+    status, headers, body = site.route(site.home_url)
+    text = body.decode("utf-8")
+    start = text.index('<div class="index-box mtjj">')
+    end = text.index("</div>", text.index("</ul>", start)) + len("</div>")
+    site.set_route(site.home_url, (status, headers, (text[:start] + text[end:]).encode()))
+    try:
+        assert run_cli(*crawl).returncode == 0
+    finally:
+        site.set_route(site.home_url, (status, headers, body))
+    report = run_cli("health", "--db", str(db), "--json", "--no-alert")
+    (row,) = [json.loads(line) for line in report.stdout.splitlines() if line.strip()]
+    assert row["status"] == "unhealthy"
+    (problem,) = [p for p in row["problems"] if p["rule"] == "columns_changed"]
+    assert problem["message"].startswith("column 媒体聚焦 (")
+    assert "is no longer linked from the hub page" in problem["message"]

@@ -319,6 +319,8 @@ class ParkSpider(scrapy.Spider):
             self.crawler.stats.inc_value(f"jsonlist/recipe/{spec.family}")
             yield self._json_request(spec, spec.first_page, response.url, list_start)
         self.crawler.stats.inc_value("discovery/article_links", found)
+        if role == "column":
+            self._column_fact(response.url, items=found)
         if not found:
             logger.warning("list page %s gave no article links", response.url)
             if not apis and not self._json_lists_seen:
@@ -531,7 +533,7 @@ class ParkSpider(scrapy.Spider):
         depth = response.meta.get("hub_depth", 0) + 1
         for column in chosen:
             self.crawler.stats.inc_value("discovery/columns")
-            self._columns_found.setdefault(column.url, column.name)
+            self._column_fact(column.url, name=column.name, hub=response.url)
             yield self._request(column.url, "list", response.url, response.encoding,
                                 page_no=1, list_start=column.url, role="column",
                                 column=column.name, hub_depth=depth)
@@ -543,11 +545,13 @@ class ParkSpider(scrapy.Spider):
         if not chosen:
             logger.warning("hub page %s led to no news column", response.url)
 
-    @property
-    def _columns_found(self) -> dict[str, str]:
-        if not hasattr(self, "_columns"):
-            self._columns: dict[str, str] = {}
-        return self._columns
+    def _column_fact(self, url: str, **facts: Any) -> None:
+        """What this run saw of a news column (its name, the hub linking it, the article
+        links of its first page, or its failure), kept in the stats for site health."""
+        columns = self.crawler.stats.get_value("discovery/column_facts") or {}
+        if url in columns or "name" in facts:
+            columns.setdefault(url, {}).update(facts)
+            self.crawler.stats.set_value("discovery/column_facts", columns)
 
     def follow_start_article(self, response: TextResponse,
                              analysis: PageAnalysis) -> Iterator[Any]:
@@ -761,6 +765,8 @@ class ParkSpider(scrapy.Spider):
             reason = f"{failure.type.__name__}: {failure.getErrorMessage()}"
         self.crawler.stats.inc_value("discovery/failed")
         url = (request.meta.get("redirect_urls") or [request.url])[0]  # the URL as linked
+        if request.meta.get("role") == "column":
+            self._column_fact(url, items=0, error=reason)
         url = _json_page_url(url, request.meta)
         logger.warning("failed %s: %s", url, reason)
         yield FetchedPage(
