@@ -651,9 +651,10 @@ def demo(db_path, host, port, serve):
     """Crawl the bundled mock park sites into a fresh archive and serve it, all offline.
 
     Starts seven mock sites on loopback (a TRS government portal, a GBK DedeCMS park
-    company site, a DESTOON portal that reposts park news, a Hanweb column, a provincial
-    platform, a WordPress site with a sitemap and an old GB2312 ASP site), crawls them,
-    then serves the archive in Datasette until Ctrl-C.
+    company site, a DESTOON portal that reposts park news, a Hanweb portal, a provincial
+    platform, a WordPress site with a sitemap and an old GB2312 ASP site), crawls each
+    from its home page (its news columns found as a real crawl finds them), then serves
+    the archive in Datasette until Ctrl-C.
 
     \b
     Example:
@@ -670,11 +671,11 @@ def demo(db_path, host, port, serve):
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     with serve_mock_sites() as running:
-        text = sites_toml(running)
+        text = sites_toml(running, start="home")
         sites_path = path.with_suffix(".sites.toml")
         sites_path.write_text(text, encoding="utf-8")
         for site in running:
-            click.echo(f"mock site {site.id:<8} {site.start_urls[0]}  ({site.name})")
+            click.echo(f"mock site {site.id:<8} {site.home_url}  ({site.name})")
         results = run_crawl(parse_sites(text, str(sites_path)), path,
                             dict(LOOPBACK_SETTINGS, LOG_LEVEL="WARNING"))
         print_summary(results)
