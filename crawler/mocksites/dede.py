@@ -4,15 +4,22 @@ The HTML declares ``charset=gb2312`` while the HTTP header is a bare ``text/html
 articles contain characters outside GB2312 (but inside GBK), as old Dede installs do.
 Lists ``/a/news/list_1_N.html`` with ``div.dede_pages > ul.pagelist``; articles
 ``/a/news/YYYYMMDD/<aid>.html`` with ``.title h2``, ``.info``, ``.content``, prenext.
+
+Further columns (``data/columns/dede.toml``) follow the same shapes in their own folder
+with their own typeid (``/a/meiti/list_4_N.html``, ``/a/meiti/YYYYMMDD/<aid>.html``). The
+home page (``/``) is a DedeCMS index: a ``dl.tbox`` per column with its 更多... link, a
+快速通道 written by ``document.write``; ``/a/zhaoshang/`` (招商服务 in the menu) is a
+single-page column.
 """
 
 from __future__ import annotations
 
 import logging
 from string import Template
+from typing import NamedTuple
 
 from .common import BuildContext, esc, html_page, script
-from .corpus import Entry, SiteConfig, is_heading, paginate, text_of
+from .corpus import Entry, MockColumn, SiteConfig, is_heading, paginate, site_columns, text_of
 from .model import ExpectedArticle, SiteBuild
 
 logger = logging.getLogger(__name__)
@@ -49,21 +56,12 @@ $menu</ul></div>
 <input name="q" type="text" class="search-keyword" id="search-keyword" value="在这里搜索..." />
 <button type="submit" class="search-submit">搜索</button></form></div>
 </div></div>
-<div class="channel-nav w960 center clear"><div class="place">
-<strong>当前位置：</strong> <a href="/">主页</a> &gt; <a
-href="/a/news/list_${type_id}_1.html">$column</a> &gt; </div></div>
-<div class="w960 center clear mt1">
+$place<div class="w960 center clear mt1">
 <div class="pleft">
 $main
 </div>
 <div class="pright">
-<div class="commend mt1"><dl class="tbox light"><dt class="light"><strong>热门文章</strong></dt>
-<dd class="light"><ul class="c1 ico2">
-$hot</ul></dd></dl></div>
-<div class="hot mt1"><dl class="tbox light"><dt class="light"><strong>最新文章</strong></dt>
-<dd class="light"><ul class="c1 ico2">
-$latest</ul></dd></dl></div>
-</div>
+$side</div>
 </div>
 <div class="footer w960 center mt1 clear">
 <div class="footer_body">
@@ -76,6 +74,15 @@ href="https://beian.miit.gov.cn/" target="_blank">$icp</a><br />
 </div>
 </body>
 </html>
+""")
+
+SIDE = Template('<div class="commend mt1"><dl class="tbox light"><dt class="light">'
+                """<strong>热门文章</strong></dt>
+<dd class="light"><ul class="c1 ico2">
+$hot</ul></dd></dl></div>
+<div class="hot mt1"><dl class="tbox light"><dt class="light"><strong>最新文章</strong></dt>
+<dd class="light"><ul class="c1 ico2">
+$latest</ul></dd></dl></div>
 """)
 
 ARTICLE_MAIN = Template("""<div class="viewbox">
@@ -110,12 +117,47 @@ $items</ul></div>
 $pager</ul></div>""")
 
 
+PLACE = Template("""<div class="channel-nav w960 center clear"><div class="place">
+<strong>当前位置：</strong> <a href="/">主页</a> &gt; <a
+href="$list_url">$column</a> &gt; </div></div>
+""")
+
+
+class Channel(NamedTuple):
+    """A DedeCMS column (栏目) as its pages show it: folder, typeid and name."""
+
+    path: str  # "/a/news/"
+    type_id: int
+    name: str
+
+
+def main_channel(site: SiteConfig) -> Channel:
+    return Channel(COLUMN, int(site.get("type_id", 1)), site.column)
+
+
+def _channel(column: MockColumn) -> Channel:
+    return Channel(column.path, int(column.get("type_id")), column.name)
+
+
+def _further(entry: Entry) -> MockColumn | None:
+    if not entry.column:
+        return None
+    return next(c for c in site_columns(entry.site) if c.key == entry.column)
+
+
+def column_path(entry: Entry) -> str:
+    """The folder of an entry's column: the main column, or a further one's ``path``."""
+    column = _further(entry)
+    return COLUMN if column is None else column.path
+
+
 def article_path(entry: Entry) -> str:
-    return f"{COLUMN}{entry.ymd}/{entry.doc_id}.html"
+    return f"{column_path(entry)}{entry.ymd}/{entry.doc_id}.html"
 
 
-def list_path(site: SiteConfig, number: int) -> str:
-    return f"{COLUMN}list_{site.get('type_id', 1)}_{number}.html"
+def list_path(site: SiteConfig, number: int, channel: Channel | None = None) -> str:
+    channel = channel or main_channel(site)
+    return f"{channel.path}list_{channel.type_id}_{number}.html"
 
 
 def hits(entry: Entry) -> int:
@@ -134,23 +176,31 @@ def _page(
     main: str,
     description: str = "",
     body_class: str = "articlelist",
+    channel: Channel | None = None,
+    side: str | None = None,
 ) -> str:
+    """A page of the site; ``channel`` the column it belongs to (its breadcrumb and
+    keywords), None for the home page and single pages (no breadcrumb); the sidebars
+    show ``entries`` (热门文章, 最新文章), or are ``side``."""
     by_hits = sorted(entries, key=hits, reverse=True)[:5]
+    if side is None:
+        side = SIDE.substitute(hot="".join(_li(e) for e in by_hits),
+                               latest="".join(_li(e) for e in entries[:5]))
     menu = "".join(
         f"<li><a href='{esc(href)}'><span>{esc(label)}</span></a></li>\n"
         for label, href in site.get("menu", [])
     )
+    place = "" if channel is None else PLACE.substitute(
+        list_url=list_path(site, 1, channel), column=esc(channel.name))
     return PAGE.substitute(
         title_tag=esc(title_tag),
-        keywords=esc(site.column),
+        keywords=esc(channel.name if channel else site.column),
         description=esc(description),
         name=esc(site.name),
         menu=menu,
-        type_id=site.get("type_id", 1),
-        column=esc(site.column),
+        place=place,
         main=main,
-        hot="".join(_li(e) for e in by_hits),
-        latest="".join(_li(e) for e in entries[:5]),
+        side=side,
         company=esc(site.get("company")),
         icp=esc(site.get("icp")),
         address=esc(site.get("address")),
@@ -159,11 +209,15 @@ def _page(
     )
 
 
-def _pager(site: SiteConfig, number: int, pages: int, total: int) -> str:
+def _pager(site: SiteConfig, number: int, pages: int, total: int, channel: Channel) -> str:
     def item(target: int, label: str) -> str:
-        href = list_path(site, target)[len(COLUMN) :]
+        href = list_path(site, target, channel)[len(channel.path) :]
         return f"<li><a href='{href}'>{label}</a></li>\n"
 
+    info = (f'<li><span class="pageinfo">共 <strong>{pages}</strong>页'
+            f"<strong>{total}</strong>条</span></li>\n")
+    if pages <= 1:
+        return info  # as Dede writes a one-page list: the count only
     out = [item(1, "首页") if number > 1 else "<li><a>首页</a></li>\n"]
     if number > 1:
         out.append(item(number - 1, "上一页"))
@@ -176,10 +230,7 @@ def _pager(site: SiteConfig, number: int, pages: int, total: int) -> str:
     if number < pages:
         out.append(item(number + 1, "下一页"))
     out.append(item(pages, "末页"))
-    out.append(
-        f'<li><span class="pageinfo">共 <strong>{pages}</strong>页'
-        f"<strong>{total}</strong>条</span></li>\n"
-    )
+    out.append(info)
     return "".join(out)
 
 
@@ -193,7 +244,7 @@ def _body(entry: Entry) -> str:
 
 
 def _article(
-    site: SiteConfig, ctx: BuildContext, entries: list[Entry], index: int
+    site: SiteConfig, ctx: BuildContext, entries: list[Entry], index: int, channel: Channel
 ) -> tuple[str, ExpectedArticle]:
     entry = entries[index]
     must_not = [
@@ -231,16 +282,19 @@ def _article(
         prev=links["prev"],
         next=links["next"],
     )
-    title_tag = f"{entry.title}_{site.column}_{site.name}"
-    text = _page(site, entries, title_tag, main, entry.summary or "", "articleview")
+    title_tag = f"{entry.title}_{channel.name}_{site.name}"
+    text = _page(site, entries, title_tag, main, entry.summary or "", "articleview", channel)
     url = ctx.absolute(article_path(entry))
     expected = entry.expected(url, must_not, entry.summary)
     return text, expected
 
 
-def build(site: SiteConfig, entries: list[Entry], ctx: BuildContext) -> SiteBuild:
-    out = SiteBuild(routes={}, list_urls=[], articles={})
+def _lists(site: SiteConfig, ctx: BuildContext, out: SiteBuild, channel: Channel,
+           entries: list[Entry]) -> list[str]:
+    """The list pages of one column, newest first (their sidebars show that column's
+    articles only); their URLs."""
     pages = paginate(entries, site.per_page)
+    urls = []
     for number, chunk in enumerate(pages, start=1):
         rows = "".join(
             f'<li><a href="{article_path(e)}" class="title">{esc(e.title)}</a>'
@@ -250,23 +304,134 @@ def build(site: SiteConfig, entries: list[Entry], ctx: BuildContext) -> SiteBuil
             for e in chunk
         )
         main = LIST_MAIN.substitute(
-            items=rows, pager=_pager(site, number, len(pages), len(entries))
+            items=rows, pager=_pager(site, number, len(pages), len(entries), channel)
         )
-        title_tag = f"{site.column}_{site.name}"
-        text = _page(site, entries, title_tag, main)
-        out.routes[list_path(site, number)] = html_page(text, site.encoding, False)
-        out.list_urls.append(ctx.absolute(list_path(site, number)))
+        title_tag = f"{channel.name}_{site.name}"
+        text = _page(site, entries, title_tag, main, channel=channel)
+        out.routes[list_path(site, number, channel)] = html_page(text, site.encoding, False)
+        urls.append(ctx.absolute(list_path(site, number, channel)))
+    return urls
+
+
+def _articles(site: SiteConfig, ctx: BuildContext, out: SiteBuild, channel: Channel,
+              entries: list[Entry], into: dict[str, ExpectedArticle]) -> None:
     for index, entry in enumerate(entries):
-        text, expected = _article(site, ctx, entries, index)
+        text, expected = _article(site, ctx, entries, index, channel)
         out.routes[article_path(entry)] = html_page(text, site.encoding, False)
-        out.articles[expected.url] = expected
+        into[expected.url] = expected
+
+
+def build(site: SiteConfig, entries: list[Entry], ctx: BuildContext) -> SiteBuild:
+    out = SiteBuild(routes={}, list_urls=[], articles={})
+    main = main_channel(site)
+    out.list_urls = _lists(site, ctx, out, main, entries)
+    _articles(site, ctx, out, main, entries, out.articles)
     out.routes["/plus/count.php"] = script("document.write('1');")
-    home = (
-        f'<div class="listbox"><h3>{esc(site.column)}</h3>'
-        f'<p><a href="{list_path(site, 1)}">更多{esc(site.column)}</a></p></div>'
-    )
+    further = _further_columns(site, ctx, out)
     out.routes["/"] = html_page(
-        _page(site, entries, site.name, home, body_class="index"), site.encoding, False
+        _page(site, entries, site.name, _home(site, entries, further), body_class="index"),
+        site.encoding, False,
+    )
+    out.routes[SINGLE_PAGE] = html_page(
+        _page(site, entries, f"招商服务_{site.name}",
+              SINGLE_MAIN.substitute(name=esc(site.name), phone=esc(site.get("phone"))),
+              body_class="articleview",
+              side=CONTACT_SIDE.substitute(address=esc(site.get("address")),
+                                           phone=esc(site.get("phone")))),
+        site.encoding, False,
     )
     logger.debug("built dede site: %s routes", len(out.routes))
     return out
+
+
+# -- the home page and the further columns (issue 19) --------------------------------
+
+SINGLE_PAGE = "/a/zhaoshang/"  # 招商服务 in the menu: a single-page column (单页文档)
+
+SINGLE_MAIN = Template("""<div class="viewbox">
+<div class="title"><h2>招商服务</h2></div>
+<div class="content">
+<p>\u3000\u3000$name位于青梧高新区核心区，现有孵化器、加速器和标准厂房等各类载体，
+重点面向集成电路设计、工业软件和生物检测等领域的科技型企业招商。</p>
+<p>\u3000\u3000园区为入驻企业提供工商注册代办、政策申报辅导、人才招聘和投融资对接等服务，
+符合条件的初创企业可申请房租减免和孵化基金支持。</p>
+<p>\u3000\u3000招商热线：$phone（工作日上午九时至下午五时）</p>
+</div></div>""")
+
+CONTACT_SIDE = Template("""<div class="contact mt1"><dl class="tbox light"><dt
+class="light"><strong>联系方式</strong></dt>
+<dd class="light"><p>地址：$address</p><p>招商热线：$phone</p></dd></dl></div>
+""")
+
+HOME_BOX = Template("""<dl class="tbox $cls">
+<dt><strong><a href="$more">$name</a></strong><span class="more"><a
+href="$more">更多...</a></span></dt>
+<dd><ul class="d1 ico3">
+$items</ul></dd></dl>
+""")
+
+
+def _further_columns(site: SiteConfig, ctx: BuildContext, out: SiteBuild
+                     ) -> list[tuple[MockColumn, list[Entry]]]:
+    """Build every further column of the site (list pages and articles) and record what
+    a crawl from the home page must find, and must leave alone. A column whose folder
+    the menu links also gets that default page (a copy of its first list page, as Dede
+    writes ``index.html``)."""
+    from .corpus import load_corpus, site_entries  # noqa: PLC0415 - build time only
+
+    corpus = load_corpus()
+    out.column_lists[site.column] = list(out.list_urls)
+    menu = {href for _, href in site.get("menu", [])}
+    built = []
+    for column in site_columns(site.id):
+        channel = _channel(column)
+        entries = site_entries(corpus, site.id, column.key)
+        urls = _lists(site, ctx, out, channel, entries)
+        if column.path in menu:
+            out.routes[column.path] = out.routes[list_path(site, 1, channel)]
+            urls.append(ctx.absolute(column.path))
+        expected: dict[str, ExpectedArticle] = {}
+        _articles(site, ctx, out, channel, entries, expected)
+        if column.news:
+            out.column_lists[column.name] = urls
+            out.home_articles.update(expected)
+        else:
+            out.skipped_urls.extend(urls + list(expected))
+        built.append((column, entries))
+    return built
+
+
+def _box(site: SiteConfig, channel: Channel, cls: str, entries: list[Entry],
+         dated: bool) -> str:
+    rows = []
+    for entry in entries[:5]:
+        date = f'<span class="date">{entry.date[5:]}</span>' if dated else ""
+        title = esc(entry.title)
+        rows.append(f'<li>{date}<a href="{article_path(entry)}" title="{title}">'
+                    f"{title}</a></li>\n")
+    return HOME_BOX.substitute(cls=cls, more=list_path(site, 1, channel),
+                               name=esc(channel.name), items="".join(rows))
+
+
+def _quick_menu(site: SiteConfig, further: list[tuple[MockColumn, list[Entry]]]) -> str:
+    """快速通道 written by ``document.write``: the script columns (reachable from nowhere
+    else), with the menu's non-news folders and the guestbook."""
+    links = [(list_path(site, 1, _channel(c)), c.name) for c, _ in further
+             if c.menu == "script"]
+    links += [(c.path, c.name) for c, _ in further if not c.news and c.path in {
+        href for _, href in site.get("menu", [])}]
+    links.append(("/plus/guestbook.php", "在线留言"))
+    items = " | ".join(f"<a href='{href}'>{esc(name)}</a>" for href, name in links)
+    return (f'<div class="quick"><strong>快速通道：</strong><script type="text/javascript">'
+            f'document.write("{items}");</script></div>\n')
+
+
+def _home(site: SiteConfig, entries: list[Entry],
+          further: list[tuple[MockColumn, list[Entry]]]) -> str:
+    boxes = [_box(site, main_channel(site), "news", entries, True)]
+    for column, column_entries in further:
+        if column.menu == "block":
+            boxes.append(_box(site, _channel(column), column.key, column_entries,
+                              column.dated))
+    return ('<div class="index-main">\n' + _quick_menu(site, further)
+            + '<div class="listbox">\n' + "".join(boxes) + "</div></div>")
