@@ -14,6 +14,13 @@ the server reads query strings as GBK; a UTF-8 encoded ``lb`` is not 园区新�
 
 Also: 园区风光 (404) and 下载中心 (500, an ODBC error page) in the menu, a 后台管理 link
 under the robots.txt-disallowed /admin/, and 友情链接 to other hosts.
+
+Further columns (issue 19, ``data/columns/asp.toml``) are other ``lb`` values of the same
+``news.asp``, their articles the same ``ShowArticle.asp``. The home page ``index.asp`` has
+a box per column (title linked, 更多>>; the 企业动态 box without dates, the 办事指南 box
+one a news crawl must leave alone) and a 快速通道 row written by ``document.write``, the
+only way to 政策解读. The list pages of the main column are as they were: no page of the
+main column links another column.
 """
 
 from __future__ import annotations
@@ -24,7 +31,7 @@ from urllib.parse import quote
 
 from . import traps
 from .common import BuildContext, esc, html_page, route_key, script
-from .corpus import Entry, SiteConfig, is_heading, paginate, text_of
+from .corpus import Entry, MockColumn, SiteConfig, is_heading, paginate, site_columns, text_of
 from .model import ExpectedArticle, SiteBuild
 
 logger = logging.getLogger(__name__)
@@ -123,18 +130,27 @@ def article_path(entry: Entry) -> str:
     return f"/{ARTICLE_SCRIPT}?ArticleID={entry.doc_id}"
 
 
-def list_href(site: SiteConfig, number: int) -> str:
+def column_lb(site: SiteConfig, entry: Entry) -> str:
+    """The ``lb`` of an entry's column: the main column's name, or a further one's
+    ``path``."""
+    if not entry.column:
+        return site.column
+    return next(c.path for c in site_columns(site.id) if c.key == entry.column)
+
+
+def list_href(site: SiteConfig, number: int, lb: str = "") -> str:
     """The href as written in the GB2312 page: the column name raw."""
-    return f"{LIST_SCRIPT}?lb={site.column}&page={number}"
+    return f"{LIST_SCRIPT}?lb={lb or site.column}&page={number}"
 
 
-def list_url_path(site: SiteConfig, number: int) -> str:
+def list_url_path(site: SiteConfig, number: int, lb: str = "") -> str:
     """The path and query a crawl requests for list page ``number``: GBK-encoded."""
-    return f"/{LIST_SCRIPT}?lb={quote(site.column, encoding=QUERY_ENCODING)}&page={number}"
+    name = quote(lb or site.column, encoding=QUERY_ENCODING)
+    return f"/{LIST_SCRIPT}?lb={name}&page={number}"
 
 
-def list_route(site: SiteConfig, number: int) -> str:
-    return route_key(f"/{LIST_SCRIPT}", {"lb": site.column, "page": str(number)})
+def list_route(site: SiteConfig, number: int, lb: str = "") -> str:
+    return route_key(f"/{LIST_SCRIPT}", {"lb": lb or site.column, "page": str(number)})
 
 
 def _asp_time(entry: Entry) -> str:
@@ -143,7 +159,10 @@ def _asp_time(entry: Entry) -> str:
     return f"{year}-{month}-{day} {entry.time or '00:00'}:00"
 
 
-def _page(site: SiteConfig, title_tag: str, main: str, parts: dict[str, str]) -> str:
+def _page(site: SiteConfig, title_tag: str, main: str, parts: dict[str, str],
+          lb: str = "") -> str:
+    """A page in the site's frame; its 栏目导航 names the column ``lb`` (the main one by
+    default)."""
     menu = "&nbsp;|&nbsp;\n".join(
         f'<a href="{href.lstrip("/")}" class="menu">{label}</a>' for label, href in site.get("menu")
     )
@@ -151,8 +170,8 @@ def _page(site: SiteConfig, title_tag: str, main: str, parts: dict[str, str]) ->
         title_tag=esc(title_tag),
         name=esc(site.name),
         menu=menu + "\n",
-        first_list=list_href(site, 1),
-        column=esc(site.column),
+        first_list=list_href(site, 1, lb),
+        column=esc(lb or site.column),
         main=main,
         company=esc(site.get("company")),
         address=esc(site.get("address")),
@@ -162,9 +181,9 @@ def _page(site: SiteConfig, title_tag: str, main: str, parts: dict[str, str]) ->
     )
 
 
-def _pager(site: SiteConfig, number: int, pages: int, total: int) -> str:
+def _pager(site: SiteConfig, number: int, pages: int, total: int, lb: str = "") -> str:
     def link(target: int, label: str) -> str:
-        return f'<a href="{list_href(site, target)}">{label}</a>'
+        return f'<a href="{list_href(site, target, lb)}">{label}</a>'
 
     out = [f"共 <b>{total}</b> 篇文章&nbsp;&nbsp;"]
     out.append(link(1, "首页") if number > 1 else "首页")
@@ -176,8 +195,10 @@ def _pager(site: SiteConfig, number: int, pages: int, total: int) -> str:
 
 
 def _list_page(
-    site: SiteConfig, chunk: list[Entry], number: int, pages: int, total: int, parts: dict[str, str]
+    site: SiteConfig, chunk: list[Entry], number: int, pages: int, total: int,
+    parts: dict[str, str], lb: str = "",
 ) -> str:
+    lb = lb or site.column
     rows = "".join(
         f'<tr><td width="10"><img src="Images/article_common.gif"></td><td><a '
         f'href="{article_path(e)[1:]}" title="文章标题：{esc(e.title)}" target="_blank">'
@@ -186,11 +207,11 @@ def _list_page(
     )
     main = LIST_MAIN.substitute(
         name=esc(site.name),
-        column=esc(site.column),
+        column=esc(lb),
         rows=rows,
-        pager=_pager(site, number, pages, total),
+        pager=_pager(site, number, pages, total, lb),
     )
-    return _page(site, f"{site.name}--{site.column}", main, parts)
+    return _page(site, f"{site.name}--{lb}", main, parts, lb)
 
 
 def _body(entry: Entry) -> str:
@@ -206,6 +227,7 @@ def _article(
     site: SiteConfig, ctx: BuildContext, entries: list[Entry], index: int, parts: dict[str, str]
 ) -> tuple[str, ExpectedArticle]:
     entry = entries[index]
+    lb = column_lb(site, entry)
     must_not = [
         "您现在的位置",
         "文章来源：",
@@ -230,8 +252,8 @@ def _article(
             links[name] = "没有了"
     main = ARTICLE_MAIN.substitute(
         name=esc(site.name),
-        first_list=list_href(site, 1),
-        column=esc(site.column),
+        first_list=list_href(site, 1, lb),
+        column=esc(lb),
         title=esc(entry.title),
         author=esc(entry.author or "佚名"),
         source=esc(entry.source),
@@ -241,7 +263,7 @@ def _article(
         prev=links["prev"],
         next=links["next"],
     )
-    text = _page(site, f"{site.name}--{entry.title}", main, parts)
+    text = _page(site, f"{site.name}--{entry.title}", main, parts, lb)
     url = ctx.absolute(article_path(entry))
     return text, entry.expected(url, must_not, entry.summary)
 
@@ -258,36 +280,121 @@ def _parts(out: SiteBuild, site: SiteConfig, ctx: BuildContext) -> dict[str, str
     }
 
 
-def build(site: SiteConfig, entries: list[Entry], ctx: BuildContext) -> SiteBuild:
-    out = SiteBuild(routes={}, list_urls=[], articles={}, query_encoding=QUERY_ENCODING)
-
-    def page(text: str):
-        return html_page(text, site.encoding, header_charset=False)
-
-    traps.add_robots(out, site)
-    parts = _parts(out, site, ctx)
+def _lists(site: SiteConfig, ctx: BuildContext, out: SiteBuild, lb: str,
+           entries: list[Entry], parts: dict[str, str]) -> list[str]:
+    """The list pages of the column ``lb`` (its ``entries`` newest first); their URLs as
+    a crawl requests them (GBK-encoded)."""
     pages = paginate(entries, site.per_page)
+    urls = []
     for number, chunk in enumerate(pages, start=1):
-        text = _list_page(site, chunk, number, len(pages), len(entries), parts)
-        out.routes[list_route(site, number)] = page(text)
-        out.list_urls.append(ctx.absolute(list_url_path(site, number)))
+        text = _list_page(site, chunk, number, len(pages), len(entries), parts, lb)
+        out.routes[list_route(site, number, lb)] = _served(site, text)
+        urls.append(ctx.absolute(list_url_path(site, number, lb)))
+    return urls
+
+
+def _articles(site: SiteConfig, ctx: BuildContext, out: SiteBuild, entries: list[Entry],
+              into: dict[str, ExpectedArticle], parts: dict[str, str]) -> None:
+    """The articles of one column (newest first; 上一篇/下一篇 within it)."""
     for index, entry in enumerate(entries):
         text, expected = _article(site, ctx, entries, index, parts)
-        out.routes[route_key(f"/{ARTICLE_SCRIPT}", {"ArticleID": str(entry.doc_id)})] = page(text)
-        out.articles[expected.url] = expected
+        out.routes[route_key(f"/{ARTICLE_SCRIPT}", {"ArticleID": str(entry.doc_id)})] = (
+            _served(site, text))
+        into[expected.url] = expected
+
+
+def _served(site: SiteConfig, text: str):
+    return html_page(text, site.encoding, header_charset=False)
+
+
+def build(site: SiteConfig, entries: list[Entry], ctx: BuildContext) -> SiteBuild:
+    out = SiteBuild(routes={}, list_urls=[], articles={}, query_encoding=QUERY_ENCODING)
+    traps.add_robots(out, site)
+    parts = _parts(out, site, ctx)
+    out.list_urls = _lists(site, ctx, out, site.column, entries, parts)
+    _articles(site, ctx, out, entries, out.articles, parts)
     for item in site.get("failing", []):
         error = traps.server_error(ODBC_ERROR, site.encoding, header_charset=False)
         traps.add_failing(
             out, ctx, item["path"], item["status"], error if item["status"] == 500 else None
         )
     out.routes["/GetHits.asp"] = script("document.write('1')")
-    home = (
-        f'<table width="100%"><tr><td class="main_title_575">{esc(site.column)}</td></tr>'
-        f'<tr><td><a href="{list_href(site, 1)}">更多&gt;&gt;</a></td></tr></table>'
-    )
-    home_text = _page(site, site.name, home, parts)
-    out.routes["/index.asp"] = out.routes["/"] = page(home_text)
+    further = _further_columns(site, ctx, out, parts)
+    home_text = _page(site, site.name, _home(site, entries, further), parts)
+    out.routes["/index.asp"] = out.routes["/"] = _served(site, home_text)
     about = f"<p>{esc(site.name)}是经省人民政府批准设立的省级经济开发区。</p>"
-    out.routes["/about.asp"] = page(_page(site, f"{site.name}--开发区概况", about, parts))
+    out.routes["/about.asp"] = _served(site, _page(site, f"{site.name}--开发区概况", about, parts))
     logger.debug("built asp site: %s routes", len(out.routes))
     return out
+
+
+# -- the home page and the further columns (issue 19) --------------------------------
+
+HOME_BOX = Template("""<table width="100%" border="0" cellpadding="0" cellspacing="0"
+class="index_box">
+<tr><td class="index_title" height="26">&nbsp;<a href="$more" class="title">$name</a></td>
+<td class="index_more" align="right"><a href="$more">更多&gt;&gt;</a>&nbsp;</td></tr>
+<tr><td colspan="2" class="index_content">
+<table width="100%" border="0" cellpadding="2" cellspacing="0">
+$rows</table>
+</td></tr>
+</table>
+""")
+
+
+def _further_columns(site: SiteConfig, ctx: BuildContext, out: SiteBuild,
+                     parts: dict[str, str]) -> list[tuple[MockColumn, list[Entry]]]:
+    """Build every further column of the site (list pages and articles) and record
+    what a crawl from the home page must find, and must leave alone."""
+    from .corpus import load_corpus, site_entries  # noqa: PLC0415 - build time only
+
+    corpus = load_corpus()
+    built = []
+    out.column_lists[site.column] = list(out.list_urls)
+    for column in site_columns(site.id):
+        entries = site_entries(corpus, site.id, column.key)
+        urls = _lists(site, ctx, out, column.path, entries, parts)
+        expected: dict[str, ExpectedArticle] = {}
+        _articles(site, ctx, out, entries, expected, parts)
+        if column.news:
+            out.column_lists[column.name] = urls
+            out.home_articles.update(expected)
+        else:
+            out.skipped_urls.extend(urls + list(expected))
+        built.append((column, entries))
+    return built
+
+
+def _box(name: str, lb: str, entries: list[Entry], dated: bool, site: SiteConfig) -> str:
+    rows = "".join(
+        f'<tr><td width="10"><img src="Images/article_common.gif"></td><td><a '
+        f'href="{article_path(e)[1:]}" title="{esc(e.title)}" target="_blank">'
+        f"{esc(e.title)}</a></td>"
+        + (f'<td width="80" align="right">[{e.date}]</td>' if dated else "")
+        + "</tr>\n"
+        for e in entries[:5]
+    )
+    return HOME_BOX.substitute(name=esc(name), more=list_href(site, 1, lb), rows=rows)
+
+
+def _script_menu(site: SiteConfig, further: list[tuple[MockColumn, list[Entry]]]) -> str:
+    """The 快速通道 row, written by ``document.write`` (menu.js style): the columns
+    reachable from nowhere else, and 开发区概况."""
+    links = [("about.asp", "开发区概况")] + [
+        (list_href(site, 1, c.path), c.name) for c, _ in further if c.menu == "script"]
+    if len(links) == 1:
+        return ""
+    items = "&nbsp;|&nbsp;".join(f"<a href='{href}' class='menu'>{label}</a>"
+                                 for href, label in links)
+    return ('<table width="100%" border="0" cellpadding="0" cellspacing="0">\n'
+            '<tr><td class="quick_menu" height="26">&nbsp;快速通道：<script '
+            f'language="JavaScript">document.write("{items}");</script></td></tr>\n'
+            "</table>\n")
+
+
+def _home(site: SiteConfig, entries: list[Entry],
+          further: list[tuple[MockColumn, list[Entry]]]) -> str:
+    boxes = [_box(site.column, site.column, entries, True, site)]
+    boxes += [_box(c.name, c.path, column_entries, c.dated, site)
+              for c, column_entries in further if c.menu == "block"]
+    return _script_menu(site, further) + "".join(boxes)

@@ -6,11 +6,17 @@ post navigation within the category, comment form, sidebar); the news category
 WordPress writes links. ``/robots.txt`` (Disallow /wp-admin/ with the admin-ajax Allow, and
 /internal/) ends with ``Sitemap: …/sitemap.xml``, a sitemap index of ``/post-sitemap.xml``
 (every post, with lastmod) and ``/page-sitemap.xml`` (home and the 关于我们 page, which are
-not articles). Posts of the other categories are on no list page, in no widget and not in
-the feed: only the sitemap leads to them. ``/feed/`` is the RSS 2.0 feed of the latest
-posts, linked by ``<link rel="alternate" type="application/rss+xml">``. The sidebar links
-an endless 活动日历 (``/calendar/?month=YYYY-MM``), the disallowed /wp-admin/ and an
-article-shaped URL under /internal/.
+not articles). Posts of the other categories of the main corpus are on no list page, in no
+widget and not in the feed: only the sitemap leads to them. ``/feed/`` is the RSS 2.0 feed
+of the latest posts, linked by ``<link rel="alternate" type="application/rss+xml">``.
+The sidebar links an endless 活动日历 (``/calendar/?month=YYYY-MM``), the disallowed
+/wp-admin/ and an article-shaped URL under /internal/.
+
+The home page (issue 19) has a section per category of ``data/columns/wordpress.toml``
+with a 查看更多 link (the 媒体聚焦 one without dates, the 人才招聘 one a news crawl must
+leave alone) and a 快捷入口 menu written by ``document.write`` (the only way to 通知公告).
+Those categories have their own archive pages and posts; their posts are in no sitemap,
+no feed and no 近期文章 widget, which stay the main category's.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from string import Template
 
 from . import traps
 from .common import BuildContext, esc, html_page, xml_doc
-from .corpus import Entry, SiteConfig, is_heading, paginate, text_of
+from .corpus import Entry, MockColumn, SiteConfig, is_heading, paginate, site_columns, text_of
 from .model import ExpectedArticle, SiteBuild
 
 logger = logging.getLogger(__name__)
@@ -144,9 +150,19 @@ def article_path(entry: Entry) -> str:
     return f"/{year}/{month}/{day}/{entry.slug}/"
 
 
-def list_path(site: SiteConfig, number: int) -> str:
-    base = f"/category/{site.get('list_category', 'news')}/"
+def main_category(site: SiteConfig) -> str:
+    return site.get("list_category", "news")
+
+
+def category_path(slug: str, number: int = 1) -> str:
+    """Archive page ``number`` (from 1) of a category: /category/<slug>/, …/page/N/."""
+    base = f"/category/{slug}/"
     return base if number == 1 else f"{base}page/{number}/"
+
+
+def list_path(site: SiteConfig, number: int, slug: str = "") -> str:
+    """A page of the main category's archive, or of the category ``slug``."""
+    return category_path(slug or main_category(site), number)
 
 
 def _datetime(entry: Entry) -> str:
@@ -284,9 +300,9 @@ def _post(
     return text, entry.expected(canonical, must_not, entry.summary)
 
 
-def _pager(site: SiteConfig, ctx: BuildContext, number: int, pages: int) -> str:
+def _pager(site: SiteConfig, ctx: BuildContext, number: int, pages: int, slug: str = "") -> str:
     def link(target: int, label: str, kind: str = "") -> str:
-        href = ctx.absolute(list_path(site, target))
+        href = ctx.absolute(list_path(site, target, slug))
         return f'<a class="{kind}page-numbers" href="{href}">{label}</a>'
 
     parts = [link(number - 1, "上一页", "prev ")] if number > 1 else []
@@ -307,7 +323,10 @@ def _archive(
     number: int,
     pages: int,
     parts: dict[str, str],
+    slug: str = "",
+    name: str = "",
 ) -> str:
+    name = name or site.column
     posts = "".join(
         EXCERPT.substitute(
             post_id=e.doc_id,
@@ -321,10 +340,10 @@ def _archive(
         for e in chunk
     )
     main = ARCHIVE_MAIN.substitute(
-        column=esc(site.column), posts=posts, pager=_pager(site, ctx, number, pages)
+        column=esc(name), posts=posts, pager=_pager(site, ctx, number, pages, slug)
     )
     suffix = f" &#8211; 第{number}页" if number > 1 else ""
-    title = f"{site.column}{suffix} &#8211; {site.name}".replace("&#8211;", "–")
+    title = f"{name}{suffix} &#8211; {site.name}".replace("&#8211;", "–")
     return _page(site, ctx, title, main, "archive category", parts)
 
 
@@ -384,26 +403,40 @@ def _feed(site: SiteConfig, ctx: BuildContext, listed: list[Entry]) -> str:
     )
 
 
-def build(site: SiteConfig, entries: list[Entry], ctx: BuildContext) -> SiteBuild:
-    out = SiteBuild(routes={}, list_urls=[], articles={})
-    category = site.get("list_category", "news")
-    listed = [e for e in entries if e.category == category]
-    parts = _chrome(site, ctx, out, listed)
-    out.sitemap_urls = _sitemaps(out, ctx, entries)
-    traps.add_robots(out, site, sitemaps=(out.sitemap_urls[0],))
+def _lists(site: SiteConfig, ctx: BuildContext, out: SiteBuild, slug: str, name: str,
+           listed: list[Entry], parts: dict[str, str]) -> list[str]:
+    """The archive pages of one category (its posts ``listed``, newest first); their URLs."""
     pages = paginate(listed, site.per_page)
+    urls = []
     for number, chunk in enumerate(pages, start=1):
-        text = _archive(site, ctx, chunk, number, len(pages), parts)
-        out.routes[list_path(site, number)] = html_page(text)
-        out.list_urls.append(ctx.absolute(list_path(site, number)))
+        text = _archive(site, ctx, chunk, number, len(pages), parts, slug, name)
+        out.routes[list_path(site, number, slug)] = html_page(text)
+        urls.append(ctx.absolute(list_path(site, number, slug)))
+    return urls
+
+
+def _articles(site: SiteConfig, ctx: BuildContext, out: SiteBuild, entries: list[Entry],
+              into: dict[str, ExpectedArticle], parts: dict[str, str]) -> None:
+    """The posts of ``entries`` (newest first), prev/next within each one's category."""
     for name in dict.fromkeys(e.category for e in entries):
         same = [e for e in entries if e.category == name]
         for index, entry in enumerate(same):
             text, expected = _post(site, ctx, same, index, parts)
             out.routes[article_path(entry)] = html_page(text)
-            out.articles[expected.url] = expected
-            if entry.category != category:
-                out.sitemap_only_urls.append(expected.url)
+            into[expected.url] = expected
+
+
+def build(site: SiteConfig, entries: list[Entry], ctx: BuildContext) -> SiteBuild:
+    out = SiteBuild(routes={}, list_urls=[], articles={})
+    category = main_category(site)
+    listed = [e for e in entries if e.category == category]
+    parts = _chrome(site, ctx, out, listed)
+    out.sitemap_urls = _sitemaps(out, ctx, entries)
+    traps.add_robots(out, site, sitemaps=(out.sitemap_urls[0],))
+    out.list_urls = _lists(site, ctx, out, category, site.column, listed, parts)
+    _articles(site, ctx, out, entries, out.articles, parts)
+    out.sitemap_only_urls = [ctx.absolute(article_path(e)) for e in entries
+                             if e.category != category]
     out.routes["/feed/"] = xml_doc(_feed(site, ctx, listed), RSS_TYPE)
     out.feed_urls = [ctx.absolute("/feed/")]
     about = (
@@ -414,10 +447,86 @@ def build(site: SiteConfig, entries: list[Entry], ctx: BuildContext) -> SiteBuil
     )
     about_page = _page(site, ctx, f"关于我们 – {site.name}", about, "page", parts)
     out.routes["/about/"] = html_page(about_page)
-    home = (
-        f'<section class="home-news"><h2>{esc(site.column)}</h2><p><a '
-        f'href="{ctx.absolute(list_path(site, 1))}">查看全部{esc(site.column)}</a></p></section>'
-    )
+    further = _further_columns(site, ctx, out, parts)
+    home = _home(site, ctx, listed, further)
     out.routes["/"] = html_page(_page(site, ctx, site.name, home, "home blog", parts))
     logger.debug("built wordpress site: %s routes", len(out.routes))
     return out
+
+
+# -- the home page and the further categories (issue 19) -----------------------------
+
+HOME_SECTION = Template("""<section class="wp-block-group home-column home-$slug">
+<div class="wp-block-group__inner-container"><div class="section-header">
+<h2 class="wp-block-heading section-title">$name</h2>
+<a class="section-more" href="$more">查看更多</a></div>
+<ul class="wp-block-latest-posts__list wp-block-latest-posts">
+$items</ul></div></section>
+""")
+
+
+def _further_columns(site: SiteConfig, ctx: BuildContext, out: SiteBuild,
+                     parts: dict[str, str]) -> list[tuple[MockColumn, list[Entry]]]:
+    """Build every further category of the site (archive pages and posts) and record
+    what a crawl from the home page must find, and must leave alone."""
+    from .corpus import load_corpus, site_entries  # noqa: PLC0415 - build time only
+
+    corpus = load_corpus()
+    built = []
+    out.column_lists[site.column] = list(out.list_urls)
+    for column in site_columns(site.id):
+        entries = site_entries(corpus, site.id, column.key)
+        if any(e.category != column.path for e in entries):
+            raise ValueError(f"wordpress: a post of {column.name} is not in {column.path}")
+        urls = _lists(site, ctx, out, column.path, column.name, entries, parts)
+        expected: dict[str, ExpectedArticle] = {}
+        _articles(site, ctx, out, entries, expected, parts)
+        if column.news:
+            out.column_lists[column.name] = urls
+            out.home_articles.update(expected)
+        else:
+            out.skipped_urls.extend(urls + list(expected))
+        built.append((column, entries))
+    return built
+
+
+def _home_items(ctx: BuildContext, entries: list[Entry], dated: bool) -> str:
+    rows = []
+    for entry in entries[:5]:
+        date = (f'<time datetime="{_datetime(entry)}" class="wp-block-latest-posts__post-date">'
+                f"{_date_label(entry)}</time>" if dated else "")
+        rows.append(f'<li><a class="wp-block-latest-posts__post-title" '
+                    f'href="{ctx.absolute(article_path(entry))}">{esc(entry.title)}</a>'
+                    f"{date}</li>\n")
+    return "".join(rows)
+
+
+def _script_menu(site: SiteConfig, ctx: BuildContext,
+                 further: list[tuple[MockColumn, list[Entry]]]) -> str:
+    """The 快捷入口 menu, written by ``document.write`` (a Custom HTML block): the
+    categories reachable from nowhere else, and 关于我们."""
+    links = [(c.name, ctx.absolute(category_path(c.path))) for c, _ in further
+             if c.menu == "script"]
+    if not links:
+        return ""
+    links.append(("关于我们", ctx.absolute("/about/")))
+    items = "".join(f'<li class=\\"wp-block-navigation-item\\"><a href=\\"{href}\\">'
+                    f"{label}</a></li>" for label, href in links)
+    return ('<nav class="wp-block-navigation home-quick-links" aria-label="快捷入口">'
+            '<ul class="wp-block-navigation__container">\n<script type="text/javascript">'
+            f'document.write("{items}");</script>\n</ul></nav>\n')
+
+
+def _home(site: SiteConfig, ctx: BuildContext, listed: list[Entry],
+          further: list[tuple[MockColumn, list[Entry]]]) -> str:
+    sections = [HOME_SECTION.substitute(
+        slug=main_category(site), name=esc(site.column),
+        more=ctx.absolute(list_path(site, 1)), items=_home_items(ctx, listed, True))]
+    for column, entries in further:
+        if column.menu == "block":
+            sections.append(HOME_SECTION.substitute(
+                slug=column.path, name=esc(column.name),
+                more=ctx.absolute(category_path(column.path)),
+                items=_home_items(ctx, entries, column.dated)))
+    return ('<div class="home-sections">\n' + _script_menu(site, ctx, further)
+            + "".join(sections) + "</div>")
