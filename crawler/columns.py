@@ -75,19 +75,41 @@ def box_title(link: Link, in_items: set[etree._Element], more_links: set[etree._
     (``<div class="title"><span>新闻动态</span><a>更多</a></div>``, or a tab's name at
     the top of a tab panel)."""
     element = link.element
-    for _ in range(rules.BOX_TITLE_LEVELS):
+    for level in range(rules.BOX_TITLE_LEVELS):
         parent = element.getparent()
         if parent is None:
             break
         if any(other in more_links and other is not link.element
                for other in parent.iter("a")):
             break  # the box of several blocks: its texts name other columns
-        for text in _texts_before(parent, link.element, in_items):
+        texts = _texts_before(parent, link.element, in_items)
+        if level < rules.BOX_TITLE_AFTER_LEVELS:  # <span><a>更多</a></span><strong>标题</strong>
+            texts += _texts_after(parent, link.element, in_items)
+        for text in texts:
             if 2 <= weight(text) <= rules.COLUMN_NAME_MAX_WEIGHT and not rules.MORE_TEXT.match(
                     compact(text)):
                 return text
         element = parent
     return ""
+
+
+def _texts_after(container, start, in_items: set[etree._Element]) -> list[str]:
+    """Text pieces of ``container`` after the element ``start`` (and outside it), in
+    order, up to the first list item."""
+    pieces: list[str] = []
+    after = False
+    for node in container.iter():
+        if node is start:
+            after = True
+            continue
+        if not after or _is_inside(node, start) or not isinstance(node.tag, str):
+            continue
+        if node in in_items or node.tag in rules.SKIP_TAGS:
+            break
+        text = squash(node.text or "")
+        if text:
+            pieces.append(text)
+    return pieces
 
 
 def _texts_before(container, stop, in_items: set[etree._Element]) -> list[str]:
@@ -168,8 +190,9 @@ def find_columns(links: list[Link], blocks: list[Block], page_url: str,
             continue
         if link.more:
             others = [n for n in names.get(link.url, []) if not rules.MORE_TEXT.match(compact(n))]
-            name = others[0] if others else box_title(link, in_items, more_links)
-            if is_news_name(name) or has_news_path(link.url):
+            title = box_title(link, in_items, more_links)  # the box's own name first
+            name = title if is_news_name(title) or not others else others[0]
+            if is_news_name(name) or any(map(is_news_name, others)) or has_news_path(link.url):
                 offer(link, name, rules.MORE_LINK)
             continue
         if id(link) in mains:
@@ -205,8 +228,9 @@ def _add_siblings(found, links, mains, page_url, in_scope, offer) -> None:
     if not shapes:
         return
     for link in links:
-        if link.url in found or id(link) in mains or not _usable(link, page_url, in_scope):
-            continue
+        if (link.url in found or id(link) in mains or link.more
+                or not _usable(link, page_url, in_scope)):
+            continue  # (a 更多 link was judged with its box's name already)
         if url_template(link.url) in shapes and 1 <= weight(link.label) <= (
                 rules.COLUMN_NAME_MAX_WEIGHT):
             offer(link, link.label, rules.SIBLING)

@@ -204,9 +204,45 @@ def is_pagination(url: str, text: str, list_url: str) -> bool:
         return False
     if article_family(url) or is_attachment(url):
         return False
+    if not same_list_stem(url, list_url):
+        return False
     if is_pager_text(text):
         return True
     return match_rule(url, PAGINATION_URL_RULES) is not None
+
+
+NUMBER_RUN = re.compile(r"\d+")
+PAGE_QUERY_KEYS = frozenset({"page", "pageno", "pagenum", "pn", "p", "curpage", "pageindex",
+                             "start", "from", "offset", "startrecord", "endrecord"})
+
+
+def _same_query_list(url: str, list_url: str) -> bool:
+    """The same list when the query fields other than the page's agree (``news.asp?lb=
+    园区新闻&page=2`` is not a page of ``?lb=企业动态&page=1``)."""
+    def fields(target: str) -> dict[str, str]:
+        query = urlsplit(target).query
+        pairs = (p.partition("=") for p in query.split("&") if p)
+        return {k.lower(): v for k, _, v in pairs if k.lower() not in PAGE_QUERY_KEYS}
+
+    if urlsplit(url).path != urlsplit(list_url).path or not urlsplit(list_url).query:
+        return True
+    return fields(url) == fields(list_url)
+
+
+def same_list_stem(url: str, list_url: str) -> bool:
+    """False when both file names carry several numbers and differ in one before the
+    last: ``list-7-2.html`` is a page of ``list-7-1.html``, ``list-5-1.html`` is another
+    column (DESTOON ``list-<catid>-<page>``, DedeCMS ``list_<typeid>_<page>``)."""
+    if not _same_query_list(url, list_url):
+        return False
+    name = urlsplit(url).path.rpartition("/")[2]
+    base = urlsplit(list_url).path.rpartition("/")[2]
+    numbers, base_numbers = NUMBER_RUN.findall(name), NUMBER_RUN.findall(base)
+    if len(numbers) < 2 or len(base_numbers) < 2:
+        return True
+    if NUMBER_RUN.sub("0", name) != NUMBER_RUN.sub("0", base):
+        return True
+    return numbers[:-1] == base_numbers[:-1]
 
 
 def script_pages(scripts: list[str], page_url: str) -> list[tuple[int, str]]:

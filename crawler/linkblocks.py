@@ -287,6 +287,19 @@ def _short_list(group: Block) -> bool:
     return True
 
 
+def _may_take(short: Block, owner: dict[int, Block], depth: dict[int, int]) -> bool:
+    """A short group takes its links when no larger block holds them, or when it holds
+    two or more and the blocks holding them are its ancestors (a two-item list inside a
+    small page's one big block of page parts); a single dated link inside a larger list's
+    row is that row's, not a list of its own."""
+    links = [link for item in short.items for link in item.links]
+    holders = {id(owner[id(link)]): owner[id(link)] for link in links if id(link) in owner}
+    if not holders:
+        return True
+    return len(short.items) >= 2 and all(depth[id(h)] < depth[id(short)]
+                                         for h in holders.values())
+
+
 def _assign(groups: list[Block], owner: dict[int, Block], depth: dict[int, int]) -> None:
     for group in groups:
         for item in group.items:
@@ -312,9 +325,7 @@ def find_blocks(links: list[Link]) -> list[Block]:
     depth = {id(group): _depth(group.container) for group in full + short}
     owner: dict[int, Block] = {}  # id(link) -> its innermost group
     _assign(full, owner, depth)
-    taken = set(owner)
-    _assign([g for g in short if not any(id(link) in taken for item in g.items
-                                         for link in item.links)], owner, depth)
+    _assign([g for g in short if _may_take(g, owner, depth)], owner, depth)
     blocks: list[Block] = []
     for group in full + short:
         kept = []

@@ -40,9 +40,10 @@ LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 TRUNCATED = ("…", "...", "..")  # a title cut short by the template
 
 # Class and id words of sidebars, rankings and footers: a block inside one of these is
-# not the page's main list (its items repeat other lists' articles).
+# not the page's main list (its items repeat other lists' articles). Not "right" nor
+# "left": in two-column layouts the list itself is often div.right.
 SIDE_WORDS: tuple[str, ...] = (
-    "side", "right", "rank", "hot", "top10", "paihang", "phb", "djph", "rmph", "zuixin",
+    "side", "rank", "hot", "top10", "paihang", "phb", "djph", "rmph", "zuixin",
     "latest", "newest", "recommend", "tuijian", "related", "xgxw", "footer", "foot",
     "friend", "yqlj", "links", "marquee",
 )
@@ -130,6 +131,7 @@ SKIP_PATH_WORDS: frozenset[str] = frozenset({
 })
 COLUMN_NAME_MAX_WEIGHT = 12  # a column's name is short: longer anchor texts are headlines
 BOX_TITLE_LEVELS = 6  # ancestors of a "more" link searched for its box's title
+BOX_TITLE_AFTER_LEVELS = 2  # of which the nearest also read after it (a title on its right)
 
 
 class ColumnSource(NamedTuple):

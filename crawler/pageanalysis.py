@@ -169,8 +169,11 @@ def _page_count(root: etree._Element) -> int | None:
 
 
 def analyse(root: etree._Element, url: str,
-            in_scope: Callable[[str], bool] | None = None) -> PageAnalysis:
-    """Classify a parsed page and list what it leads to."""
+            in_scope: Callable[[str], bool] | None = None,
+            expect_list: bool = False) -> PageAnalysis:
+    """Classify a parsed page and list what it leads to. ``expect_list``: the page was
+    linked as a column, so a main list of any length makes it a list (a column of two
+    notices has no pager), unless its box points elsewhere with a 更多 link."""
     in_scope = in_scope or host_scope(url)
     links = page_links(root, url)
     blocks = find_blocks(links)
@@ -200,7 +203,7 @@ def analyse(root: etree._Element, url: str,
     result.page_count = _page_count(root)
     result.columns = find_columns(links, blocks, url, in_scope)
     result.article_chars = _article_chars(root, blocks)
-    result.kind, result.why = _kind(result, url)
+    result.kind, result.why = _kind(result, url, expect_list)
     if result.kind == "hub":
         result.hub_articles = hub_articles(result, result.columns, in_scope)
     if result.kind != "list":
@@ -208,29 +211,33 @@ def analyse(root: etree._Element, url: str,
     return result
 
 
-def _kind(result: PageAnalysis, url: str) -> tuple[str, str]:
+def _kind(result: PageAnalysis, url: str, expect_list: bool = False) -> tuple[str, str]:
     headline_items = sum(len(b.items) for b in result.blocks
                          if b.kind == "headline" and not b.side)
     main_items = sum(len(b.items) for b in result.main)
     list_text = sum(len(link.label) for link in result.articles)
     home = urlsplit(url).path in rules.HOME_PATHS and not urlsplit(url).query
+    # a page whose only list is a sidebar's (热门, 最新) is no list
+    main = bool(result.main) and not result.main[0].side
     if not home and result.article_chars >= rules.ARTICLE_MIN_CHARS and (
             result.article_chars >= 2 * list_text):
         if (not result.pagers or discovery.article_family(url)
                 or result.article_chars >= 4 * list_text):
             return "article", f"{result.article_chars} characters of text outside links"
-    if result.main and (result.pagers or result.script_pager) and not home:
+    if main and (result.pagers or result.script_pager) and not home:
         return "list", f"a list of {main_items} items with a pager"
     preview = _previews_a_column(result)  # the block has its own 更多: a hub's block
-    if result.main and not home and not preview and main_items >= rules.LIST_MIN_ITEMS and (
+    if main and not home and not preview and main_items >= rules.LIST_MIN_ITEMS and (
             main_items >= rules.LIST_MAIN_SHARE * headline_items):
         return "list", f"a list of {main_items} of the page's {headline_items} headlines"
+    if expect_list and main and not home and not preview:
+        return "list", f"a column's list of {main_items} items"
     if result.columns:
         drawn = _script_list_sign(result)
         if drawn and not any(b.kind == "headline" for b in result.blocks):
             return "list", f"a list drawn by JavaScript ({drawn})"
         return "hub", f"{len(result.columns)} news columns"
-    if result.main:
+    if main:
         return "list", f"a list of {main_items} items"
     return "other", "no list, no columns, no article text"
 
@@ -284,11 +291,12 @@ def _previews_a_column(result: PageAnalysis) -> bool:
 
 
 def looks_like_directory(url: str) -> bool:
-    """``/news/``, ``/about/jj``: a section, not an article (no file name, no number)."""
+    """``/news/``, ``/about/jj``: a section, not an article (no file name, no number in
+    the path; ``/2024/05/13/park-opens/`` is a post)."""
     parts = urlsplit(url)
     last = parts.path.rstrip("/").rpartition("/")[2]
-    return not parts.query and (parts.path.endswith("/") or (
-        "." not in last and not any(ch.isdigit() for ch in last)))
+    return not parts.query and not any(ch.isdigit() for ch in parts.path) and (
+        parts.path.endswith("/") or "." not in last)
 
 
 def column_prefix(url: str) -> str | None:

@@ -102,14 +102,19 @@ class DiscoverSpider(scrapy.Spider):
         if self._asked >= self.max_pages:
             return None
         self._asked += 1
-        # a query string is percent-encoded in the page's charset (GBK ?lb=园区新闻)
-        return scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta,
-                              encoding=encoding)
+        # a query string is percent-encoded in the page's charset (GBK ?lb=园区新闻), and
+        # reported as asked (as the crawl records it)
+        request = scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta,
+                                 encoding=encoding)
+        for key in ("report", "sample"):
+            if key in meta:
+                meta[key].url = request.url
+        return request
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         yield scrapy.Request(self.start_url, callback=self.parse_start, errback=self.on_error)
 
-    def _analyse(self, response: Response) -> PageAnalysis | None:
+    def _analyse(self, response: Response, expect_list: bool = False) -> PageAnalysis | None:
         if not isinstance(response, TextResponse):
             return None
         try:
@@ -118,7 +123,7 @@ class DiscoverSpider(scrapy.Spider):
             return None
         if root is None or not isinstance(getattr(root, "tag", None), str):
             return None
-        return analyse(root, response.url, self.in_scope)
+        return analyse(root, response.url, self.in_scope, expect_list)
 
     def parse_start(self, response: Response) -> Iterator[scrapy.Request]:
         self.result.pages += 1
@@ -159,7 +164,7 @@ class DiscoverSpider(scrapy.Spider):
     def parse_column(self, response: Response) -> Iterator[scrapy.Request]:
         self.result.pages += 1
         report: ColumnReport = response.meta["report"]
-        analysis = self._analyse(response)
+        analysis = self._analyse(response, expect_list=True)
         if analysis is None:
             report.kind, report.problem = "other", "not an HTML page"
             return

@@ -85,8 +85,8 @@ def test_a_column_gone_from_the_home_page_is_reported_by_health(mock_sites, tmp_
         assert run_cli(*crawl).returncode == 0
     status, headers, body = site.route(site.home_url)
     text = body.decode("utf-8")
-    start = text.index('<div class="index-box mtjj">')
-    end = text.index("</div>", text.index("</ul>", start)) + len("</div>")
+    start = text.index('<ul class="quick-menu">')  # 通知公告: linked from here only
+    end = text.index("</ul>", start) + len("</ul>")
     site.set_route(site.home_url, (status, headers, (text[:start] + text[end:]).encode()))
     try:
         assert run_cli(*crawl).returncode == 0
@@ -96,5 +96,5 @@ def test_a_column_gone_from_the_home_page_is_reported_by_health(mock_sites, tmp_
     (row,) = [json.loads(line) for line in report.stdout.splitlines() if line.strip()]
     assert row["status"] == "unhealthy"
     (problem,) = [p for p in row["problems"] if p["rule"] == "columns_changed"]
-    assert problem["message"].startswith("column 媒体聚焦 (")
+    assert problem["message"].startswith("column 通知公告 (")
     assert "is no longer linked from the hub page" in problem["message"]

@@ -260,8 +260,8 @@ class ParkSpider(scrapy.Spider):
             yield self._page(response, "list", error=problem or "not text")
             return
         response = self._with_site_encoding(response)
-        analysis = self.analyse(response)
         role = response.meta.get("role")  # "start", "column", or None: a list's next page
+        analysis = self.analyse(response, expect_list=role == "column")
         was_list = self.known.get(response.url, {}).get("kind") == "list"
         if role in ("start", "column") and analysis is not None and not was_list:
             # (a page read as a list before stays one: emptied, it is a list gone wrong)
@@ -511,7 +511,8 @@ class ParkSpider(scrapy.Spider):
             self._taken: dict[str, set[str]] = {}
         return self._taken
 
-    def analyse(self, response: TextResponse) -> PageAnalysis | None:
+    def analyse(self, response: TextResponse, expect_list: bool = False
+                ) -> PageAnalysis | None:
         """The page's structure (kind, main list, pager, news columns), or None when it
         does not parse."""
         try:
@@ -520,7 +521,7 @@ class ParkSpider(scrapy.Spider):
             return None
         if root is None or not isinstance(getattr(root, "tag", None), str):
             return None
-        return analyse(root, response.url, self.in_scope)
+        return analyse(root, response.url, self.in_scope, expect_list)
 
     def follow_hub(self, response: TextResponse, analysis: PageAnalysis) -> Iterator[Any]:
         """A hub page (a home page, a 新闻中心): each news column is crawled like a list
