@@ -77,7 +77,8 @@ def _home(extra: str = "", head: str = "") -> html.HtmlElement:
             for n, t in enumerate(TITLES[:4]))
         link = (f"<a href='{more}'><img src='/images/more.gif'></a>" if img
                 else f"<a href='{more}' class='more'>更多&gt;&gt;</a>")
-        return f"<div class='box'><div class='hd'><span>{name}</span>{link}</div><ul>{items}</ul></div>"
+        return (f"<div class='box'><div class='hd'><span>{name}</span>{link}</div>"
+                f"<ul>{items}</ul></div>")
 
     body = (NAV + block("园区要闻", "/xwzx/yqyw/", "/xwzx/yqyw/t")
             + block("媒体聚焦", "/xwzx/mtjj/", "/xwzx/mtjj/t", dated=False, img=True)
