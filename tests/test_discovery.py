@@ -1,5 +1,7 @@
 """Link discovery on list pages: the rules as data, and the spider applying them."""
 
+import dataclasses
+
 import pytest
 from scrapy.http import HtmlResponse, Request, Response
 
@@ -290,3 +292,89 @@ def test_known_articles_are_skipped_until_due_then_asked_conditionally():
     assert spider.due_rechecks() == [due]
     new = spider._article_request("http://www.yx.gov.cn/xwzx/yqdt/202405/t20240503_3.html", None)
     assert "If-None-Match" not in new.headers and "handle_httpstatus_list" not in new.meta
+
+
+@pytest.mark.parametrize("url, list_url, expected", [
+    ("http://a.cn/news/list-7-2.html", "http://a.cn/news/list-7-1.html", True),
+    ("http://a.cn/news/list-5-1.html", "http://a.cn/news/list-7-1.html", False),  # a column
+    ("http://a.cn/a/news/list_1_3.html", "http://a.cn/a/news/list_1_1.html", True),
+    ("http://a.cn/news.asp?lb=%D4%B0&page=2", "http://a.cn/news.asp?lb=%D4%B0&page=1", True),
+    ("http://a.cn/news.asp?lb=%C6%F3&page=1", "http://a.cn/news.asp?lb=%D4%B0&page=1", False),
+    ("http://a.cn/gqxw1/yw/128.htm", "http://a.cn/gqxw1/yw.htm", True),  # VSB, backwards
+])
+def test_pages_of_this_list_not_of_a_sibling_column(url, list_url, expected):
+    assert discovery.is_pagination(url, "下一页", list_url) is expected
+
+
+def _spider(max_pages: int | None = None, role: str = "start"):
+    from scrapy.utils.test import get_crawler
+
+    text = ('[[sites]]\nid = "yx"\nname = "云溪"\nstart_urls = ["http://www.yx.gov.cn/"]\n'
+            + (f"max_pages = {max_pages}\n" if max_pages else ""))
+    (site,) = parse_sites(text)
+    crawler = get_crawler(ParkSpider, {"ARCHIVE_DB": "", "PARKNEWS_WARC_ENABLED": False})
+    spider = ParkSpider.from_crawler(crawler, site=site)
+    spider.crawler.stats.open_spider()
+    return spider
+
+
+def _parse(spider, url: str, body: str, role: str = "start"):
+    request = Request(url, meta={"kind": "list", "role": role, "list_start": url,
+                                 "page_no": 1})
+    response = HtmlResponse(url, body=body.encode(), encoding="utf-8", request=request)
+    return list(spider.parse_list(response))
+
+
+def test_max_pages_bounds_a_script_pager_naming_every_page():
+    url = "http://www.yx.gov.cn/xwzx/yqdt/index.html"
+    body = TRS_JS_LIST.replace("createPageHTML(5, 0", "createPageHTML(10, 0")
+    out = _parse(_spider(max_pages=3), url, body)
+    lists = sorted(r.url.rsplit("/", 1)[-1] for r in out
+                   if isinstance(r, Request) and r.meta.get("kind") == "list")
+    assert lists == ["index_1.html", "index_2.html"]  # with the first: 3 pages
+
+
+def test_max_pages_bounds_the_distinct_pages_whatever_the_pager_says():
+    """Pager links without page numbers (下一页, 尾页, », 末页) all look like "the next
+    page" from page 1: the list still gets max_pages pages in all."""
+    url = "http://www.yx.gov.cn/xwzx/yqdt/index.html"
+    pager = ("<div class='page'><a href='index_1.html'>下一页</a><a href='index_2.html'>»</a>"
+             "<a href='index_8.html'>末页</a><a href='index_9.html'>尾页</a></div>")
+    body = TRS_JS_LIST.replace('createPageHTML(5, 0, "index", "html");', "").replace(
+        "</body>", pager + "</body>")
+    out = _parse(_spider(max_pages=3), url, body)
+    lists = [r.url for r in out if isinstance(r, Request) and r.meta.get("kind") == "list"]
+    assert len(lists) == 2 and len(set(lists)) == 2
+
+
+def test_a_one_page_column_of_two_notices_is_read_as_a_list():
+    items = "".join(f"<li><a href='/tzgg/{n}.htm'>关于开展2024年度园区安全生产检查的通知（第{n}号）"
+                    f"</a><span>2024-05-0{n}</span></li>" for n in (1, 2))
+    body = ("<html><body><ul class='nav'><li><a href='/'>首页</a></li><li><a href='/xwzx/'>"
+            "新闻中心</a></li><li><a href='/tzgg/'>通知公告</a></li><li><a href='/hd/'>互动交流"
+            f"</a></li></ul><div class='main'><ul>{items}</ul></div></body></html>")
+    out = _parse(_spider(), "http://www.yx.gov.cn/tzgg/", body, role="column")
+    articles = sorted(r.url for r in out if isinstance(r, Request)
+                      and r.meta.get("kind") == "article")
+    assert articles == ["http://www.yx.gov.cn/tzgg/1.htm", "http://www.yx.gov.cn/tzgg/2.htm"]
+    pages = [p for p in out if not isinstance(p, Request)]
+    assert [p.kind for p in pages] == ["list"]
+
+
+def test_a_start_page_that_is_a_hub_leads_to_its_columns_not_its_skipped_ones():
+    box = ("<div class='box'><div class='hd'><span>{name}</span><a class='more' href='{url}'>"
+           "更多</a></div><ul>{items}</ul></div>")
+    items = "".join(f"<li><a href='/x/{n}.html'>园区重点项目集中开工仪式隆重举行第{n}批</a>"
+                    f"<span>2024-05-0{n}</span></li>" for n in range(1, 5))
+    body = ("<html><body>" + box.format(name="园区动态", url="/yqdt/", items=items)
+            + box.format(name="办事指南", url="/bszn/", items=items.replace("/x/", "/y/"))
+            + "</body></html>")
+    spider = _spider()
+    spider.site = dataclasses.replace(spider.site, skip_columns=("动态",))
+    out = _parse(spider, "http://www.yx.gov.cn/", body)
+    assert [p.kind for p in out if not isinstance(p, Request)] == ["hub"]
+    assert not [r for r in out if isinstance(r, Request)]  # 园区动态 skipped, 办事指南 never
+    out = _parse(_spider(), "http://www.yx.gov.cn/", body)
+    columns = [r for r in out if isinstance(r, Request) and r.meta.get("role") == "column"]
+    assert [(r.url, r.meta["column"]) for r in columns] == [
+        ("http://www.yx.gov.cn/yqdt/", "园区动态")]
