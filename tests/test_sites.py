@@ -119,3 +119,14 @@ def test_crontab_weekdays_start_on_sunday():
     assert sunday.strftime("%A") == "Sunday"
     weekdays = cron_trigger("30 8 * * 1-5").get_next_fire_time(None, start)
     assert weekdays.strftime("%A %H:%M") == "Monday 08:30"
+
+
+def test_columns_and_skip_columns_are_checked():
+    base = '[[sites]]\nid = "yx"\nname = "云溪"\nstart_urls = ["http://www.yx.gov.cn/"]\n'
+    (site,) = parse_sites(base + 'columns = ["园区动态", "/xwzx/tzgg/"]\n'
+                          'skip_columns = ["视频"]\n')
+    assert site.columns == ("园区动态", "/xwzx/tzgg/") and site.skip_columns == ("视频",)
+    with pytest.raises(SitesError, match="site 'yx': columns: '\\(' is not a valid regular"):
+        parse_sites(base + 'columns = ["("]\n')
+    with pytest.raises(SitesError, match="skip_columns has the wrong type"):
+        parse_sites(base + 'skip_columns = "视频"\n')
