@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from typing import NamedTuple
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import unquote_to_bytes, urljoin, urlsplit
 
 from pipelines.media import is_attachment_url
 
@@ -216,13 +216,25 @@ PAGE_QUERY_KEYS = frozenset({"page", "pageno", "pagenum", "pn", "p", "curpage", 
                              "start", "from", "offset", "startrecord", "endrecord"})
 
 
+def _plain(value: str) -> str:
+    """A query value as text, whether sent raw (园区新闻) or percent-encoded in UTF-8 or
+    in the page's GBK (%D4%B0…)."""
+    raw = unquote_to_bytes(value)
+    for codec in ("utf-8", "gb18030"):
+        try:
+            return raw.decode(codec)
+        except UnicodeDecodeError:
+            continue
+    return value
+
+
 def _same_query_list(url: str, list_url: str) -> bool:
     """The same list when the query fields other than the page's agree (``news.asp?lb=
     园区新闻&page=2`` is not a page of ``?lb=企业动态&page=1``)."""
     def fields(target: str) -> dict[str, str]:
         query = urlsplit(target).query
         pairs = (p.partition("=") for p in query.split("&") if p)
-        return {k.lower(): v for k, _, v in pairs if k.lower() not in PAGE_QUERY_KEYS}
+        return {k.lower(): _plain(v) for k, _, v in pairs if k.lower() not in PAGE_QUERY_KEYS}
 
     if urlsplit(url).path != urlsplit(list_url).path or not urlsplit(list_url).query:
         return True
