@@ -18,6 +18,15 @@ Articles ``/art/YYYY/M/D/art_<colid>_<artid>.html`` (month and day not zero-padd
 ``<!--<$[信息内容]>begin-->`` / ZJEG_RSS / ContentStart markers, 打印/关闭, and the hidden
 "Produced By 大汉网络" link. One list record points at a deleted article (404).
 
+The home page ``/`` (issue 19) shows a block per column with a 更多>> link (园区要闻, the
+further columns of ``data/columns/hanweb.toml``: 通知公告, 媒体聚焦 without dates, the
+办事指南 a news crawler must skip) and a 快速通道 menu written by ``document.write`` (政策解读,
+linked nowhere else); its menu's 新闻中心 (col1229370) is a channel page of the news
+columns' blocks, 政务公开 (col1229380) a short page. Every column has the main column's
+templates: its own column id, the records in a script, jpage paging by ``?uid=&pageNum=``
+and by the data proxy (which answers by ``columnid``; the list unit, as on real JCMS
+sites, is one unit id for every column of the template).
+
 Evidence for the paging (public crawler code, found with find_string/search; the pages
 themselves were not fetched):
 - ``?uid=…&pageNum=N`` column URLs: a crawler resolving article links against
@@ -39,11 +48,14 @@ themselves were not fetched):
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from string import Template
 
 from . import traps
 from .common import BuildContext, esc, html_page, route_key, script, xml_doc
-from .corpus import Entry, SiteConfig, is_heading, paginate, text_of
+from .corpus import Entry, MockColumn, SiteConfig, is_heading, paginate, site_columns, text_of
 from .model import ExpectedArticle, Handler, ListPost, MockRequest, Route, SiteBuild
 
 logger = logging.getLogger(__name__)
@@ -53,6 +65,8 @@ UNIT_ID = 7562804
 WEB_ID = 3287
 GROUP_SIZE = 3  # jpage pages per dataproxy call
 COLUMN = f"/col/col{COL_ID}/index.html"
+PARENT = "/col/col1229370/index.html"  # 新闻中心, the main column's channel
+OPEN = "/col/col1229380/index.html"  # 政务公开
 DATAPROXY = "/module/web/jpage/dataproxy.jsp"
 XML_TYPE = "text/xml;charset=UTF-8"
 
@@ -109,7 +123,7 @@ target="_blank">$police</a></p>
 """)
 
 LIST_MAIN = Template("""<div class="position">当前位置：<a href="/">首页</a> &gt; <a
-href="/col/col1229370/index.html">$parent</a> &gt; <a href="$column_path">$column</a></div>
+href="$parent_path">$parent</a> &gt; <a href="$column_path">$column</a></div>
 <div class="list-box">
 <div class="list-title"><span>$column</span></div>
 <div id="$unit_id"><script type="text/xml"><datastore>
@@ -128,7 +142,7 @@ sourceContentType:1,unitid:'$unit_id',webname:'$webname',permissiontype:0}});});
 </div>""")
 
 ARTICLE_MAIN = Template("""<div class="position">当前位置：<a href="/">首页</a> &gt; <a
-href="/col/col1229370/index.html">$parent</a> &gt; <a href="$column_path">$column</a></div>
+href="$parent_path">$parent</a> &gt; <a href="$column_path">$column</a></div>
 <div class="con">
 <p class="con-title"><!--<$$[标题]>begin-->$title<!--<$$[标题]>end--></p>
 <!--上部小标题 start-->
@@ -155,35 +169,70 @@ href="javascript:doZoom(16)">中</a> <a href="javascript:doZoom(14)">小</a>]</d
 </div>""")
 
 
+@dataclass(frozen=True)
+class Column:
+    """A column as the templates need it: its JCMS column id, name and channel."""
+
+    col_id: int
+    name: str
+    parent: str
+    parent_path: str
+
+    @property
+    def path(self) -> str:
+        return f"/col/col{self.col_id}/index.html"
+
+
+def column_id(path: str) -> int:
+    """The column id of a column folder or page: 1229372 for ``/col/col1229372/``."""
+    found = re.search(r"/col/col(\d+)/", path)
+    if found is None:
+        raise ValueError(f"not a Hanweb column path: {path}")
+    return int(found[1])
+
+
+def main_column(site: SiteConfig) -> Column:
+    return Column(COL_ID, site.column, site.get("parent_column"), PARENT)
+
+
+def _further(mock: MockColumn) -> Column:
+    return Column(column_id(mock.path), mock.name, mock.get("parent"), mock.get("parent_path"))
+
+
+def _entry_col_id(entry: Entry) -> int:
+    if not entry.column:
+        return COL_ID
+    return next(column_id(c.path) for c in site_columns(entry.site) if c.key == entry.column)
+
+
 def article_path(entry: Entry) -> str:
-    year, month, day = (int(part) for part in entry.date.split("-"))
-    return f"/art/{year}/{month}/{day}/art_{COL_ID}_{entry.doc_id}.html"
+    return _path_of(entry.date, entry.doc_id, _entry_col_id(entry))
 
 
-def _path_of(date: str, doc_id: int) -> str:
+def _path_of(date: str, doc_id: int, col_id: int = COL_ID) -> str:
     year, month, day = (int(part) for part in date.split("-"))
-    return f"/art/{year}/{month}/{day}/art_{COL_ID}_{doc_id}.html"
+    return f"/art/{year}/{month}/{day}/art_{col_id}_{doc_id}.html"
 
 
-def list_url_path(number: int) -> str:
-    """The GET URL path of list page ``number`` (from 1)."""
-    return COLUMN if number == 1 else f"{COLUMN}?uid={UNIT_ID}&pageNum={number}"
+def list_url_path(number: int, column: str = COLUMN) -> str:
+    """The GET URL path of list page ``number`` (from 1) of a column page."""
+    return column if number == 1 else f"{column}?uid={UNIT_ID}&pageNum={number}"
 
 
-def list_route(number: int) -> str:
+def list_route(number: int, column: str = COLUMN) -> str:
     if number == 1:
-        return COLUMN
-    return route_key(COLUMN, {"uid": str(UNIT_ID), "pageNum": str(number)})
+        return column
+    return route_key(column, {"uid": str(UNIT_ID), "pageNum": str(number)})
 
 
-def ajax_form(site: SiteConfig) -> dict[str, str]:
+def ajax_form(site: SiteConfig, col_id: int = COL_ID) -> dict[str, str]:
     """The dataproxy.jsp form fields, as the column page's jpage ajaxParam gives them."""
     return {
         "col": "1",
         "appid": "1",
         "webid": str(WEB_ID),
         "path": "/",
-        "columnid": str(COL_ID),
+        "columnid": str(col_id),
         "sourceContentType": "1",
         "unitid": str(UNIT_ID),
         "webname": site.short_name,
@@ -191,17 +240,17 @@ def ajax_form(site: SiteConfig) -> dict[str, str]:
     }
 
 
-def _nextgroup(site: SiteConfig) -> str:
+def _nextgroup(site: SiteConfig, col_id: int = COL_ID) -> str:
     return (
-        f"{DATAPROXY}?page=1&webid={WEB_ID}&path=/&columnid={COL_ID}&unitid={UNIT_ID}"
+        f"{DATAPROXY}?page=1&webid={WEB_ID}&path=/&columnid={col_id}&unitid={UNIT_ID}"
         f"&webname={site.short_name}&permissiontype=0"
     )
 
 
-def _records(site: SiteConfig, entries: list[Entry]) -> list[str]:
+def _records(entries: list[Entry], failing: Sequence[dict] = ()) -> list[str]:
     """The <li> fragment of every list record, newest first; dead records included."""
     rows = [(e.date, e.doc_id, e.title, article_path(e)) for e in entries]
-    for dead in site.get("failing", []):
+    for dead in failing:
         path = _path_of(dead["date"], dead["doc_id"])
         rows.append((dead["date"], dead["doc_id"], dead["title"], path))
     rows.sort(reverse=True)
@@ -216,12 +265,13 @@ def _cdata(records: list[str]) -> str:
     return "".join(f"<record><![CDATA[\n{r}\n]]></record>\n" for r in records)
 
 
-def _metas(site: SiteConfig, ctx: BuildContext, pairs: list[tuple[str, str]]) -> str:
+def _metas(site: SiteConfig, ctx: BuildContext, pairs: list[tuple[str, str]],
+           column: str | None = None) -> str:
     base = [
         ("SiteName", site.name),
         ("SiteDomain", ctx.base_url[7:]),
         ("SiteIDCode", site.get("site_code")),
-        ("ColumnName", site.column),
+        ("ColumnName", site.column if column is None else column),
         ("ColumnType", ""),
     ]
     return "".join(f'<meta name="{n}" content="{esc(v)}">\n' for n, v in base + pairs)
@@ -269,23 +319,26 @@ def _list_page(
     records: list[str],
     total: int,
     links: dict[str, list[tuple[str, str]]],
+    column: Column,
 ) -> str:
     main = LIST_MAIN.substitute(
-        parent=esc(site.get("parent_column")),
-        column=esc(site.column),
-        column_path=COLUMN,
+        parent=esc(column.parent),
+        parent_path=column.parent_path,
+        column=esc(column.name),
+        column_path=column.path,
         unit_id=UNIT_ID,
-        nextgroup=_nextgroup(site),
+        nextgroup=_nextgroup(site, column.col_id),
         records=_cdata(records),
         total=total,
         group_size=GROUP_SIZE,
         dataproxy=DATAPROXY,
         per_page=site.per_page,
         web_id=WEB_ID,
-        col_id=COL_ID,
+        col_id=column.col_id,
         webname=site.short_name,
     )
-    return _page(site, ctx, f"{site.column} {site.name}", _metas(site, ctx, []), main, links)
+    metas = _metas(site, ctx, [], column.name)
+    return _page(site, ctx, f"{column.name} {site.name}", metas, main, links)
 
 
 def _body(entry: Entry) -> str:
@@ -298,7 +351,11 @@ def _body(entry: Entry) -> str:
 
 
 def _article(
-    site: SiteConfig, ctx: BuildContext, entry: Entry, links: dict[str, list[tuple[str, str]]]
+    site: SiteConfig,
+    ctx: BuildContext,
+    entry: Entry,
+    links: dict[str, list[tuple[str, str]]],
+    column: Column,
 ) -> tuple[str, ExpectedArticle]:
     metas = _metas(
         site,
@@ -313,14 +370,16 @@ def _article(
             ("Maketime", f"{entry.date} {entry.time}:00".strip()),
             ("Url", ctx.absolute(article_path(entry))),
         ],
+        column.name,
     )
     main = ARTICLE_MAIN.substitute(
-        parent=esc(site.get("parent_column")),
-        column=esc(site.column),
-        column_path=COLUMN,
+        parent=esc(column.parent),
+        parent_path=column.parent_path,
+        column=esc(column.name),
+        column_path=column.path,
         title=esc(entry.title),
         date=entry.date,
-        col_id=COL_ID,
+        col_id=column.col_id,
         art_id=entry.doc_id,
         source=esc(entry.source),
         author=f"<span>作者：{esc(entry.author)}</span>\n" if entry.author else "",
@@ -346,14 +405,18 @@ def _article(
     return text, entry.expected(url, must_not, entry.summary)
 
 
-def _dataproxy(site: SiteConfig, records: list[str]) -> Handler:
-    """The jpage data proxy: records startrecord..endrecord (or page N) as XML."""
+def _dataproxy(site: SiteConfig, records_of: dict[int, list[str]]) -> Handler:
+    """The jpage data proxy: records startrecord..endrecord (or page N) of the column
+    ``columnid`` as XML; none for another list unit or an unknown column."""
     per_page = site.per_page
 
     def answer(request: MockRequest) -> Route | None:
         params = request.params
-        if params.get("unitid") != str(UNIT_ID) or params.get("columnid") != str(COL_ID):
+        column = params.get("columnid") or ""
+        records = records_of.get(int(column)) if column.isdigit() else None
+        if params.get("unitid") != str(UNIT_ID) or records is None:
             return _xml(site, [], 0, per_page)
+        col_id = int(column)
         try:
             per = int(params.get("perpage") or per_page)
             if "startrecord" in params:
@@ -365,16 +428,17 @@ def _dataproxy(site: SiteConfig, records: list[str]) -> Handler:
             return None
         if per < 1 or first < 1 or last < first:
             return None
-        return _xml(site, records[first - 1 : last], len(records), per)
+        return _xml(site, records[first - 1 : last], len(records), per, col_id)
 
     return answer
 
 
-def _xml(site: SiteConfig, records: list[str], total: int, per_page: int) -> Route:
+def _xml(site: SiteConfig, records: list[str], total: int, per_page: int,
+         col_id: int = COL_ID) -> Route:
     pages = -(-total // per_page) if total else 0
     text = (
         '<?xml version="1.0" encoding="UTF-8"?>\n<datastore>\n'
-        f'<nextgroup><![CDATA[<a href="{_nextgroup(site)}"></a>]]></nextgroup>\n'
+        f'<nextgroup><![CDATA[<a href="{_nextgroup(site, col_id)}"></a>]]></nextgroup>\n'
         f"<totalrecord>{total}</totalrecord>\n<totalpage>{pages}</totalpage>\n"
         f"<recordset>\n{_cdata(records)}</recordset>\n</datastore>\n"
     )
@@ -395,6 +459,27 @@ def _list_posts(site: SiteConfig, ctx: BuildContext, total: int) -> list[ListPos
     ]
 
 
+def _lists(site: SiteConfig, ctx: BuildContext, out: SiteBuild, column: Column,
+           records: list[str], links: dict[str, list[tuple[str, str]]]) -> list[str]:
+    """The GET list pages of one column (page 1, then ``?uid=…&pageNum=N``); their URLs."""
+    urls = []
+    for number, chunk in enumerate(paginate(records, site.per_page), start=1):
+        out.routes[list_route(number, column.path)] = html_page(
+            _list_page(site, ctx, chunk, len(records), links, column)
+        )
+        urls.append(ctx.absolute(list_url_path(number, column.path)))
+    return urls
+
+
+def _articles(site: SiteConfig, ctx: BuildContext, out: SiteBuild, entries: list[Entry],
+              links: dict[str, list[tuple[str, str]]], column: Column,
+              into: dict[str, ExpectedArticle]) -> None:
+    for entry in entries:
+        text, expected = _article(site, ctx, entry, links, column)
+        out.routes[article_path(entry)] = html_page(text)
+        into[expected.url] = expected
+
+
 def build(site: SiteConfig, entries: list[Entry], ctx: BuildContext) -> SiteBuild:
     out = SiteBuild(routes={}, list_urls=[], articles={})
     traps.add_robots(out, site)
@@ -402,24 +487,138 @@ def build(site: SiteConfig, entries: list[Entry], ctx: BuildContext) -> SiteBuil
         "disallowed": traps.disallowed_links(out, site, ctx),
         "offsite": traps.offsite_links(out, site, ctx),
     }
-    records = _records(site, entries)
-    pages = paginate(records, site.per_page)
-    for number, chunk in enumerate(pages, start=1):
-        out.routes[list_route(number)] = html_page(
-            _list_page(site, ctx, chunk, len(records), links)
-        )
-        out.list_urls.append(ctx.absolute(list_url_path(number)))
-    out.handlers[DATAPROXY] = _dataproxy(site, records)
+    main = main_column(site)
+    records = _records(entries, site.get("failing", []))
+    out.list_urls = _lists(site, ctx, out, main, records, links)
+    records_of = {COL_ID: records}
     out.list_posts = _list_posts(site, ctx, len(records))
     for dead in site.get("failing", []):
         path = _path_of(dead["date"], dead["doc_id"])
         traps.add_failing(out, ctx, path, dead["status"])
-    for entry in entries:
-        text, expected = _article(site, ctx, entry, links)
-        out.routes[article_path(entry)] = html_page(text)
-        out.articles[expected.url] = expected
+    _articles(site, ctx, out, entries, links, main, out.articles)
+    further = _further_columns(site, ctx, out, links, records_of)
+    out.handlers[DATAPROXY] = _dataproxy(site, records_of)
     out.routes["/module/visitcount/articlehits.jsp"] = script("document.write('1');")
-    home = f'<div class="home-news"><h2>{esc(site.column)}</h2><a href="{COLUMN}">更多</a></div>'
+    home = _home(site, entries, further)
     out.routes["/"] = html_page(_page(site, ctx, site.name, _metas(site, ctx, []), home, links))
+    out.routes[PARENT] = html_page(_page(
+        site, ctx, f"{main.parent} {site.name}", _metas(site, ctx, [], main.parent),
+        _news_centre(site, entries, further), links))
+    out.routes[OPEN] = html_page(_page(
+        site, ctx, f"政务公开 {site.name}", _metas(site, ctx, [], "政务公开"),
+        OPEN_MAIN.substitute(name=esc(site.name)), links))
     logger.debug("built hanweb site: %s routes", len(out.routes))
     return out
+
+
+# -- the home page and the further columns (issue 19) --------------------------------
+
+HOME_BLOCK = Template("""<div class="news-box $cls">
+<div class="news-hd"><span class="news-title">$name</span><a class="more" href="$more"
+target="_blank">更多&gt;&gt;</a></div>
+<ul class="news-list">
+$items</ul>
+</div>
+""")
+
+HOME_MAIN = Template("""<div class="index-top clearfix">
+<div class="kstd"><h3>快速通道</h3>
+<ul class="kstd-list">
+<script type="text/javascript">
+$script_menu</script>
+<li><a href="/col/col1229360/index.html" target="_blank">走进高新</a></li>
+<li><a href="/col/col1229390/index.html" target="_blank">投资高新</a></li>
+</ul></div>
+</div>
+<div class="index-news clearfix">
+$blocks</div>""")
+
+CHANNEL_MAIN = Template("""<div class="position">当前位置：<a href="/">首页</a> &gt; <a
+href="$path">$name</a></div>
+<div class="channel-box clearfix">
+$blocks</div>""")
+
+OPEN_MAIN = Template("""<div class="position">当前位置：<a href="/">首页</a> &gt; <a
+href="/col/col1229380/index.html">政务公开</a></div>
+<div class="con">
+<p class="con-title">政务公开</p>
+<div class="main-txt">
+<p>$name坚持以公开为常态、不公开为例外，依法主动公开机构职能、规划计划、
+财政预决算和重大建设项目等政府信息，接受社会监督。</p>
+<p>公民、法人和其他组织可以通过本网站、管委会政务服务中心的查阅点获取已公开的政府信息，
+也可以依法提出政府信息公开申请。</p>
+<p>政府信息公开工作机构：管委会党政办公室，办公时间为工作日上午八时半至下午五时。</p>
+</div></div>""")
+
+
+def _further_columns(site: SiteConfig, ctx: BuildContext, out: SiteBuild,
+                     links: dict[str, list[tuple[str, str]]], records_of: dict[int, list[str]]
+                     ) -> list[tuple[MockColumn, list[Entry]]]:
+    """Build every further column of the site (list pages, data proxy records, articles)
+    and record what a crawl from the home page must find, and must leave alone."""
+    from .corpus import load_corpus, site_entries  # noqa: PLC0415 - build time only
+
+    corpus = load_corpus()
+    built = []
+    out.column_lists[site.column] = list(out.list_urls)
+    for mock in site_columns(site.id):
+        column = _further(mock)
+        entries = site_entries(corpus, site.id, mock.key)
+        records = _records(entries)
+        records_of[column.col_id] = records
+        urls = _lists(site, ctx, out, column, records, links)
+        expected: dict[str, ExpectedArticle] = {}
+        _articles(site, ctx, out, entries, links, column, expected)
+        if mock.news:
+            out.column_lists[mock.name] = urls
+            out.home_articles.update(expected)
+        else:
+            out.skipped_urls.extend(urls + list(expected))
+        built.append((mock, entries))
+    return built
+
+
+def _home_items(entries: list[Entry], dated: bool) -> str:
+    rows = []
+    for entry in entries[:5]:
+        date = f"<span>{entry.date}</span>" if dated else ""
+        rows.append(f'<li><a href="{article_path(entry)}" target="_blank" '
+                    f'title="{esc(entry.title)}">{esc(entry.title)}</a>{date}</li>\n')
+    return "".join(rows)
+
+
+def _blocks(site: SiteConfig, entries: list[Entry],
+            further: list[tuple[MockColumn, list[Entry]]]) -> str:
+    blocks = [HOME_BLOCK.substitute(cls="yqyw", name=esc(site.column), more=COLUMN,
+                                    items=_home_items(entries, True))]
+    for mock, column_entries in further:
+        if mock.menu != "block":
+            continue
+        blocks.append(HOME_BLOCK.substitute(
+            cls=mock.key, name=esc(mock.name), more=_further(mock).path,
+            items=_home_items(column_entries, mock.dated)))
+    return "".join(blocks)
+
+
+def _script_menu(further: list[tuple[MockColumn, list[Entry]]]) -> str:
+    """``document.write`` calls writing the menu items of columns linked nowhere else."""
+    return "".join(
+        f"document.write('<li><a href=\"{_further(mock).path}\" target=\"_blank\">"
+        f"{esc(mock.name)}</a></li>');\n"
+        for mock, _ in further if mock.menu == "script")
+
+
+def _home(site: SiteConfig, entries: list[Entry],
+          further: list[tuple[MockColumn, list[Entry]]]) -> str:
+    return HOME_MAIN.substitute(script_menu=_script_menu(further),
+                                blocks=_blocks(site, entries, further))
+
+
+def _news_centre(site: SiteConfig, entries: list[Entry],
+                 further: list[tuple[MockColumn, list[Entry]]]) -> str:
+    """The 新闻中心 channel page: the blocks of its news columns (not the script-only one,
+    not the columns of other channels)."""
+    news = [(m, e) for m, e in further
+            if m.news and m.menu == "block" and m.get("parent_path") == PARENT]
+    return CHANNEL_MAIN.substitute(path=PARENT, name=esc(site.get("parent_column")),
+                                   blocks=_blocks(site, entries, news))

@@ -10,6 +10,13 @@ Documents ``/clxq/c118402/YYYYMM/<id>.shtml`` with h1, ``div.info`` (日期：�
 One list item's document answers 500; the 旧版网站 link is a redirect loop; a 内部管理
 link goes to a document-shaped URL under a robots.txt-disallowed directory.
 
+The home page (``/`` and ``/clxq/index.shtml``, issue 19) shows a block per column with a
+更多+ link (新区动态, the further columns of ``data/columns/province.toml``: 通知公告,
+媒体聚焦 without dates, the 办事指南 a news crawler must skip) and a 快捷入口 menu written by
+``document.write`` (工作动态, linked nowhere else); its menu's 新闻动态 (c118400) is a
+channel page of its news columns' blocks, 政务公开 (c118410) a short page. Every column is
+a channel of its own (``/clxq/c<id>/list.shtml``, list_2.shtml …, createPageHTML pager).
+
 Evidence for the paging URLs (the 6-argument createPageHTML, unlike TRS's 4-argument one):
 - realpages #09 (jyt.gansu.gov.cn/jyt/c110634/zwgklist.shtml) calls
   ``createPageHTML('page_div',10, 1,'zwgklist','shtml',200)`` after loading
@@ -29,11 +36,13 @@ Evidence for the paging URLs (the 6-argument createPageHTML, unlike TRS's 4-argu
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
 from string import Template
 
 from . import traps
 from .common import BuildContext, esc, html_page, script
-from .corpus import Entry, SiteConfig, is_heading, paginate, text_of
+from .corpus import Entry, MockColumn, SiteConfig, is_heading, paginate, site_columns, text_of
 from .model import ExpectedArticle, SiteBuild
 
 logger = logging.getLogger(__name__)
@@ -42,6 +51,8 @@ SITE_DIR = "/clxq/"
 CHANNEL = "c118402"
 COLUMN = f"{SITE_DIR}{CHANNEL}/"
 PAGE_JS = f"{SITE_DIR}xhtml/js/page.js"
+NEWS = f"{SITE_DIR}c118400/list.shtml"  # 新闻动态, the main column's channel
+OPEN = f"{SITE_DIR}c118410/list.shtml"  # 政务公开
 
 # Our own page.js, behaving as the platform's does (pages from 1; page k is name_k.ext).
 PAGE_SCRIPT = """function createPageHTML(divName, _nPageCount, _nCurrIndex, _sPageName,
@@ -118,7 +129,7 @@ target="_blank">$police</a></p>
 
 LIST_MAIN = Template("""<div class="position">您当前的位置：<a
 href="${site_dir}index.shtml">首页</a>
-&gt; <a href="${site_dir}c118400/list.shtml">$parent</a> &gt; <a
+&gt; <a href="$parent_path">$parent</a> &gt; <a
 href="${column_dir}list.shtml">$column</a></div>
 <div class="side_box"><h2>$parent</h2><ul class="side_nav">
 $sub_menu</ul>
@@ -141,7 +152,7 @@ $items</ul>
 
 ARTICLE_MAIN = Template("""<div class="position">您当前的位置：<a
 href="${site_dir}index.shtml">首页</a>
-&gt; <a href="${site_dir}c118400/list.shtml">$parent</a> &gt; <a
+&gt; <a href="$parent_path">$parent</a> &gt; <a
 href="${column_dir}list.shtml">$column</a></div>
 <div class="main mt8">
 <h1>$title</h1>
@@ -167,17 +178,56 @@ $related</ul>
 </div>""")
 
 
+@dataclass(frozen=True)
+class Column:
+    """A channel as the templates need it: its code, name, parent channel and side menu."""
+
+    channel: str  # "c118402"
+    name: str
+    parent: str
+    parent_path: str
+    sub_menu: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def folder(self) -> str:
+        return f"{SITE_DIR}{self.channel}/"
+
+
+def main_column(site: SiteConfig) -> Column:
+    return Column(CHANNEL, site.column, site.get("parent_column"), NEWS,
+                  tuple((label, href) for label, href in site.get("sub_menu")))
+
+
+def _further(site: SiteConfig, mock: MockColumn) -> Column:
+    """A further column: beside the main one in its channel (the same side menu), or
+    alone in another channel."""
+    parent_path = mock.get("parent_path")
+    if parent_path == NEWS:
+        sub_menu = main_column(site).sub_menu
+    else:
+        sub_menu = ((mock.name, f"{mock.path}list.shtml"),)
+    channel = mock.path.removeprefix(SITE_DIR).strip("/")
+    return Column(channel, mock.name, mock.get("parent"), parent_path, sub_menu)
+
+
+def column_path(entry: Entry) -> str:
+    """The folder of an entry's channel: the main column's, or a further one's ``path``."""
+    if not entry.column:
+        return COLUMN
+    return next(c.path for c in site_columns(entry.site) if c.key == entry.column)
+
+
 def article_path(entry: Entry) -> str:
-    return f"{COLUMN}{entry.ymd[:6]}/{entry.doc_id}.shtml"
+    return f"{column_path(entry)}{entry.ymd[:6]}/{entry.doc_id}.shtml"
 
 
 def _doc_path(date: str, doc_id: int) -> str:
     return f"{COLUMN}{date.replace('-', '')[:6]}/{doc_id}.shtml"
 
 
-def list_path(number: int) -> str:
+def list_path(number: int, column: str = COLUMN) -> str:
     """List page ``number`` (from 1): list.shtml, list_2.shtml, list_3.shtml …"""
-    return f"{COLUMN}list.shtml" if number == 1 else f"{COLUMN}list_{number}.shtml"
+    return f"{column}list.shtml" if number == 1 else f"{column}list_{number}.shtml"
 
 
 def _page(
@@ -187,6 +237,8 @@ def _page(
     metas: str,
     main: str,
     links: dict[str, list[tuple[str, str]]],
+    channel: str = CHANNEL,
+    column: str | None = None,
 ) -> str:
     menu = "".join(
         f'<li><a href="{esc(href)}">{esc(label)}</a></li>\n' for label, href in site.get("menu")
@@ -197,11 +249,11 @@ def _page(
     )
     return PAGE.substitute(
         channel_uuid=site.get("channel_uuid"),
-        channel=CHANNEL,
+        channel=channel,
         site_name=esc(site.name),
         domain=ctx.base_url[7:],
         site_code=site.get("site_code"),
-        column=esc(site.column),
+        column=esc(site.column if column is None else column),
         metas=metas,
         title_tag=esc(title_tag),
         site_dir=SITE_DIR,
@@ -219,10 +271,10 @@ def _page(
     )
 
 
-def _items(site: SiteConfig, entries: list[Entry]) -> list[str]:
-    """The list items, newest first, the failing document among them by date."""
+def _items(entries: list[Entry], failing: Sequence[dict] = ()) -> list[str]:
+    """The list items, newest first, a failing document among them by date."""
     rows = [(e.date, e.doc_id, e.title, article_path(e)) for e in entries]
-    for item in site.get("failing", []):
+    for item in failing:
         rows.append(
             (item["date"], item["doc_id"], item["title"], _doc_path(item["date"], item["doc_id"]))
         )
@@ -242,9 +294,10 @@ def _list_page(
     pages: int,
     total: int,
     links: dict[str, list[tuple[str, str]]],
+    column: Column,
 ) -> str:
     sub_menu = "".join(
-        f'<li><a href="{esc(href)}">{esc(label)}</a></li>\n' for label, href in site.get("sub_menu")
+        f'<li><a href="{esc(href)}">{esc(label)}</a></li>\n' for label, href in column.sub_menu
     )
     internal = "".join(
         f'<li><a href="{esc(path)}" target="_blank">{esc(label)}</a></li>\n'
@@ -252,9 +305,10 @@ def _list_page(
     )
     main = LIST_MAIN.substitute(
         site_dir=SITE_DIR,
-        parent=esc(site.get("parent_column")),
-        column_dir=COLUMN,
-        column=esc(site.column),
+        parent=esc(column.parent),
+        parent_path=column.parent_path,
+        column_dir=column.folder,
+        column=esc(column.name),
         sub_menu=sub_menu,
         internal=internal,
         current=number,
@@ -265,7 +319,8 @@ def _list_page(
         total=total,
     )
     metas = '<meta name="others" content="页面生成时间 2024-05-17 18:30:12"/>\n'
-    return _page(site, ctx, f"{site.column}-{site.name}", metas, main, links)
+    return _page(site, ctx, f"{column.name}-{site.name}", metas, main, links, column.channel,
+                 column.name)
 
 
 def _body(entry: Entry) -> str:
@@ -290,6 +345,7 @@ def _article(
     entries: list[Entry],
     index: int,
     links: dict[str, list[tuple[str, str]]],
+    column: Column,
 ) -> tuple[str, ExpectedArticle]:
     entry = entries[index]
     pubdate = f"{entry.date} {entry.time}".strip()
@@ -312,16 +368,17 @@ def _article(
     )
     main = ARTICLE_MAIN.substitute(
         site_dir=SITE_DIR,
-        parent=esc(site.get("parent_column")),
-        column_dir=COLUMN,
-        column=esc(site.column),
+        parent=esc(column.parent),
+        parent_path=column.parent_path,
+        column_dir=column.folder,
+        column=esc(column.name),
         title=esc(entry.title),
         pubdate=pubdate,
         source=esc(entry.source),
         body=_body(entry),
         related=related_html,
     )
-    text = _page(site, ctx, entry.title, metas, main, links)
+    text = _page(site, ctx, entry.title, metas, main, links, column.channel, column.name)
     must_not = [
         "您当前的位置",
         f"日期：{pubdate}",
@@ -349,6 +406,29 @@ Error</title></head><body><h1>HTTP Status 500 – Internal Server Error</h1><hr 
 fulfilling the request.</p><hr class="line" /><h3>Apache Tomcat</h3></body></html>"""
 
 
+
+
+def _lists(site: SiteConfig, ctx: BuildContext, out: SiteBuild, column: Column,
+           items: list[str], links: dict[str, list[tuple[str, str]]]) -> list[str]:
+    """The list pages of one channel (list.shtml, list_2.shtml …); their URLs."""
+    pages = paginate(items, site.per_page)
+    urls = []
+    for number, chunk in enumerate(pages, start=1):
+        text = _list_page(site, ctx, chunk, number, len(pages), len(items), links, column)
+        out.routes[list_path(number, column.folder)] = html_page(text)
+        urls.append(ctx.absolute(list_path(number, column.folder)))
+    return urls
+
+
+def _articles(site: SiteConfig, ctx: BuildContext, out: SiteBuild, entries: list[Entry],
+              links: dict[str, list[tuple[str, str]]], column: Column,
+              into: dict[str, ExpectedArticle]) -> None:
+    for index, entry in enumerate(entries):
+        text, expected = _article(site, ctx, entries, index, links, column)
+        out.routes[article_path(entry)] = html_page(text)
+        into[expected.url] = expected
+
+
 def build(site: SiteConfig, entries: list[Entry], ctx: BuildContext) -> SiteBuild:
     out = SiteBuild(routes={}, list_urls=[], articles={})
     traps.add_robots(out, site)
@@ -358,26 +438,139 @@ def build(site: SiteConfig, entries: list[Entry], ctx: BuildContext) -> SiteBuil
         "offsite": traps.offsite_links(out, site, ctx),
         "redirect": [("旧版网站", loop or "/")],
     }
-    items = _items(site, entries)
-    pages = paginate(items, site.per_page)
-    for number, chunk in enumerate(pages, start=1):
-        text = _list_page(site, ctx, chunk, number, len(pages), len(items), links)
-        out.routes[list_path(number)] = html_page(text)
-        out.list_urls.append(ctx.absolute(list_path(number)))
+    main = main_column(site)
+    out.list_urls = _lists(site, ctx, out, main, _items(entries, site.get("failing", [])),
+                           links)
     out.routes[PAGE_JS] = script(PAGE_SCRIPT)
     for item in site.get("failing", []):
         path = _doc_path(item["date"], item["doc_id"])
         error = traps.server_error(TOMCAT_500) if item["status"] == 500 else None
         traps.add_failing(out, ctx, path, item["status"], error)
-    for index, entry in enumerate(entries):
-        text, expected = _article(site, ctx, entries, index, links)
-        out.routes[article_path(entry)] = html_page(text)
-        out.articles[expected.url] = expected
-    home = (
-        f'<div class="home_news"><h2>{esc(site.column)}</h2><a href="{list_path(1)}">更多</a></div>'
-    )
-    home_text = _page(site, ctx, site.name, "", home, links)
+    _articles(site, ctx, out, entries, links, main, out.articles)
+    further = _further_columns(site, ctx, out, links)
+    home_text = _page(site, ctx, site.name, "", _home(site, entries, further), links)
     out.routes[f"{SITE_DIR}index.shtml"] = html_page(home_text)
     out.routes["/"] = html_page(home_text)
+    out.routes[NEWS] = html_page(_page(
+        site, ctx, f"{main.parent}-{site.name}", "", _news_centre(site, entries, further),
+        links, "c118400", main.parent))
+    out.routes[OPEN] = html_page(_page(
+        site, ctx, f"政务公开-{site.name}", "", OPEN_MAIN.substitute(
+            site_dir=SITE_DIR, open=OPEN, name=esc(site.name)), links, "c118410", "政务公开"))
     logger.debug("built province site: %s routes", len(out.routes))
     return out
+
+
+# -- the home page and the further columns (issue 19) --------------------------------
+
+HOME_BLOCK = Template("""<div class="index_news $cls">
+<div class="index_title"><h2>$name</h2><span class="more"><a href="$more"
+target="_blank">更多+</a></span></div>
+<ul class="index_list">
+$items</ul>
+</div>
+""")
+
+HOME_MAIN = Template("""<div class="index_box">
+<div class="index_left">
+$blocks</div>
+<div class="index_right">
+<div class="kjrk"><div class="kjrk_title">快捷入口</div>
+<ul class="kjrk_list">
+<script type="text/javascript">
+$script_menu</script>
+<li><a href="${site_dir}c118390/list.shtml" target="_blank">新区概况</a></li>
+</ul></div>
+</div>
+</div>""")
+
+CHANNEL_MAIN = Template("""<div class="position">您当前的位置：<a
+href="${site_dir}index.shtml">首页</a>
+&gt; <a href="$path">$name</a></div>
+<div class="channel_box">
+$blocks</div>""")
+
+OPEN_MAIN = Template("""<div class="position">您当前的位置：<a
+href="${site_dir}index.shtml">首页</a>
+&gt; <a href="$open">政务公开</a></div>
+<div class="main mt8">
+<h1>政务公开</h1>
+<div class="detailContent">
+<p>$name依法主动公开机构设置、发展规划、财政资金和重点项目等政府信息，
+以公开促落实、促规范、促服务。</p>
+<p>公民、法人和其他组织可通过本网站、新区政务服务中心信息查阅点获取已公开的政府信息，
+或依法向新区管委会提出政府信息公开申请。</p>
+<p>受理机构：新区管委会办公室，工作日上午九时至十二时、下午一时半至五时半。</p>
+</div></div>""")
+
+
+def _further_columns(site: SiteConfig, ctx: BuildContext, out: SiteBuild,
+                     links: dict[str, list[tuple[str, str]]]
+                     ) -> list[tuple[MockColumn, list[Entry]]]:
+    """Build every further column of the site (list pages and documents) and record
+    what a crawl from the home page must find, and must leave alone."""
+    from .corpus import load_corpus, site_entries  # noqa: PLC0415 - build time only
+
+    corpus = load_corpus()
+    built = []
+    out.column_lists[site.column] = list(out.list_urls)
+    for mock in site_columns(site.id):
+        column = _further(site, mock)
+        entries = site_entries(corpus, site.id, mock.key)
+        urls = _lists(site, ctx, out, column, _items(entries), links)
+        expected: dict[str, ExpectedArticle] = {}
+        _articles(site, ctx, out, entries, links, column, expected)
+        if mock.news:
+            out.column_lists[mock.name] = urls
+            out.home_articles.update(expected)
+        else:
+            out.skipped_urls.extend(urls + list(expected))
+        built.append((mock, entries))
+    return built
+
+
+def _home_items(entries: list[Entry], dated: bool) -> str:
+    rows = []
+    for entry in entries[:5]:
+        date = f'<span class="date">{entry.date[5:]}</span>' if dated else ""
+        rows.append(f'<li><a href="{article_path(entry)}" target="_blank" '
+                    f'title="{esc(entry.title)}">{esc(entry.title)}</a>{date}</li>\n')
+    return "".join(rows)
+
+
+def _blocks(site: SiteConfig, entries: list[Entry],
+            further: list[tuple[MockColumn, list[Entry]]]) -> str:
+    blocks = [HOME_BLOCK.substitute(cls="xqdt", name=esc(site.column), more=list_path(1),
+                                    items=_home_items(entries, True))]
+    for mock, column_entries in further:
+        if mock.menu != "block":
+            continue
+        blocks.append(HOME_BLOCK.substitute(
+            cls=mock.key, name=esc(mock.name), more=list_path(1, mock.path),
+            items=_home_items(column_entries, mock.dated)))
+    return "".join(blocks)
+
+
+def _script_menu(further: list[tuple[MockColumn, list[Entry]]]) -> str:
+    """``document.write`` calls writing the menu items of columns linked nowhere else."""
+    return "".join(
+        f'document.write("<li><a href=\\"{list_path(1, mock.path)}\\" target=\\"_blank\\">'
+        f'{esc(mock.name)}</a></li>");\n'
+        for mock, _ in further if mock.menu == "script")
+
+
+def _home(site: SiteConfig, entries: list[Entry],
+          further: list[tuple[MockColumn, list[Entry]]]) -> str:
+    return HOME_MAIN.substitute(site_dir=SITE_DIR, script_menu=_script_menu(further),
+                                blocks=_blocks(site, entries, further))
+
+
+def _news_centre(site: SiteConfig, entries: list[Entry],
+                 further: list[tuple[MockColumn, list[Entry]]]) -> str:
+    """The 新闻动态 channel page: the blocks of its news columns (not the script-only one,
+    not the columns of other channels)."""
+    news = [(m, e) for m, e in further
+            if m.news and m.menu == "block" and m.get("parent_path") == NEWS]
+    return CHANNEL_MAIN.substitute(site_dir=SITE_DIR, path=NEWS,
+                                   name=esc(site.get("parent_column")),
+                                   blocks=_blocks(site, entries, news))
