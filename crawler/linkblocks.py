@@ -313,7 +313,10 @@ def find_blocks(links: list[Link]) -> list[Block]:
     """The repeated blocks of the page, each link in its innermost block, classified.
 
     Short groups (one or two dated headlines: the last page of a list) only take links
-    no block of three or more items holds."""
+    no block of three or more items holds (see :func:`_may_take`). A group left with
+    too few items of its own is dropped, and its links go to the next group holding them
+    (a page's three parts — breadcrumb, sidebar, list box — are no list, the list inside
+    the box is)."""
     below = _links_below(links)
     sizes = {element: len({link.url for link in inside}) for element, inside in below.items()}
     groups = [Block(parent, items) for parent, items in _candidate_groups(below)
@@ -323,23 +326,35 @@ def find_blocks(links: list[Link]) -> list[Block]:
     short = [group for group in groups if len(group.items) < rules.MIN_ITEMS
              and _short_list(group)]
     depth = {id(group): _depth(group.container) for group in full + short}
-    owner: dict[int, Block] = {}  # id(link) -> its innermost group
-    _assign(full, owner, depth)
-    _assign([g for g in short if _may_take(g, owner, depth)], owner, depth)
+    while True:
+        owner: dict[int, Block] = {}  # id(link) -> its innermost group
+        _assign(full, owner, depth)
+        _assign([g for g in short if _may_take(g, owner, depth)], owner, depth)
+        kept = {id(group): _own_items(group, owner) for group in full + short}
+        dropped = {id(g) for g in full + short if len(kept[id(g)]) < min(
+            rules.MIN_ITEMS, len(g.items)) and any(owner.get(id(link)) is g
+                                                   for item in g.items for link in item.links)}
+        if not dropped:
+            break
+        full = [g for g in full if id(g) not in dropped]
+        short = [g for g in short if id(g) not in dropped]
     blocks: list[Block] = []
     for group in full + short:
-        kept = []
-        for item in group.items:
-            mine = [link for link in item.links
-                    if owner.get(id(link)) is group and not link.more]
-            if mine:
-                kept.append(Item(item.element, mine))
-        if len(kept) >= min(rules.MIN_ITEMS, len(group.items)):
-            group.items = kept
+        if len(kept[id(group)]) >= min(rules.MIN_ITEMS, len(group.items)):
+            group.items = kept[id(group)]
             describe(group)
             blocks.append(group)
     blocks.sort(key=lambda block: block.items[0].links[0].order)
     return blocks
+
+
+def _own_items(group: Block, owner: dict[int, Block]) -> list[Item]:
+    kept = []
+    for item in group.items:
+        mine = [link for link in item.links if owner.get(id(link)) is group and not link.more]
+        if mine:
+            kept.append(Item(item.element, mine))
+    return kept
 
 
 def _depth(element: etree._Element) -> int:

@@ -196,8 +196,10 @@ def analyse(root: etree._Element, url: str,
             link)
     result.pagers = _pager_links(links, blocks, url, in_scope)
     scripts = [script.text or "" for script in root.iter("script") if not script.get("src")]
-    result.script_pager = bool(discovery.script_pages(scripts, url)
-                               or discovery.jpage_pages(scripts, url))
+    # a pager call counts even when it names one page only (a column of two records)
+    result.script_pager = any(rule.pattern.search(text) for text in scripts
+                              for rule in discovery.SCRIPT_PAGER_RULES) or any(
+        discovery.JPAGE_CALL.search(text) for text in scripts)
     pager_urls = {link.url for link in result.pagers}
     result.articles = [link for link in result.articles if link.url not in pager_urls]
     result.page_count = _page_count(root)

@@ -98,3 +98,24 @@ def test_a_column_gone_from_the_home_page_is_reported_by_health(mock_sites, tmp_
     (problem,) = [p for p in row["problems"] if p["rule"] == "columns_changed"]
     assert problem["message"].startswith("column 通知公告 (")
     assert "is no longer linked from the hub page" in problem["message"]
+
+
+def test_an_article_as_start_url_leads_to_its_column(mock_sites, tmp_path):
+    """One article named by a person: it is stored, and the column it sits in (its
+    breadcrumb's list) is crawled with its pagers."""
+    site = mock_sites["trs"]
+    article = sorted(site.articles)[0]
+    sites_file = tmp_path / "sites.toml"
+    sites_file.write_text('[[sites]]\nid = "trs"\nname = "云溪"\n'
+                          f'start_urls = ["{article}"]\n', encoding="utf-8")
+    db_path = tmp_path / "archive.db"
+    site.clear_requests()
+    result = run_cli("crawl", "--sites", str(sites_file), "--db", str(db_path), *FAST)
+    assert result.returncode == 0, result.stderr[-2000:]
+    db = Database(db_path)
+    stored = {row["url"] for row in db["articles"].rows}
+    assert stored == set(site.articles)  # the main column, every page of it
+    lists = {r["url"] for r in db["pages"].rows_where("kind = 'list'")}
+    assert lists == set(site.list_urls)
+    requested = site.requested_urls()
+    assert requested.count(article) == 1  # read once, as the start page

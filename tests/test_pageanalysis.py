@@ -152,3 +152,29 @@ def test_a_menu_of_years_is_not_a_pager():
 ])
 def test_url_templates(url, shape):
     assert url_template(url) == shape
+
+
+def test_a_two_item_column_inside_a_page_of_three_parts_is_found():
+    """breadcrumb, sidebar and list box are three siblings of one container: no list of
+    three, but the two dated notices inside the box are the column's list."""
+    items = "".join(f"<li><a href='/c9/2024050{n}/{n}.shtml'>关于做好2024年园区企业安全生产"
+                    f"工作的通知（{n}）</a><span>2024-05-0{n}</span></li>" for n in (1, 2))
+    body = (NAV + "<div class='main_box'><div class='position'><a href='/'>首页</a></div>"
+            "<div class='side_box'><a href='/c8/list.shtml'>通知公告</a><a href='/c7/"
+            "list.shtml'>工作动态</a></div>"
+            f"<div class='list_box'><ul class='list'>{items}</ul></div></div>")
+    result = analyse(page(body), f"{BASE}/c9/list.shtml", expect_list=True)
+    assert result.kind == "list"
+    assert _urls(result.articles) == [f"{BASE}/c9/2024050{n}/{n}.shtml" for n in (1, 2)]
+
+
+def test_a_one_page_hanweb_column_is_a_list():
+    records = "".join(f"<record><![CDATA[<li><a href='/art/2024/5/{n}/art_1_{n}.html'>"
+                      f"园区举行第{n}场企业服务日活动</a><span>2024-05-0{n}</span></li>]]>"
+                      "</record>" for n in (1, 2))
+    script = (f"<div id='3001'><script type='text/xml'><datastore><recordset>{records}"
+              "</recordset></datastore></script><script>$('#3001').jpage({dataStore: "
+              "dataStore, totalRecord: 2, perPage: 15, unitid: '3001'});</script></div>")
+    result = analyse(page(NAV + script), f"{BASE}/col/col9/index.html")
+    assert result.kind == "list"
+    assert len(result.articles) == 2
