@@ -102,10 +102,11 @@ def _texts_after(container, start, in_items: set[etree._Element]) -> list[str]:
         if node is start:
             after = True
             continue
-        if not after or _is_inside(node, start) or not isinstance(node.tag, str):
+        if not after or is_inside(node, start) or not isinstance(node.tag, str):
             continue
-        if node in in_items or node.tag in rules.SKIP_TAGS:
-            break
+        if node in in_items or node.tag in rules.SKIP_TAGS or node.tag == "a" or (
+                node.find(".//a") is not None):
+            break  # the next box begins
         text = squash(node.text or "")
         if text:
             pieces.append(text)
@@ -121,10 +122,10 @@ def _texts_before(container, stop, in_items: set[etree._Element]) -> list[str]:
         if node is stop:
             break
         if skip_until is not None:
-            if _is_inside(node, skip_until):
+            if is_inside(node, skip_until):
                 continue
             skip_until = None
-        if node in in_items and not _is_inside(stop, node):
+        if node in in_items and not is_inside(stop, node):
             skip_until = node
             continue
         if not isinstance(node.tag, str) or node.tag in rules.SKIP_TAGS:
@@ -137,7 +138,8 @@ def _texts_before(container, stop, in_items: set[etree._Element]) -> list[str]:
     return list(reversed(pieces))
 
 
-def _is_inside(node: etree._Element, ancestor: etree._Element) -> bool:
+def is_inside(node: etree._Element, ancestor: etree._Element) -> bool:
+    """``node`` is ``ancestor`` or lies within it."""
     while node is not None:
         if node is ancestor:
             return True
@@ -170,9 +172,9 @@ def find_columns(links: list[Link], blocks: list[Block], page_url: str,
         for item in block.items:
             for link in item.links:
                 block_of[id(link)] = block
+        in_items.update(item.element for item in block.items)  # no box title in there
         if block.kind in ("headline", "pager"):
             mains.update(id(link) for link in block.main_links)
-            in_items.update(item.element for item in block.items)
         if block.kind == "headline":
             item_shapes.add(block.template)
     more_links = {link.element for link in links if link.more}
@@ -192,7 +194,9 @@ def find_columns(links: list[Link], blocks: list[Block], page_url: str,
             others = [n for n in names.get(link.url, []) if not rules.MORE_TEXT.match(compact(n))]
             title = box_title(link, in_items, more_links)  # the box's own name first
             name = title if is_news_name(title) or not others else others[0]
-            if is_news_name(name) or any(map(is_news_name, others)) or has_news_path(link.url):
+            says_news = is_news_name(rules.MORE_WORDS.sub("", link.text))  # 更多资讯
+            if (is_news_name(name) or any(map(is_news_name, others)) or says_news
+                    or has_news_path(link.url)):
                 offer(link, name, rules.MORE_LINK)
             continue
         if id(link) in mains:

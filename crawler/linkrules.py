@@ -82,6 +82,7 @@ MORE_TEXT = re.compile(
     r"更多\.+)(?:\s*[+>»›\])】.]*)?$",
     re.IGNORECASE,
 )
+MORE_WORDS = re.compile(r"更多|查看|more", re.IGNORECASE)  # taken off a more link's text
 MORE_IMAGE_WORDS: tuple[str, ...] = ("more", "gengduo", "gd.", "btn_more", "more_")
 MORE_CLASS_WORDS: tuple[str, ...] = ("more",)
 

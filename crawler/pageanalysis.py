@@ -17,7 +17,7 @@ from lxml import etree
 
 from crawler import discovery
 from crawler import linkrules as rules
-from crawler.columns import Column, find_columns
+from crawler.columns import Column, find_columns, is_inside
 from crawler.linkblocks import Block, Link, find_blocks, is_pager_text, page_links, url_template
 
 
@@ -166,6 +166,19 @@ def _page_count(root: etree._Element) -> int | None:
             number = match.group(2) or match.group(3)
             return int(number) if number else None
     return None
+
+
+def analyse_response(response, in_scope: Callable[[str], bool] | None = None,
+                     expect_list: bool = False) -> PageAnalysis | None:
+    """:func:`analyse` on a Scrapy text response (its parsed tree), or None when it holds
+    no HTML tree."""
+    try:
+        root = response.selector.root
+    except (AttributeError, ValueError, TypeError):
+        return None
+    if root is None or not isinstance(getattr(root, "tag", None), str):
+        return None
+    return analyse(root, response.url, in_scope, expect_list)
 
 
 def analyse(root: etree._Element, url: str,
@@ -322,17 +335,9 @@ def block_more_link(block: Block) -> Link | None:
         element = element.getparent()
         if element is None:
             return None
-        found = [link for link in block.page_more_links if _inside(link.element, element)]
+        found = [link for link in block.page_more_links if is_inside(link.element, element)]
         if len(found) == 1:
             return found[0]
         if len(found) > 1:
             return None
     return None
-
-
-def _inside(node: etree._Element, ancestor: etree._Element) -> bool:
-    while node is not None:
-        if node is ancestor:
-            return True
-        node = node.getparent()
-    return False

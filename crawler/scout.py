@@ -23,7 +23,7 @@ from twisted.python.failure import Failure
 from crawler import discovery, jsonlists
 from crawler.antibot import AntiBotBlocked
 from crawler.columns import Column
-from crawler.pageanalysis import PageAnalysis, analyse, column_prefix
+from crawler.pageanalysis import PageAnalysis, analyse_response, column_prefix
 
 logger = logging.getLogger(__name__)
 
@@ -117,13 +117,7 @@ class DiscoverSpider(scrapy.Spider):
     def _analyse(self, response: Response, expect_list: bool = False) -> PageAnalysis | None:
         if not isinstance(response, TextResponse):
             return None
-        try:
-            root = response.selector.root
-        except (ValueError, TypeError):
-            return None
-        if root is None or not isinstance(getattr(root, "tag", None), str):
-            return None
-        return analyse(root, response.url, self.in_scope, expect_list)
+        return analyse_response(response, self.in_scope, expect_list)
 
     def parse_start(self, response: Response) -> Iterator[scrapy.Request]:
         self.result.pages += 1

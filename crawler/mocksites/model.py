@@ -176,6 +176,17 @@ class SiteBuild:
     skipped_urls: list[str] = field(default_factory=list)
 
 
+    def add_column(self, name: str, news: bool, list_urls: list[str],
+                   articles: dict[str, ExpectedArticle]) -> None:
+        """Record a further column: a news column's list pages and articles are what a
+        crawl from the home page must find; every URL of another, what it must not fetch."""
+        if news:
+            self.column_lists[name] = list(list_urls)
+            self.home_articles.update(articles)
+        else:
+            self.skipped_urls.extend([*list_urls, *articles])
+
+
 # SiteBuild fields copied as they are onto RunningSite
 TRAP_FIELDS = (
     "continuation_urls",

@@ -520,11 +520,7 @@ def _further_columns(site: SiteConfig, ctx: BuildContext, out: SiteBuild,
         urls = _lists(site, ctx, out, column, _items(entries), links)
         expected: dict[str, ExpectedArticle] = {}
         _articles(site, ctx, out, entries, links, column, expected)
-        if mock.news:
-            out.column_lists[mock.name] = urls
-            out.home_articles.update(expected)
-        else:
-            out.skipped_urls.extend(urls + list(expected))
+        out.add_column(mock.name, mock.news, urls, expected)
         built.append((mock, entries))
     return built
 

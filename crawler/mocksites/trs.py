@@ -404,11 +404,7 @@ def _further_columns(site: SiteConfig, ctx: BuildContext, out: SiteBuild
         urls = _lists(site, ctx, out, column.path, column.name, items)
         expected: dict[str, ExpectedArticle] = {}
         _articles(site, ctx, out, entries, expected)
-        if column.news:
-            out.column_lists[column.name] = urls
-            out.home_articles.update(expected)
-        else:
-            out.skipped_urls.extend(urls + list(expected))
+        out.add_column(column.name, column.news, urls, expected)
         built.append((column, entries))
     return built
 

@@ -28,7 +28,7 @@ from archive.store import load_known, run_count
 from crawler import columns as column_rules
 from crawler import discovery, jsonlists
 from crawler.antibot import AntiBotBlocked
-from crawler.pageanalysis import PageAnalysis, analyse, column_prefix, hub_articles
+from crawler.pageanalysis import PageAnalysis, analyse_response, column_prefix, hub_articles
 from crawler.sites import Site, load_sites, select_sites
 from pipelines.extract import MAX_PAGE_BYTES
 from pipelines.extract import _looks_binary as looks_binary
@@ -515,13 +515,7 @@ class ParkSpider(scrapy.Spider):
                 ) -> PageAnalysis | None:
         """The page's structure (kind, main list, pager, news columns), or None when it
         does not parse."""
-        try:
-            root = response.selector.root
-        except (ValueError, TypeError):
-            return None
-        if root is None or not isinstance(getattr(root, "tag", None), str):
-            return None
-        return analyse(root, response.url, self.in_scope, expect_list)
+        return analyse_response(response, self.in_scope, expect_list)
 
     def follow_hub(self, response: TextResponse, analysis: PageAnalysis) -> Iterator[Any]:
         """A hub page (a home page, a 新闻中心): each news column is crawled like a list
