@@ -27,8 +27,11 @@ Sites (default addresses; all of 127.0.0.0/8 is loopback on Linux):
   wordpress  127.0.0.16  WordPress, sitemap, feed, calendar   /category/news/
   asp        127.0.0.17  old ASP, GB2312, table layout        /news.asp?lb=园区新闻&page=1
 
-Traps (robots.txt Disallow, calendar, redirect loop, 404/500, off-site links) are on the
-last four; `python -m crawler.mocksites -v` logs every request.
+The paths above are each site's main news column; its home page / leads to it and to
+its further columns (data/columns/<id>.toml: news columns, one only in a script-written
+menu, and a column a crawler must skip). Traps (robots.txt Disallow, calendar, redirect
+loop, 404/500, off-site links) are on the last four; `python -m crawler.mocksites -v`
+logs every request.
 """
 
 
