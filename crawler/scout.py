@@ -289,7 +289,11 @@ def why_nothing(result: Discovery) -> str:
 
 
 def format_report(result: Discovery) -> str:
-    lines = [f"{result.url}", f"  a {result.kind} page: {result.why}"]
+    if result.kind:
+        article = "an" if result.kind[0] in "aeiou" else "a"
+        lines = [f"{result.url}", f"  {article} {result.kind} page: {result.why}"]
+    else:
+        lines = [f"{result.url}", "  not read"]
     if result.title:
         lines.append(f"  title: {result.title}")
     lines.append("")
