@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import os
 import re
 import zlib
@@ -252,13 +253,22 @@ class CaptureWriter:
             path = self.directory / name
             if path.exists() or Path(str(path) + OPEN_SUFFIX).exists():
                 continue
+            head = self._warcinfo(name)  # made first: the file is never seen empty
             try:
                 self._fh = open(str(path) + OPEN_SUFFIX, "xb")
             except FileExistsError:
                 continue
             break
         self._name = name
+        self._fh.write(head)  # one write: a kill leaves the file whole or never made
+        self._fh.flush()
         self._writer = WARCWriter(GzipMembers(self._fh), gzip=False, warc_version=WARC_VERSION)
+        self.bytes_written += self._fh.tell()
+
+    def _warcinfo(self, name: str) -> bytes:
+        """The gzipped warcinfo record that begins the file ``name``."""
+        buffer = io.BytesIO()
+        writer = WARCWriter(GzipMembers(buffer), gzip=False, warc_version=WARC_VERSION)
         info = {
             "software": SOFTWARE,
             "format": f"WARC File Format {WARC_VERSION}",
@@ -267,11 +277,10 @@ class CaptureWriter:
             "parknews-run-id": self.run_id,
             "parknews-site-id": self.site_id,
         }
-        record = self._writer.create_warcinfo_record(name, info)
+        record = writer.create_warcinfo_record(name, info)
         self._warcinfo_id = record.rec_headers.get_header("WARC-Record-ID")
-        self._writer.write_record(record)
-        self._fh.flush()
-        self.bytes_written += self._fh.tell()
+        writer.write_record(record)
+        return buffer.getvalue()
 
     def _close_file(self) -> None:
         if self._fh is None:
