@@ -203,6 +203,13 @@ def site_columns(site_id: str) -> list[MockColumn]:
     return []
 
 
+def column_of(entry: Entry) -> MockColumn | None:
+    """The further column an entry is listed in, or None for its site's main column."""
+    if not entry.column:
+        return None
+    return next(c for c in site_columns(entry.site) if c.key == entry.column)
+
+
 def load_corpus() -> dict[str, Entry]:
     """Every article, originals and reposts, keyed by corpus id (the articles of the
     further columns in ``data/columns/`` included, with their ``column``)."""

@@ -19,7 +19,16 @@ from string import Template
 from typing import NamedTuple
 
 from .common import BuildContext, esc, html_page, script
-from .corpus import Entry, MockColumn, SiteConfig, is_heading, paginate, site_columns, text_of
+from .corpus import (
+    Entry,
+    MockColumn,
+    SiteConfig,
+    column_of,
+    is_heading,
+    paginate,
+    site_columns,
+    text_of,
+)
 from .model import ExpectedArticle, SiteBuild
 
 logger = logging.getLogger(__name__)
@@ -139,15 +148,9 @@ def _channel(column: MockColumn) -> Channel:
     return Channel(column.path, int(column.get("type_id")), column.name)
 
 
-def _further(entry: Entry) -> MockColumn | None:
-    if not entry.column:
-        return None
-    return next(c for c in site_columns(entry.site) if c.key == entry.column)
-
-
 def column_path(entry: Entry) -> str:
     """The folder of an entry's column: the main column, or a further one's ``path``."""
-    column = _further(entry)
+    column = column_of(entry)
     return COLUMN if column is None else column.path
 
 

@@ -22,7 +22,16 @@ from typing import NamedTuple
 from urllib.parse import quote
 
 from .common import BuildContext, binary, esc, html_page, png_stub
-from .corpus import Entry, MockColumn, SiteConfig, is_heading, paginate, site_columns, text_of
+from .corpus import (
+    Entry,
+    MockColumn,
+    SiteConfig,
+    column_of,
+    is_heading,
+    paginate,
+    site_columns,
+    text_of,
+)
 from .model import ExpectedArticle, SiteBuild
 
 logger = logging.getLogger(__name__)
@@ -128,15 +137,9 @@ def _channel(column: MockColumn) -> Channel:
                    column.get("module") or "资讯")
 
 
-def _further(entry: Entry) -> MockColumn | None:
-    if not entry.column:
-        return None
-    return next(c for c in site_columns(entry.site) if c.key == entry.column)
-
-
 def column_path(entry: Entry) -> str:
     """The module folder of an entry's column (``/news/`` for the main column)."""
-    column = _further(entry)
+    column = column_of(entry)
     return "/news/" if column is None else column.path
 
 
