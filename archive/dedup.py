@@ -99,7 +99,7 @@ def _fold(nfkc: str) -> str:
     already in NFKC, without the converter when no key of its tables that changes
     anything occurs in the text (the converter, pure Python, costs milliseconds a body;
     nearly all bodies are simplified)."""
-    from archive.search import normalize  # tables loaded once
+    from parknews.archive.search import normalize  # tables loaded once
 
     folded = nfkc.lower()
     if not _may_convert(folded):

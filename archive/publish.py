@@ -19,7 +19,7 @@ from pathlib import Path
 
 from datasette.app import Datasette
 
-from archive.dedup_report import MATRIX_SQL, MEMBERS_SQL, MOST_REPOSTED_SQL
+from parknews.archive.dedup_report import MATRIX_SQL, MEMBERS_SQL, MOST_REPOSTED_SQL
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8001

@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from archive import dedup, search
+from parknews.archive import dedup, search
 
 migrations = Migrations("parknews")
 

@@ -15,9 +15,9 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from archive import search
-from archive.dedup import Deduplicator
-from archive.schema import migrate
+from parknews.archive import search
+from parknews.archive.dedup import Deduplicator
+from parknews.archive.schema import migrate
 
 logger = logging.getLogger(__name__)
 

@@ -68,8 +68,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import dedup_pairs  # noqa: E402
 from dedup_pairs import Pair  # noqa: E402
 
-from archive import dedup  # noqa: E402
-from archive.store import ArchiveWriter, open_archive  # noqa: E402
+from parknews.archive import dedup  # noqa: E402
+from parknews.archive.store import ArchiveWriter, open_archive  # noqa: E402
 
 PR_THRESHOLDS = [round(0.30 + 0.05 * i, 2) for i in range(13)]  # 0.30 .. 0.90
 
@@ -169,7 +169,7 @@ def precision_recall(tp: int, fp: int, fn: int) -> tuple[float, float]:
     return (tp / (tp + fp) if tp + fp else 1.0), (tp / (tp + fn) if tp + fn else 1.0)
 
 
-# Prototypes of changes to the module, applied by monkeypatching ``archive.dedup``.
+# Prototypes of changes to the module, applied by monkeypatching ``parknews.archive.dedup``.
 
 @cache
 def _t2s_table() -> dict[int, str]:
@@ -215,7 +215,7 @@ ATTRIBUTION_OR_META = re.compile(f"(?:{dedup.ATTRIBUTION_LINE.pattern})|(?:{META
 
 @contextlib.contextmanager
 def patched(**changes):
-    """Set attributes of ``archive.dedup`` for the duration."""
+    """Set attributes of ``parknews.archive.dedup`` for the duration."""
     saved = {name: getattr(dedup, name) for name in changes}
     try:
         for name, value in changes.items():

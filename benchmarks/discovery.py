@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Measure link discovery on the real list and home pages of ``../shared/reallists``.
 
-For every page, ``crawler.pageanalysis.analyse`` runs on the raw bytes (decoded by the
+For every page, ``parknews.crawler.pageanalysis.analyse`` runs on the raw bytes (decoded by the
 project's own decoder) with the page's original URL, and its answer is compared with the
 hand-made gold (``gold.json``):
 
@@ -48,9 +48,9 @@ ROOT = Path(__file__).resolve().parents[1]
 REALLISTS = ROOT.parent / "shared" / "reallists"
 
 sys.path.insert(0, str(ROOT))
-from crawler.pageanalysis import analyse, host_scope  # noqa: E402
-from pipelines.encoding import decode_html  # noqa: E402
-from pipelines.extract import parse_html  # noqa: E402
+from parknews.crawler.pageanalysis import analyse, host_scope  # noqa: E402
+from parknews.pipelines.encoding import decode_html  # noqa: E402
+from parknews.pipelines.extract import parse_html  # noqa: E402
 
 TARGETS = {"list_article_recall": 0.97, "list_article_precision": 0.95,
            "pager_recall": 0.95, "column_recall": 0.9}

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Undeclared GB18030 against undeclared Big5: how ``pipelines.encoding.decode_html``
+"""Undeclared GB18030 against undeclared Big5: how ``parknews.pipelines.encoding.decode_html``
 reads pages that say nothing of their charset.
 
 Every page of ``../shared/eval/daniel_zh`` (simplified Chinese news) is decoded, its
@@ -24,7 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from pipelines.encoding import decode_html  # noqa: E402
+from parknews.pipelines.encoding import decode_html  # noqa: E402
 
 PAGES = ROOT.parent / "shared" / "eval" / "daniel_zh" / "html"
 DECLARATION = re.compile(r"<meta[^>]*charset[^>]*>|<\?xml[^>]*\?>", re.I)

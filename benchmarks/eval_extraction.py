@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Measure ``pipelines.extract.extract`` on a gold dataset beside the repository.
+"""Measure ``parknews.pipelines.extract.extract`` on a gold dataset beside the repository.
 
 Runs the extractor over every page of a dataset in ``../shared/eval`` (next to the
 repository root), writes predictions in the referee's JSONL format (one
@@ -38,7 +38,7 @@ EVAL = SHARED / "eval"
 DATASETS = ("daniel_zh", "trafilatura_zh", "scrapinghub_aeb")
 
 sys.path.insert(0, str(ROOT))
-from pipelines.extract import extract  # noqa: E402
+from parknews.pipelines.extract import extract  # noqa: E402
 
 logger = logging.getLogger(__name__)
 

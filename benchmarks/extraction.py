@@ -9,7 +9,7 @@ on the same pages:
   traf_prec      the same with favor_precision=True
   readability    readability-lxml Document(text).summary() as text + .short_title()
 
-The baselines get the page as text decoded by ``pipelines.encoding.decode_html`` -- the
+The baselines get the page as text decoded by ``parknews.pipelines.encoding.decode_html`` -- the
 same decoding our extractor does internally (daniel_zh and scrapinghub_aeb are UTF-8 per
 their READMEs; trafilatura_zh needs charset detection, which decode_html provides).
 Each extractor's predictions are written in the referee's JSONL format (title on the
@@ -63,7 +63,7 @@ import trafilatura  # noqa: E402
 from lxml import html as lxml_html  # noqa: E402
 from readability import Document  # noqa: E402
 
-from pipelines.encoding import decode_html  # noqa: E402
+from parknews.pipelines.encoding import decode_html  # noqa: E402
 
 logger = logging.getLogger(__name__)
 

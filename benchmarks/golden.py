@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Measure ``pipelines.extract.extract`` on the golden set in ``tests/golden``.
+"""Measure ``parknews.pipelines.extract.extract`` on the golden set in ``tests/golden``.
 
 The golden set is our own pages written in the shapes of the CMS families real park,
 government and news sites use (see ``tests/golden/expected.toml``). For every page the
@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT / "tests" / "golden"
 
 sys.path.insert(0, str(ROOT))
-from pipelines.extract import extract  # noqa: E402
+from parknews.pipelines.extract import extract  # noqa: E402
 
 FIELDS = ("title", "published_at", "source", "author", "editor")
 SHORT = {"published_at": "date"}

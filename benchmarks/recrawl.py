@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Measure an incremental re-crawl: a second crawl of an unchanged site, against the first.
 
-Serves the generated park news site (``crawler.mocksites.generated``, ``--articles``
+Serves the generated park news site (``parknews.crawler.mocksites.generated``, ``--articles``
 articles, 20 a list page) on loopback, crawls it into a fresh temporary archive with
-``python -m crawler.cli crawl`` (loopback settings: no download delay, no AutoThrottle,
+``python -m parknews.crawler.cli crawl`` (loopback settings: no download delay, no AutoThrottle,
 8 requests in flight, robots.txt still obeyed), then crawls it again unchanged, both in
 one go. For each run it prints the wall time of the crawl process, the requests the
 server received, the article pages downloaded in full (a GET of an article URL answered
@@ -34,7 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 sys.path.insert(0, str(ROOT))
-from crawler.mocksites.generated import GeneratedSite, serve_generated_site  # noqa: E402
+from parknews.crawler.mocksites.generated import GeneratedSite, serve_generated_site  # noqa: E402
 
 SETTINGS = {
     "DOWNLOAD_DELAY": "0",
@@ -49,7 +49,7 @@ TARGET_TIME = 0.3
 def crawl(site: GeneratedSite, sites_file: Path, db_path: Path) -> dict:
     """One ``parknews crawl`` of the site; its figures from the process and the log."""
     site.clear_requests()
-    command = [sys.executable, "-m", "crawler.cli", "crawl", "--sites", str(sites_file),
+    command = [sys.executable, "-m", "parknews.crawler.cli", "crawl", "--sites", str(sites_file),
                "--db", str(db_path), "--log-level", "WARNING"]
     for name, value in SETTINGS.items():
         command += ["--set", f"{name}={value}"]

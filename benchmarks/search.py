@@ -82,8 +82,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import search_corpus as corpus  # noqa: E402
 
-from archive import search  # noqa: E402
-from archive.store import open_archive  # noqa: E402
+from parknews.archive import search  # noqa: E402
+from parknews.archive.store import open_archive  # noqa: E402
 
 CLASSES = ("1 char", "2 chars", "3 chars", "4 chars", "two terms")
 TRI = "articles_tri"

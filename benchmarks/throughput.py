@@ -11,7 +11,7 @@ count once).
 
 - (a) raw Scrapy: a bare spider follows every link of the site (lists and articles) and
   does nothing else; pages/s = responses / Scrapy's elapsed time.
-- (b) extraction alone, one core: ``pipelines.workers.extract_page`` over every article
+- (b) extraction alone, one core: ``parknews.pipelines.workers.extract_page`` over every article
   page's bytes (taken from the rendered site, no HTTP), in one process. Measured twice,
   before (c) and again just before (d), and averaged: the machine's speed drifts by
   ±10 % over minutes on a shared host, and the ratios below divide by (b).
@@ -78,7 +78,7 @@ def log(message: str) -> None:
 
 def serve(port_file: Path, articles: int, per_page: int, page_kb: int) -> None:
     """Serve the generated site on HOST (ephemeral port, written to ``port_file``)."""
-    from crawler.mocksites.generated import build_routes
+    from parknews.crawler.mocksites.generated import build_routes
 
     async def main() -> None:
         routes: dict[str, bytes] = {}
@@ -148,8 +148,8 @@ def extraction_alone(base_url: str, articles: int, per_page: int, page_kb: int,
                      out: Path, processes: int = 1) -> None:
     """(b): our extraction over every article page, one process, one core; (b2) with
     ``processes`` > 1: the pages split between that many forked processes."""
-    from crawler.mocksites.generated import build_routes
-    from pipelines.workers import extract_page
+    from parknews.crawler.mocksites.generated import build_routes
+    from parknews.pipelines.workers import extract_page
 
     routes, _, items = build_routes(base_url, articles, per_page, page_kb=page_kb)
     pages = [(routes[a.path][2], url) for url, a in items.items()]
@@ -292,7 +292,7 @@ def _run_seconds(db_path: Path) -> tuple[float, int, int]:
 def crawl(workdir: Path, name: str, sites_file: Path, workers: int | None,
           expected: int) -> dict:
     db_path = workdir / f"{name}.db"
-    command = [sys.executable, "-m", "crawler.cli", "crawl", "--sites", str(sites_file),
+    command = [sys.executable, "-m", "parknews.crawler.cli", "crawl", "--sites", str(sites_file),
                "--db", str(db_path)]
     for setting in POLITENESS_OFF:
         command += ["--set", setting]
@@ -364,7 +364,7 @@ def main(argv: list[str] | None = None) -> int:
                     "seconds": (b1["seconds"] + b2nd["seconds"]) / 2,
                     "rss": max(b1["rss"], b2nd["rss"])}
     run = run_measured(
-        [sys.executable, "-m", "crawler.cli", "reextract", "--db", results["c"]["db"]],
+        [sys.executable, "-m", "parknews.crawler.cli", "reextract", "--db", results["c"]["db"]],
         "(d) reextract")
     stdout = run.result.stdout
     summary = stdout.strip().splitlines()[-1:] if stdout else []

@@ -22,8 +22,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from archive.health import Health
-from crawler.sites import SitesError
+from parknews.archive.health import Health
+from parknews.crawler.sites import SitesError
 
 logger = logging.getLogger(__name__)
 

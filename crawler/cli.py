@@ -10,9 +10,9 @@ from pathlib import Path
 
 import click
 
-from archive.store import ArchiveError, check_db_path, open_archive
-from crawler.scheduler import LOCKED_EXIT, default_lock_dir
-from crawler.sites import SitesError, load_sites, select_sites
+from parknews.archive.store import ArchiveError, check_db_path, open_archive
+from parknews.crawler.scheduler import LOCKED_EXIT, default_lock_dir
+from parknews.crawler.sites import SitesError, load_sites, select_sites
 
 
 def _fail(message: str) -> None:
@@ -49,7 +49,7 @@ def take_site_locks(lock_dir: str | Path, site_ids: list[str]) -> tuple[list, li
     """Take the lock of each site that no other process holds: (the locks taken, the ids
     of the sites skipped). Each skipped site is reported on standard error with its
     holder's pid and start time when the lock file tells them."""
-    from crawler.scheduler import SiteLock
+    from parknews.crawler.scheduler import SiteLock
 
     locks, skipped = [], []
     for site_id in sorted(set(site_ids)):  # the order crawl-locked takes them in
@@ -160,7 +160,7 @@ def crawl(sites_file, db_path, site_ids, settings, full, progress, log_level, lo
     overrides = _parse_set(settings)
     try:
         sites = select_sites(load_sites(sites_file), site_ids)
-        from crawler.alerts import load_targets
+        from parknews.crawler.alerts import load_targets
 
         load_targets(sites_file)  # a bad [[alerts]] table is named before any fetch
         open_archive(db_path).close()  # fail now, before any fetch, on a bad path
@@ -177,7 +177,7 @@ def crawl(sites_file, db_path, site_ids, settings, full, progress, log_level, lo
             click.echo(f"parknews: nothing crawled: every site is being crawled by another "
                        f"process (exit status {LOCKED_EXIT})", err=True)
             sys.exit(LOCKED_EXIT)
-    from crawler.runner import run_crawl
+    from parknews.crawler.runner import run_crawl
 
     if progress is None:
         progress = sys.stderr.isatty()
@@ -236,8 +236,8 @@ def discover(url, save_to, site_id, name, max_pages, samples, settings, as_json)
     """
     from dataclasses import asdict
 
-    from crawler.scout import format_report, run_discover, site_table
-    from crawler.sites import parse_sites
+    from parknews.crawler.scout import format_report, run_discover, site_table
+    from parknews.crawler.sites import parse_sites
 
     parts = url.split("://", 1)
     if len(parts) != 2 or parts[0] not in ("http", "https") or not parts[1].strip("/"):
@@ -283,7 +283,7 @@ def extract(files, url):
     Example:
       parknews extract page.html --url http://www.example.gov.cn/xwzx/t20220705_1.html
     """
-    from pipelines.extract import extract as extract_article
+    from parknews.pipelines.extract import extract as extract_article
 
     failed = 0
     for name in files:
@@ -325,8 +325,8 @@ def reextract(db_path, site_ids, warc_dir, sites_file, workers):
     """
     from sqlite_utils import Database
 
-    from archive.warc import default_warc_dir
-    from pipelines.reextract import reextract as run_reextract
+    from parknews.archive.warc import default_warc_dir
+    from parknews.pipelines.reextract import reextract as run_reextract
 
     if not Path(db_path).is_file():
         _fail(f"no archive at {db_path}")
@@ -383,7 +383,7 @@ def search_command(db_path, query, site, park, date_from, date_to, limit, offset
     Example:
       parknews search --db parknews.db "氢能 产业园" --from 2024-01-01
     """
-    from archive.search import search as run_search
+    from parknews.archive.search import search as run_search
 
     if not Path(db_path).is_file():
         _fail(f"no archive at {db_path}")
@@ -405,7 +405,7 @@ def search_command(db_path, query, site, park, date_from, date_to, limit, offset
                                    "published_at": hit.published_at, "source": hit.source,
                                    "rank": hit.rank}, ensure_ascii=False))
         return
-    from archive.search import COUNT_CAP
+    from parknews.archive.search import COUNT_CAP
 
     count = f"more than {COUNT_CAP}" if total > COUNT_CAP else str(total)
     click.echo(f"{count} articles match; {offset + 1 if hits else 0}-{offset + len(hits)}:")
@@ -431,7 +431,7 @@ def reindex(db_path, fold_traditional):
     """
     import time
 
-    from archive.search import (
+    from parknews.archive.search import (
         INDEX_VERSION,
         folds_traditional,
         rebuild_index,
@@ -460,8 +460,8 @@ def reindex(db_path, fold_traditional):
 def check_health(db_path: str, sites_file: str | None, site_ids: list[str] | None,
                  alert: bool) -> list:
     """Evaluate site health, and alert the sites file's targets about changes."""
-    from archive.health import evaluate, mark_alerted
-    from crawler.alerts import load_targets, send
+    from parknews.archive.health import evaluate, mark_alerted
+    from parknews.crawler.alerts import load_targets, send
 
     targets = load_targets(sites_file) if alert and sites_file else []
     db = open_archive(db_path)
@@ -538,7 +538,7 @@ def dedup_report(db_path, fmt, site, output):
     Example:
       parknews dedup-report --db parknews.db --format html -o reposts.html
     """
-    from archive.dedup_report import FORMATS
+    from parknews.archive.dedup_report import FORMATS
 
     if not Path(db_path).is_file():
         _fail(f"no archive at {db_path}")
@@ -558,7 +558,7 @@ def dedup_report(db_path, fmt, site, output):
 def serve_options(db_path, host, port, live, allow_sql, sql_time_limit_ms,
                   max_returned_rows, settings):
     """The ServeOptions of ``parknews serve``'s options (Datasette's settings checked)."""
-    from archive.publish import PublishError, ServeOptions, parse_setting
+    from parknews.archive.publish import PublishError, ServeOptions, parse_setting
 
     overrides = {}
     try:
@@ -613,8 +613,8 @@ def serve(db_path, host, port, live, allow_sql, sql_time_limit_ms, max_returned_
     """
     if not Path(db_path).is_file():
         _fail(f"no archive at {db_path}: run `parknews crawl --db {db_path}` first")
-    from archive.publish import PublishError, database_name
-    from archive.publish import serve as run_server
+    from parknews.archive.publish import PublishError, database_name
+    from parknews.archive.publish import serve as run_server
 
     options = serve_options(db_path, host, port, live, allow_sql, sql_time_limit_ms,
                             max_returned_rows, settings)
@@ -660,9 +660,9 @@ def demo(db_path, host, port, serve):
     Example:
       parknews demo --port 8001
     """
-    from crawler.mocksites import serve_mock_sites, sites_toml
-    from crawler.runner import LOOPBACK_SETTINGS, run_crawl
-    from crawler.sites import parse_sites
+    from parknews.crawler.mocksites import serve_mock_sites, sites_toml
+    from parknews.crawler.runner import LOOPBACK_SETTINGS, run_crawl
+    from parknews.crawler.sites import parse_sites
 
     try:
         path = check_db_path(db_path)
@@ -681,19 +681,19 @@ def demo(db_path, host, port, serve):
         print_summary(results)
         click.echo(f"\nArchive: {path}  (sites file: {sites_path})")
         if serve:
-            from archive.publish import database_name
-            from archive.publish import serve as run_server
+            from parknews.archive.publish import database_name
+            from parknews.archive.publish import serve as run_server
 
             click.echo(f"Open http://{host}:{port}/{database_name(path)}/articles  (Ctrl-C stops)")
             run_server(path, host=host, port=port)
 
 
-from crawler.cli_schedule import cron_command, schedule_command  # noqa: E402
+from parknews.crawler.cli_schedule import cron_command, schedule_command  # noqa: E402
 
 main.add_command(schedule_command)
 main.add_command(cron_command)
 
-from crawler.cli_distributed import (  # noqa: E402
+from parknews.crawler.cli_distributed import (  # noqa: E402
     ingest_command,
     seed_command,
     worker_command,

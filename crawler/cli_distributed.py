@@ -1,6 +1,6 @@
 """``parknews seed``, ``parknews worker`` and ``parknews ingest``: distributed crawling on
 Redis (``crawler/distributed.py``, ``pipelines/redisqueue.py``). Registered on the
-``parknews`` group by ``crawler.cli``. They need the ``distributed`` extra
+``parknews`` group by ``parknews.crawler.cli``. They need the ``distributed`` extra
 (``pip install 'parknews[distributed]'``: scrapy-redis and redis)."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 
 import click
 
-from crawler.scheduler import LOCKED_EXIT
-from crawler.sites import SitesError, load_sites, select_sites
+from parknews.crawler.scheduler import LOCKED_EXIT
+from parknews.crawler.sites import SitesError, load_sites, select_sites
 
 REDIS_HELP = "The Redis of the deployment, e.g. redis://10.0.0.5:6379/0 (env REDIS_URL)."
 PREFIX_HELP = "Prefix of every Redis key (several deployments can share one Redis)."
@@ -28,7 +28,7 @@ def _fail(message: str, status: int = 1) -> None:
 def _parse_set(values: tuple[str, ...]) -> dict[str, str]:
     """``parknews crawl``'s reading of ``--set NAME=VALUE`` (imported when called:
     crawler.cli registers this module's commands at its end)."""
-    from crawler.cli import _parse_set as parse_set
+    from parknews.crawler.cli import _parse_set as parse_set
 
     return parse_set(values)
 
@@ -84,12 +84,12 @@ def seed_command(sites_file, db_path, site_ids, full, settings, redis_url, prefi
       parknews seed --sites sites.toml --db parknews.db --redis redis://127.0.0.1:6379/0
     """
     _imports()
-    from archive.warc import new_run_id
-    from crawler.distributed import DistributedParkSpider, dump_site, encode_request
-    from crawler.frontier import ExpiringDupeFilter, Frontier, host_of
-    from crawler.runner import crawl_settings
-    from crawler.spiders.park import ParkSpider
-    from pipelines.redisqueue import Keys, redis_client
+    from parknews.archive.warc import new_run_id
+    from parknews.crawler.distributed import DistributedParkSpider, dump_site, encode_request
+    from parknews.crawler.frontier import ExpiringDupeFilter, Frontier, host_of
+    from parknews.crawler.runner import crawl_settings
+    from parknews.crawler.spiders.park import ParkSpider
+    from parknews.pipelines.redisqueue import Keys, redis_client
 
     try:
         sites = select_sites(load_sites(sites_file), site_ids)
@@ -180,7 +180,7 @@ def worker_command(redis_url, prefix, warc_dir, concurrency, settings, log_level
       parknews worker --redis redis://10.0.0.5:6379/0 --warc-dir /srv/parknews-warc
     """
     _imports()
-    from crawler.distributed import run_worker
+    from parknews.crawler.distributed import run_worker
 
     overrides = _parse_set(settings)
     overrides.setdefault("LOG_LEVEL", log_level.upper())
@@ -219,8 +219,8 @@ def ingest_command(db_path, redis_url, prefix, follow, batch):
     _imports()
     import logging
 
-    from archive.store import ArchiveError
-    from pipelines.redisqueue import IngestBusy, Ingester, Keys, redis_client
+    from parknews.archive.store import ArchiveError
+    from parknews.pipelines.redisqueue import IngestBusy, Ingester, Keys, redis_client
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     server = redis_client(redis_url)

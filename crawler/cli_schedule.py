@@ -1,6 +1,6 @@
 """``parknews schedule`` (crawl each site on its cron schedule until stopped) and
 ``parknews cron`` (the same schedules as crontab lines). Registered on the ``parknews``
-group by ``crawler.cli``; also ``python -m crawler.scheduler schedule|cron``."""
+group by ``parknews.crawler.cli``; also ``python -m parknews.crawler.scheduler schedule|cron``."""
 
 from __future__ import annotations
 
@@ -12,14 +12,14 @@ from pathlib import Path
 
 import click
 
-from crawler.scheduler import (
+from parknews.crawler.scheduler import (
     DEFAULT_STOP_TIMEOUT,
     LOCKED_EXIT,
     Scheduler,
     default_lock_dir,
     site_trigger,
 )
-from crawler.sites import SITE_ID, SitesError, load_sites, select_sites
+from parknews.crawler.sites import SITE_ID, SitesError, load_sites, select_sites
 
 _SET = re.compile(r"^(?:(?P<site>[A-Za-z0-9][A-Za-z0-9_.-]*):)?(?P<name>[A-Za-z_][\w.]*)=")
 
@@ -90,7 +90,7 @@ def schedule_command(sites_file, db_path, site_ids, lock_dir, settings, run_for,
       parknews schedule --sites sites.toml --db parknews.db
       parknews schedule --site sipac --set sipac:DOWNLOAD_DELAY=5 --run-for 3600
     """
-    from archive.store import ArchiveError
+    from parknews.archive.store import ArchiveError
 
     common, per_site = parse_settings(settings)
     try:
@@ -100,7 +100,7 @@ def schedule_command(sites_file, db_path, site_ids, lock_dir, settings, run_for,
         raise click.ClickException(str(exc)) from None
     logging.basicConfig(level=log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(message)s")
-    logging.getLogger("crawler.scheduler").setLevel(log_level.upper())
+    logging.getLogger("parknews.crawler.scheduler").setLevel(log_level.upper())
     history = scheduler.run(run_for)
     counts: dict[str, int] = {}
     for record in history:
@@ -200,7 +200,7 @@ def cron_command(sites_file, db_path, site_ids, lock_dir, settings):
     """Print the sites' schedules as crontab lines (one per site), for cron or systemd
     timers instead of `parknews schedule`.
 
-    Each line runs the crawl through `python -m crawler.scheduler crawl-locked`, which
+    Each line runs the crawl through `python -m parknews.crawler.scheduler crawl-locked`, which
     holds the site's lock as `parknews schedule` does: a run due while the previous one
     is still going exits at once with status 75. Output is appended to <lock dir>/<id>.log.
     Cron has no seconds: a 6-field schedule is printed as a comment with the systemd
@@ -233,7 +233,7 @@ def cron_command(sites_file, db_path, site_ids, lock_dir, settings):
     click.echo(f"# Each run holds {locks}/<id>.lock; a run due while the previous one is "
                f"still going exits with status {LOCKED_EXIT}.")
     for site in sites:
-        command = [sys.executable, "-m", "crawler.scheduler", "crawl-locked",
+        command = [sys.executable, "-m", "parknews.crawler.scheduler", "crawl-locked",
                    "--lock-dir", str(locks), "--sites", str(sites_path), "--db", str(db),
                    "--site", site.id, *common, *per_site.get(site.id, [])]
         line = (f"cd {_cron_quote(str(workdir))} && mkdir -p {_cron_quote(str(locks))} && "

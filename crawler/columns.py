@@ -1,7 +1,7 @@
 """News columns of a hub page (a home page, a 新闻中心 page): which links lead to lists
 worth crawling.
 
-Four kinds of evidence, strongest first (:data:`crawler.linkrules.MORE_LINK` …):
+Four kinds of evidence, strongest first (:data:`parknews.crawler.linkrules.MORE_LINK` …):
 
 - the 更多/MORE link of a block, named by its box's title or by another link to the same
   URL (政务要闻 … 更多>>);
@@ -11,7 +11,7 @@ Four kinds of evidence, strongest first (:data:`crawler.linkrules.MORE_LINK` …
 - the other links of a menu sharing the URL shape of a column found by a "more" link or a
   badge (``channel-list-channel-161.html`` beside ``…-101976.html``).
 
-A name with a word of :data:`crawler.linkrules.SKIP_COLUMN_WORDS` (login, search, 互动,
+A name with a word of :data:`parknews.crawler.linkrules.SKIP_COLUMN_WORDS` (login, search, 互动,
 办事, downloads, 无障碍 …) is never a column, whatever else speaks for it.
 """
 
@@ -24,9 +24,9 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
-from crawler import discovery
-from crawler import linkrules as rules
-from crawler.linkblocks import Block, Link, is_pager_text, squash, url_template, weight
+from parknews.crawler import discovery
+from parknews.crawler import linkrules as rules
+from parknews.crawler.linkblocks import Block, Link, is_pager_text, squash, url_template, weight
 
 
 @dataclass

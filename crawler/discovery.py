@@ -12,7 +12,7 @@ import re
 from typing import NamedTuple
 from urllib.parse import unquote_to_bytes, urljoin, urlsplit
 
-from pipelines.media import is_attachment_url
+from parknews.pipelines.media import is_attachment_url
 
 
 class UrlRule(NamedTuple):

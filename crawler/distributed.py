@@ -39,15 +39,15 @@ from scrapy.utils.request import request_from_dict
 from twisted.internet import task
 from twisted.python.failure import Failure
 
-from crawler.frontier import (
+from parknews.crawler.frontier import (
     LEASE,
     frontier_from_settings,
     redis_from_settings,
     worker_name,
 )
-from crawler.sites import Site
-from crawler.spiders.park import ParkSpider
-from pipelines.redisqueue import Keys, keys_from_settings
+from parknews.crawler.sites import Site
+from parknews.crawler.spiders.park import ParkSpider
+from parknews.pipelines.redisqueue import Keys, keys_from_settings
 
 logger = logging.getLogger(__name__)
 
@@ -371,12 +371,12 @@ def decode_request(payload: bytes, spider: DistributedParkSpider) -> Request:
 # -- running a worker ----------------------------------------------------------------------
 
 WORKER_SETTINGS: dict[str, Any] = {
-    "SCHEDULER": "crawler.frontier.FrontierScheduler",
-    "SCHEDULER_QUEUE_CLASS": "crawler.frontier.PoliteHostQueue",
-    "DUPEFILTER_CLASS": "crawler.frontier.ExpiringDupeFilter",
+    "SCHEDULER": "parknews.crawler.frontier.FrontierScheduler",
+    "SCHEDULER_QUEUE_CLASS": "parknews.crawler.frontier.PoliteHostQueue",
+    "DUPEFILTER_CLASS": "parknews.crawler.frontier.ExpiringDupeFilter",
     "SCHEDULER_PERSIST": True,  # one worker's end must not empty the others' frontier
-    "ITEM_PIPELINES": {"pipelines.extraction.ExtractionPipeline": 300,
-                       "pipelines.redisqueue.RedisStreamPipeline": 800},
+    "ITEM_PIPELINES": {"parknews.pipelines.extraction.ExtractionPipeline": 300,
+                       "parknews.pipelines.redisqueue.RedisStreamPipeline": 800},
     "ARCHIVE_DB": "",  # workers write no SQLite
     # politeness is the frontier's (PARKNEWS_HOST_DELAY across all workers)
     "DOWNLOAD_DELAY": 0,
@@ -390,10 +390,10 @@ def worker_settings(redis_url: str, prefix: str, warc_dir: str,
                     overrides: dict[str, Any] | None = None):
     from scrapy.settings import Settings
 
-    from archive.warc import new_run_id
+    from parknews.archive.warc import new_run_id
 
     settings = Settings()
-    settings.setmodule("crawler.settings", priority="project")
+    settings.setmodule("parknews.crawler.settings", priority="project")
     worker = worker_name()
     base = dict(WORKER_SETTINGS, REDIS_URL=redis_url, PARKNEWS_REDIS_PREFIX=prefix,
                 PARKNEWS_WARC_DIR=warc_dir, PARKNEWS_WORKER_ID=worker,
@@ -401,13 +401,15 @@ def worker_settings(redis_url: str, prefix: str, warc_dir: str,
     for key, value in base.items():
         settings.set(key, value, priority="cmdline")
     extensions = dict(settings.getdict("EXTENSIONS"))
-    extensions["crawler.distributed.WorkerExtension"] = 510
+    extensions["parknews.crawler.distributed.WorkerExtension"] = 510
     settings.set("EXTENSIONS", extensions, priority="cmdline")
     middlewares = dict(settings.getdict("DOWNLOADER_MIDDLEWARES"))
-    middlewares["crawler.workermiddlewares.HostSlotMiddleware"] = 990  # the last before sending
+    # the last before sending
+    middlewares["parknews.crawler.workermiddlewares.HostSlotMiddleware"] = 990
     middlewares["scrapy.downloadermiddlewares.offsite.OffsiteMiddleware"] = None
-    middlewares["crawler.workermiddlewares.SiteOffsiteMiddleware"] = 50
-    middlewares["crawler.workermiddlewares.SharedRobotsTxtMiddleware"] = 95  # before robots (100)
+    middlewares["parknews.crawler.workermiddlewares.SiteOffsiteMiddleware"] = 50
+    # before robots (100)
+    middlewares["parknews.crawler.workermiddlewares.SharedRobotsTxtMiddleware"] = 95
     settings.set("DOWNLOADER_MIDDLEWARES", middlewares, priority="cmdline")
     for key, value in (overrides or {}).items():
         settings.set(key, value, priority="cmdline")

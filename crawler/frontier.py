@@ -42,7 +42,7 @@ from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.queue import Base as RedisQueueBase
 from scrapy_redis.scheduler import Scheduler as RedisScheduler
 
-from pipelines.redisqueue import Keys, keys_from_settings
+from parknews.pipelines.redisqueue import Keys, keys_from_settings
 
 logger = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ its *main link* is the one whose URL has the shape most items' links share (so a
 item's category badge or "详情" link is not taken for its headline). Blocks are then
 told apart by what their items say: pagers (page numbers, 下一页), headline lists
 (long titles, dates) and menus (short names). No selector of any site: the numbers
-and words are in :mod:`crawler.linkrules`.
+and words are in :mod:`parknews.crawler.linkrules`.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 
 from lxml import etree, html
 
-from crawler import discovery
-from crawler import linkrules as rules
+from parknews.crawler import discovery
+from parknews.crawler import linkrules as rules
 
 IGNORED_HREF = ("javascript:", "mailto:", "tel:", "#", "data:", "about:", "sms:")
 HEX_ID = re.compile(r"(?=[0-9a-f]*\d)[0-9a-f]+")

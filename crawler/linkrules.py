@@ -1,6 +1,6 @@
 """Page-structure discovery rules as data: what a list block, a pager, a "more" link and a
-news column look like, in words and numbers (used by :mod:`crawler.linkblocks`,
-:mod:`crawler.columns` and :mod:`crawler.pageanalysis`).
+news column look like, in words and numbers (used by :mod:`parknews.crawler.linkblocks`,
+:mod:`parknews.crawler.columns` and :mod:`parknews.crawler.pageanalysis`).
 
 Every vocabulary is a tuple of plain substrings or a compiled pattern, ordered most
 specific first where order matters; thresholds are named constants. Studied on the real

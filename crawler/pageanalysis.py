@@ -3,7 +3,7 @@
 A page is a *list* (a main block of headline items, maybe a pager), a *hub* (blocks of
 several columns, "more" links, a menu of news columns), an *article* (a long text
 outside links) or *other*. URL shapes are evidence among others; the structure decides
-when they are silent (see :mod:`crawler.linkblocks`). The spider follows what this
+when they are silent (see :mod:`parknews.crawler.linkblocks`). The spider follows what this
 returns, and ``parknews discover`` prints it.
 """
 
@@ -15,10 +15,17 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
-from crawler import discovery
-from crawler import linkrules as rules
-from crawler.columns import Column, find_columns, is_inside
-from crawler.linkblocks import Block, Link, find_blocks, is_pager_text, page_links, url_template
+from parknews.crawler import discovery
+from parknews.crawler import linkrules as rules
+from parknews.crawler.columns import Column, find_columns, is_inside
+from parknews.crawler.linkblocks import (
+    Block,
+    Link,
+    find_blocks,
+    is_pager_text,
+    page_links,
+    url_template,
+)
 
 
 @dataclass
@@ -288,7 +295,7 @@ def hub_articles(result: PageAnalysis, chosen: list[Column],
 def _script_list_sign(result: PageAnalysis) -> str | None:
     """The name of the first sign that the page's list is drawn by script (a Hanweb
     ``loadPageData`` call, a Vue or AngularJS list, a template …), or None."""
-    from crawler import jsonlists  # noqa: PLC0415 - only for pages without headlines
+    from parknews.crawler import jsonlists  # noqa: PLC0415 - only for pages without headlines
 
     sign = jsonlists.js_list_sign(etree.tostring(result.root, encoding="unicode"))
     return sign.name if sign else None

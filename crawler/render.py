@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 logger = logging.getLogger(__name__)
 
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
-HANDLER = "crawler.render.RenderDownloadHandler"
+HANDLER = "parknews.crawler.render.RenderDownloadHandler"
 # As tests/test_browser.py: no background traffic out of a closed network.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",

@@ -15,9 +15,9 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
-from archive.warc import new_run_id
-from crawler.sites import Site
-from crawler.spiders.park import ParkSpider
+from parknews.archive.warc import new_run_id
+from parknews.crawler.sites import Site
+from parknews.crawler.spiders.park import ParkSpider
 
 logger = logging.getLogger(__name__)
 
@@ -87,7 +87,7 @@ def site_notes(stats: dict[str, Any]) -> tuple[str, ...]:
 
 def crawl_settings(db_path: str | Path, overrides: dict[str, Any] | None = None) -> Settings:
     settings = Settings()
-    settings.setmodule("crawler.settings", priority="project")
+    settings.setmodule("parknews.crawler.settings", priority="project")
     settings.set("ARCHIVE_DB", str(db_path), priority="cmdline")
     for key, value in (overrides or {}).items():
         settings.set(key, value, priority="cmdline")
@@ -95,7 +95,7 @@ def crawl_settings(db_path: str | Path, overrides: dict[str, Any] | None = None)
 
 
 def _set_up_rendering(crawler, site: Site) -> None:
-    from crawler.render import render_problem, render_settings
+    from parknews.crawler.render import render_problem, render_settings
 
     problem = render_problem(crawler.settings)
     if problem:

@@ -1,7 +1,7 @@
 """Scheduled crawls: each site of a sites.toml crawled on its own cron schedule.
 
 ``Scheduler`` runs one APScheduler job per site; each due run starts a fresh process
-(``python -m crawler.scheduler crawl-locked …``: Scrapy's reactor cannot restart in one
+(``python -m parknews.crawler.scheduler crawl-locked …``: Scrapy's reactor cannot restart in one
 process), so one site's crawl never blocks another's.
 
 Never two crawls of one site at once: a crawl process holds ``<lock dir>/<site id>.lock``
@@ -12,10 +12,10 @@ for humans (``cat parknews-locks/sipac.lock``). A due run whose lock is held (a 
 site still going: from this scheduler, from another one, from cron, from a manual
 ``parknews crawl`` or ``crawl-locked``) is refused and logged: ``site X: previous run
 still going (pid N since T), skipped``. A plain ``parknews crawl`` takes the same locks
-(``crawler.cli``), so a crawl by hand and a scheduled one never overlap either. Locks are
+(``parknews.crawler.cli``), so a crawl by hand and a scheduled one never overlap either. Locks are
 local to one machine: keep the lock directory off NFS.
 
-Entry points (``python -m crawler.scheduler …``):
+Entry points (``python -m parknews.crawler.scheduler …``):
 
     crawl-locked [--lock-dir DIR] CRAWL OPTIONS   takes the sites' locks (all or none),
                                                   then runs ``parknews crawl CRAWL
@@ -47,7 +47,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from crawler.sites import Site, SitesError, cron_trigger, load_sites, select_sites
+from parknews.crawler.sites import Site, SitesError, cron_trigger, load_sites, select_sites
 
 logger = logging.getLogger(__name__)
 
@@ -277,7 +277,7 @@ class Scheduler:
     output is appended to ``<log_dir>/<site id>.log`` and each run to
     ``<lock_dir>/runs.jsonl``; ``log_dir`` defaults to the lock directory. Raises
     ``SitesError`` for a bad sites file, an invalid schedule or an unknown site id, and
-    ``archive.store.ArchiveError`` for a database path that cannot hold the archive (the
+    ``parknews.archive.store.ArchiveError`` for a database path that cannot hold the archive (the
     archive is created, or migrated, before any crawl starts).
 
     Stopping (``stop()``, SIGINT or SIGTERM in ``run()``, the end of ``run_for``): no
@@ -311,7 +311,7 @@ class Scheduler:
         if unknown:
             raise SitesError(f"unknown site id(s): {', '.join(unknown)} "
                              f"(scheduled: {', '.join(sorted(known))})")
-        from archive.store import open_archive
+        from parknews.archive.store import open_archive
 
         # create and migrate the archive now: a bad path fails here, and crawls starting
         # together never race to create it (``database is locked``)
@@ -336,7 +336,7 @@ class Scheduler:
 
     # the command a due run starts
     def command(self, site_id: str) -> list[str]:
-        return [self.python, "-m", "crawler.scheduler", "crawl-locked",
+        return [self.python, "-m", "parknews.crawler.scheduler", "crawl-locked",
                 "--lock-dir", str(self.lock_dir), "--sites", str(self.sites_file),
                 "--db", str(self.db_path), "--site", site_id,
                 *self.extra_args, *self.site_args.get(site_id, ())]
@@ -559,7 +559,7 @@ def _quiet_apscheduler() -> None:
         scheduler_logger.addFilter(_DropOverlapWarning())
 
 
-# --- python -m crawler.scheduler -----------------------------------------------------
+# --- python -m parknews.crawler.scheduler -----------------------------------------------------
 
 
 def crawl_locked(argv: Sequence[str]) -> int:
@@ -569,7 +569,7 @@ def crawl_locked(argv: Sequence[str]) -> int:
     is held, and then nothing is crawled (a plain ``parknews crawl`` takes the same locks
     but crawls the sites it could lock and skips the others)."""
     parser = argparse.ArgumentParser(
-        prog="python -m crawler.scheduler crawl-locked", add_help=False,
+        prog="python -m parknews.crawler.scheduler crawl-locked", add_help=False,
         description="Run `parknews crawl` holding the sites' locks.")
     parser.add_argument("--lock-dir", default=None)
     own, rest = parser.parse_known_args(list(argv))
@@ -587,7 +587,7 @@ def crawl_locked(argv: Sequence[str]) -> int:
             site_ids = []  # the crawl itself reports the bad sites file
     try:
         with hold_site_locks(lock_dir, site_ids):
-            from crawler.cli import main
+            from parknews.crawler.cli import main
 
             # the locks are held here already: the crawl must not take them again (an
             # flock taken through a second descriptor would conflict with this one)
@@ -603,16 +603,16 @@ def _main(argv: Sequence[str]) -> int:
         return crawl_locked(argv[1:])
     import click
 
-    from crawler.cli_schedule import cron_command, schedule_command
+    from parknews.crawler.cli_schedule import cron_command, schedule_command
 
-    group = click.Group("python -m crawler.scheduler",
+    group = click.Group("python -m parknews.crawler.scheduler",
                         help="Scheduled crawls: `schedule`, `cron`, and `crawl-locked "
                              "[--lock-dir DIR] CRAWL OPTIONS` (parknews crawl holding the "
                              "sites' locks; exit status 75 if a run is still going).",
                         context_settings={"help_option_names": ["-h", "--help"]})
     group.add_command(schedule_command)
     group.add_command(cron_command)
-    group.main(list(argv), prog_name="python -m crawler.scheduler")
+    group.main(list(argv), prog_name="python -m parknews.crawler.scheduler")
     return 0
 
 

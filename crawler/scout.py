@@ -20,10 +20,10 @@ from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from crawler import discovery, jsonlists
-from crawler.antibot import AntiBotBlocked
-from crawler.columns import Column
-from crawler.pageanalysis import PageAnalysis, analyse_response, column_prefix
+from parknews.crawler import discovery, jsonlists
+from parknews.crawler.antibot import AntiBotBlocked
+from parknews.crawler.columns import Column
+from parknews.crawler.pageanalysis import PageAnalysis, analyse_response, column_prefix
 
 logger = logging.getLogger(__name__)
 
@@ -204,7 +204,7 @@ class DiscoverSpider(scrapy.Spider):
                 yield request
 
     def parse_sample(self, response: Response) -> None:
-        from pipelines.extract import extract  # noqa: PLC0415 - only for samples
+        from parknews.pipelines.extract import extract  # noqa: PLC0415 - only for samples
 
         self.result.pages += 1
         sample: Sample = response.meta["sample"]
@@ -250,11 +250,11 @@ def run_discover(url: str, max_pages: int = 30, samples: int = 3,
     """Fetch ``url`` and at most ``max_pages`` more pages; block until done."""
     from scrapy.crawler import CrawlerProcess  # noqa: PLC0415
 
-    from crawler import settings as project  # noqa: PLC0415
-    from crawler.runner import crawl_settings  # noqa: PLC0415
+    from parknews.crawler import settings as project  # noqa: PLC0415
+    from parknews.crawler.runner import crawl_settings  # noqa: PLC0415
 
     middlewares = {**project.DOWNLOADER_MIDDLEWARES,
-                   "crawler.warcmiddleware.WarcCaptureMiddleware": None}  # nothing kept
+                   "parknews.crawler.warcmiddleware.WarcCaptureMiddleware": None}  # nothing kept
     settings = crawl_settings(":memory:", {"DOWNLOADER_MIDDLEWARES": middlewares,
                                            "ITEM_PIPELINES": {}, "EXTENSIONS": {},
                                            "LOG_LEVEL": "WARNING", **(overrides or {})})

@@ -5,8 +5,8 @@ The parknews-specific settings are prefixed by the component that reads them.
 """
 
 BOT_NAME = "parknews"
-SPIDER_MODULES = ["crawler.spiders"]
-NEWSPIDER_MODULE = "crawler.spiders"
+SPIDER_MODULES = ["parknews.crawler.spiders"]
+NEWSPIDER_MODULE = "parknews.crawler.spiders"
 
 # -- parknews --------------------------------------------------------------------------
 SITES_FILE = "sites.toml"  # read by `scrapy crawl park -a site=ID`
@@ -15,8 +15,8 @@ ARCHIVE_BATCH_SIZE = 50  # rows per write transaction
 EXTRACTION_ENABLED = True
 
 ITEM_PIPELINES = {
-    "pipelines.extraction.ExtractionPipeline": 300,
-    "pipelines.storage.StoragePipeline": 800,
+    "parknews.pipelines.extraction.ExtractionPipeline": 300,
+    "parknews.pipelines.storage.StoragePipeline": 800,
 }
 
 # -- politeness ------------------------------------------------------------------------
@@ -93,7 +93,7 @@ PARKNEWS_RECHECK_MAX = 1000
 PARKNEWS_FULL_PASS_EVERY = 10
 PARKNEWS_FULL_PASS = False
 # A progress line per site every few seconds (on for interactive `parknews crawl`).
-EXTENSIONS = {"crawler.progress.ProgressExtension": 500}
+EXTENSIONS = {"parknews.crawler.progress.ProgressExtension": 500}
 PARKNEWS_PROGRESS = False
 PARKNEWS_PROGRESS_INTERVAL = 3
 
@@ -113,16 +113,16 @@ PARKNEWS_DEDUP_ENABLED = True
 PARKNEWS_REDIRECT_LOOPS_FAIL = True
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
-    "crawler.middlewares.SafeRobotsTxtMiddleware": 100,  # every waiter checked
-    "crawler.middlewares.RobotsTxtBoundsMiddleware": 360,  # after DownloadTimeout (350)
-    "crawler.middlewares.DownloadSizeMiddleware": 370,  # names an over-size cancel
-    "crawler.middlewares.RetryAfterMiddleware": 560,  # outside RetryMiddleware (550)
-    "crawler.middlewares.RedirectLoopMiddleware": 650,  # outside RedirectMiddleware (600)
-    "crawler.middlewares.OffsiteRedirectMiddleware": 655,  # likewise, hops to other hosts
+    "parknews.crawler.middlewares.SafeRobotsTxtMiddleware": 100,  # every waiter checked
+    "parknews.crawler.middlewares.RobotsTxtBoundsMiddleware": 360,  # after DownloadTimeout (350)
+    "parknews.crawler.middlewares.DownloadSizeMiddleware": 370,  # names an over-size cancel
+    "parknews.crawler.middlewares.RetryAfterMiddleware": 560,  # outside RetryMiddleware (550)
+    "parknews.crawler.middlewares.RedirectLoopMiddleware": 650,  # outside RedirectMiddleware (600)
+    "parknews.crawler.middlewares.OffsiteRedirectMiddleware": 655,  # likewise, hops to other hosts
     # every response as downloaded (3xx and retries too), decompressed once, into WARC
-    "crawler.warcmiddleware.WarcCaptureMiddleware": 660,
+    "parknews.crawler.warcmiddleware.WarcCaptureMiddleware": 660,
     # anti-bot challenges (加速乐 521, 瑞数 202/412) fail as "blocked", after capture
-    "crawler.antibot.AntiBotMiddleware": 640,
+    "parknews.crawler.antibot.AntiBotMiddleware": 640,
 }
 PARKNEWS_ANTIBOT_ENABLED = True
 # render = true sites (crawler/render.py): the machine's Chromium, and what is waited for

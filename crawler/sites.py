@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from crawler.jsonlists import JsonList, parse_json_list
+from parknews.crawler.jsonlists import JsonList, parse_json_list
 
 SITE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 

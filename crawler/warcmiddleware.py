@@ -1,7 +1,7 @@
 """Downloader middleware: every request/response pair of a crawl written to WARC files.
 
 ``WarcCaptureMiddleware`` writes each response Scrapy downloads, with its request, through
-:class:`archive.warc.CaptureWriter` and leaves the capture pointer (``file``, ``offset``,
+:class:`parknews.archive.warc.CaptureWriter` and leaves the capture pointer (``file``, ``offset``,
 ``length``, ``record_id``, ``payload_digest``) in ``response.meta["warc"]`` for the
 pipelines. A redirected request carries the pointer of its 3xx until its final response
 replaces it.
@@ -41,7 +41,7 @@ from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddlewa
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Request, Response
 
-from archive.warc import DEFAULT_MAX_BYTES, CaptureWriter, default_warc_dir, new_run_id
+from parknews.archive.warc import DEFAULT_MAX_BYTES, CaptureWriter, default_warc_dir, new_run_id
 
 logger = logging.getLogger(__name__)
 

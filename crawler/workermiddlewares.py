@@ -21,14 +21,14 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Request
 from twisted.internet import task
 
-from crawler.frontier import (
+from parknews.crawler.frontier import (
     Frontier,
     frontier_from_settings,
     host_of,
     redis_from_settings,
     worker_name,
 )
-from pipelines.redisqueue import Keys, keys_from_settings
+from parknews.pipelines.redisqueue import Keys, keys_from_settings
 
 
 def _text(value) -> str:

@@ -1,6 +1,6 @@
 """Raw page bytes in, one clean ``Article`` out: a pure function, no Scrapy.
 
-    from pipelines.extract import extract
+    from parknews.pipelines.extract import extract
     article = extract(raw_bytes, "https://example.gov.cn/art/2022/7/5/art_1_2.html")
 
 Steps: decode (``encoding.decode_html``); parse; read metas and hidden search-engine

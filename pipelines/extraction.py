@@ -1,6 +1,6 @@
 """Item pipeline: cut each fetched article page down to its clean article.
 
-The work is :func:`pipelines.workers.extract_page`, a pure function of the fetched
+The work is :func:`parknews.pipelines.workers.extract_page`, a pure function of the fetched
 bytes. By default it runs in worker processes (``pipelines/workers.py``): this stage
 hands the page over, waits without blocking the crawl, and records the outcome.
 ``PARKNEWS_EXTRACT_WORKERS = 0`` extracts in the crawl process instead.
@@ -17,8 +17,8 @@ from twisted.internet import reactor
 from twisted.internet.defer import Deferred, DeferredSemaphore
 from twisted.python.failure import Failure
 
-from pipelines.items import Article, FetchedPage
-from pipelines.workers import ExtractionPool, default_workers, extract_page, merge_part
+from parknews.pipelines.items import Article, FetchedPage
+from parknews.pipelines.workers import ExtractionPool, default_workers, extract_page, merge_part
 
 __all__ = ["ExtractionPipeline", "merge_part"]
 

@@ -8,7 +8,7 @@ SQLite archive.
 
 ``Ingester`` (``parknews ingest``) is the one writer: it reads the stream as the consumer
 group ``ingest`` (``XREADGROUP``), writes through the same storage pipeline and
-``archive.store.ArchiveWriter`` as a single-machine crawl, and acknowledges and deletes the
+``parknews.archive.store.ArchiveWriter`` as a single-machine crawl, and acknowledges and deletes the
 entries (``XACK``, ``XDEL``) only after their transaction is committed. An ingester that
 dies leaves its entries pending; the next one claims every pending entry first
 (``XAUTOCLAIM``) and writes them again, which is harmless: pages are upserted and an
@@ -34,9 +34,9 @@ from datetime import UTC, datetime
 
 from scrapy.exceptions import NotConfigured
 
-from archive.store import ArchiveWriter, open_archive
-from pipelines.items import FetchedPage
-from pipelines.storage import StoragePipeline, _run_notes, run_counts
+from parknews.archive.store import ArchiveWriter, open_archive
+from parknews.pipelines.items import FetchedPage
+from parknews.pipelines.storage import StoragePipeline, _run_notes, run_counts
 
 logger = logging.getLogger(__name__)
 

@@ -19,13 +19,13 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from archive.dedup import Deduplicator
-from archive.store import write_transaction
-from archive.warc import WarcError, get_header, read_capture
-from pipelines.extract import extract
-from pipelines.fingerprint import content_hash
-from pipelines.items import Article
-from pipelines.workers import default_workers, merge_part, new_pool
+from parknews.archive.dedup import Deduplicator
+from parknews.archive.store import write_transaction
+from parknews.archive.warc import WarcError, get_header, read_capture
+from parknews.pipelines.extract import extract
+from parknews.pipelines.fingerprint import content_hash
+from parknews.pipelines.items import Article
+from parknews.pipelines.workers import default_workers, merge_part, new_pool
 
 logger = logging.getLogger(__name__)
 

@@ -17,12 +17,12 @@ from datetime import UTC, datetime
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
-from archive.dedup import remember_presigned
-from archive.search import remember_index_text
-from archive.store import ArchiveWriter, open_archive
-from archive.warc import new_run_id
-from pipelines.fingerprint import content_hash
-from pipelines.items import FetchedPage
+from parknews.archive.dedup import remember_presigned
+from parknews.archive.search import remember_index_text
+from parknews.archive.store import ArchiveWriter, open_archive
+from parknews.archive.warc import new_run_id
+from parknews.pipelines.fingerprint import content_hash
+from parknews.pipelines.items import FetchedPage
 
 logger = logging.getLogger(__name__)
 

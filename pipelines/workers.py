@@ -29,12 +29,12 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-from archive.dedup import presign
-from archive.search import index_text
-from pipelines.extract import extract
-from pipelines.fingerprint import content_hash
-from pipelines.items import Article
-from pipelines.metadata import parse_date
+from parknews.archive.dedup import presign
+from parknews.archive.search import index_text
+from parknews.pipelines.extract import extract
+from parknews.pipelines.fingerprint import content_hash
+from parknews.pipelines.items import Article
+from parknews.pipelines.metadata import parse_date
 
 logger = logging.getLogger(__name__)
 

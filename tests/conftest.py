@@ -29,7 +29,7 @@ def run_cli(*args: str, cwd: Path | None = None, timeout: int = 180):
     """Run ``parknews ARGS`` in a fresh process (Scrapy's reactor cannot restart)."""
     env = dict(os.environ, PYTHONWARNINGS="ignore")
     return subprocess.run(
-        [sys.executable, "-m", "crawler.cli", *args],
+        [sys.executable, "-m", "parknews.crawler.cli", *args],
         cwd=cwd or REPO, env=env, capture_output=True, text=True, timeout=timeout,
     )
 
@@ -48,7 +48,7 @@ def serving(db_path: Path, log_path: Path):
     base = f"http://127.0.0.1:{port}"
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "crawler.cli", "serve", "--db", str(db_path),
+            [sys.executable, "-m", "parknews.crawler.cli", "serve", "--db", str(db_path),
              "--port", str(port)],
             cwd=REPO, env=dict(os.environ, PYTHONWARNINGS="ignore"),
             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
@@ -97,7 +97,7 @@ def char_f1(predicted: str, gold: str) -> float:
 
 @pytest.fixture(scope="session")
 def mock_sites():
-    from crawler.mocksites import serve_mock_sites
+    from parknews.crawler.mocksites import serve_mock_sites
 
     with serve_mock_sites() as running:
         yield {site.id: site for site in running}

@@ -15,9 +15,9 @@ import pytest
 from conftest import FAST, run_cli
 from sqlite_utils import Database
 
-from archive.store import open_archive
-from archive.warc import default_warc_dir, payload_digest, read_capture
-from crawler.mocksites import serve_mock_sites, sites_toml
+from parknews.archive.store import open_archive
+from parknews.archive.warc import default_warc_dir, payload_digest, read_capture
+from parknews.crawler.mocksites import serve_mock_sites, sites_toml
 
 FIELDS = ("title", "body", "published_at", "source", "author", "summary", "attachments",
           "images")
@@ -104,7 +104,7 @@ def test_reextract_in_small_batches_misses_and_repeats_nothing(archived, tmp_pat
     """Batches are pipelined (the workers extract one while the next is read and the
     previous written): with batches of 3, every article is still compared once and every
     spoiled one, wherever it falls, is rebuilt; progress counts up to the total."""
-    from pipelines import reextract as module
+    from parknews.pipelines import reextract as module
 
     db_path, _ = archived
     copy = _copy(db_path, tmp_path)

@@ -15,7 +15,7 @@ import pytest
 from conftest import serving
 from playwright.sync_api import Page, expect, sync_playwright
 
-from archive.store import ArchiveWriter, open_archive
+from parknews.archive.store import ArchiveWriter, open_archive
 
 CHROMIUM = "/usr/bin/chromium"
 # As the machine's docs ask: without the background-networking flags Chromium keeps trying

@@ -127,7 +127,8 @@ def test_demo_crawls_and_serve_publishes(tmp_path):
     import sys
 
     server = subprocess.Popen(
-        [sys.executable, "-m", "crawler.cli", "serve", "--db", str(db), "--port", str(port)],
+        [sys.executable, "-m", "parknews.crawler.cli", "serve", "--db", str(db), "--port",
+         str(port)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     try:
@@ -150,7 +151,7 @@ def test_demo_crawls_and_serve_publishes(tmp_path):
 
 
 def test_crawl_shows_progress_lines_when_asked(mock_sites, tmp_path):
-    from crawler.mocksites import sites_toml
+    from parknews.crawler.mocksites import sites_toml
 
     sites_file = tmp_path / "sites.toml"
     sites_file.write_text(sites_toml([mock_sites["dede"]]), encoding="utf-8")

@@ -44,7 +44,7 @@ import pytest
 from conftest import FAST, REPO
 from warcio.archiveiterator import ArchiveIterator
 
-from archive.warc import (
+from parknews.archive.warc import (
     OPEN_SUFFIX,
     WarcError,
     default_warc_dir,
@@ -52,8 +52,8 @@ from archive.warc import (
     payload_digest,
     read_capture,
 )
-from crawler.mocksites.generated import GeneratedSite, build_routes, serve_generated_site
-from crawler.scheduler import SiteLock, default_lock_dir
+from parknews.crawler.mocksites.generated import GeneratedSite, build_routes, serve_generated_site
+from parknews.crawler.scheduler import SiteLock, default_lock_dir
 
 SEED = 20261127  # decides the kill thresholds
 ARTICLES = 80
@@ -232,7 +232,7 @@ def _page_run_ids(db_path: Path) -> set[str]:
 
 
 def _command(sites_file: Path, db_path: Path) -> list[str]:
-    return [sys.executable, "-m", "crawler.cli", "crawl", "--sites", str(sites_file),
+    return [sys.executable, "-m", "parknews.crawler.cli", "crawl", "--sites", str(sites_file),
             "--db", str(db_path), *SETTINGS]
 
 
@@ -477,7 +477,7 @@ def test_kill_9_of_the_main_process_only_leaves_the_lock_free(tmp_path):
 def test_what_an_unfinished_run_fetched_counts_as_unchecked(tmp_path):
     """``load_known`` (what an incremental run starts from) on an archive where run r1
     finished, r2 was killed (no row) and r3 was stopped (``shutdown``)."""
-    from archive.store import ArchiveWriter, load_known, open_archive
+    from parknews.archive.store import ArchiveWriter, load_known, open_archive
 
     db = open_archive(tmp_path / "archive.db")
     writer = ArchiveWriter(db, batch_size=100)

@@ -12,8 +12,8 @@ import pytest
 from conftest import FAST, char_f1, closed_port, run_cli
 from sqlite_utils import Database
 
-from crawler import discovery
-from crawler.mocksites import sites_toml
+from parknews.crawler import discovery
+from parknews.crawler.mocksites import sites_toml
 
 # A small site of bad pages, served beside the mock park sites: an empty 200, a PDF and an
 # image behind article-shaped URLs, and a list page linking to them.

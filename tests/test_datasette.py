@@ -2,8 +2,8 @@ import pytest
 from datasette.utils import tilde_encode
 from sqlite_utils import Database
 
-from archive.publish import make_datasette, metadata_for
-from archive.store import ArchiveWriter, open_archive
+from parknews.archive.publish import make_datasette, metadata_for
+from parknews.archive.store import ArchiveWriter, open_archive
 
 BODY = "第一段：园区签约项目12个。\n第二段 <script>alert(1)</script> 继续。"
 

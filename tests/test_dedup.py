@@ -7,8 +7,8 @@ import unicodedata
 
 import pytest
 
-from archive import dedup
-from archive.store import ArchiveWriter, open_archive
+from parknews.archive import dedup
+from parknews.archive.store import ArchiveWriter, open_archive
 
 STORY = [
     "5月10日，云溪经开区举行2024年第二批重点项目集中签约仪式，共签约项目18个，总投资126亿元。",
@@ -123,7 +123,7 @@ def test_the_lsh_is_rebuilt_from_stored_signatures(writer, tmp_path):
 
 @pytest.mark.asyncio
 async def test_datasette_repost_views(writer, tmp_path):
-    from archive.publish import make_datasette
+    from parknews.archive.publish import make_datasette
 
     add(writer, "http://yx/1", "yx", "\n".join(STORY), "2024-05-10T10:00:00", title="签约")
     add(writer, "http://portal/1", "portal", repost(STORY), "2024-05-12T10:00:00")
@@ -145,7 +145,7 @@ async def test_datasette_repost_views(writer, tmp_path):
 
 
 def test_the_fold_skips_the_converter_only_when_it_would_change_nothing():
-    from archive import search
+    from parknews.archive import search
 
     texts = [
         "\n".join(STORY),

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from archive import dedup
+from parknews.archive import dedup
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -11,7 +11,7 @@ import pytest
 from conftest import FAST, run_cli
 from sqlite_utils import Database
 
-from crawler.sites import load_sites
+from parknews.crawler.sites import load_sites
 
 MOCK_IDS = ["trs", "dede", "destoon", "hanweb", "province", "wordpress", "asp"]
 

@@ -5,9 +5,9 @@ import dataclasses
 import pytest
 from scrapy.http import HtmlResponse, Request, Response
 
-from crawler import discovery
-from crawler.sites import parse_sites
-from crawler.spiders.park import ParkSpider, is_html
+from parknews.crawler import discovery
+from parknews.crawler.sites import parse_sites
+from parknews.crawler.spiders.park import ParkSpider, is_html
 
 SITE = parse_sites("""
 [[sites]]

@@ -25,10 +25,10 @@ import redis
 from conftest import FAST, REPO, free_port, run_cli
 from sqlite_utils import Database
 
-from crawler.mocksites import DEFAULT_HOSTS, serve_mock_sites, sites_toml
-from crawler.mocksites.generated import serve_generated_site
-from crawler.mocksites.jsapi import serve_jsapi
-from crawler.sites import load_sites
+from parknews.crawler.mocksites import DEFAULT_HOSTS, serve_mock_sites, sites_toml
+from parknews.crawler.mocksites.generated import serve_generated_site
+from parknews.crawler.mocksites.jsapi import serve_jsapi
+from parknews.crawler.sites import load_sites
 
 HOSTS = {site_id: f"127.0.0.{141 + i}" for i, site_id in enumerate(DEFAULT_HOSTS)}
 JSAPI_HOSTS = {"hanweb": "127.0.0.160", "shell": "127.0.0.161", "jiasule": "127.0.0.162",
@@ -81,8 +81,8 @@ def mock(tmp_path_factory):
 def start_worker(redis_url: str, prefix: str, warc_dir: Path, log: Path, *extra: str):
     with open(log, "wb") as out:  # the child keeps its own copy of the descriptor
         return subprocess.Popen(
-            [sys.executable, "-m", "crawler.cli", "worker", "--redis", redis_url, "--prefix",
-             prefix, "--warc-dir", str(warc_dir), *WORKER, *extra],
+            [sys.executable, "-m", "parknews.crawler.cli", "worker", "--redis", redis_url,
+             "--prefix", prefix, "--warc-dir", str(warc_dir), *WORKER, *extra],
             cwd=REPO, env=dict(os.environ, PYTHONWARNINGS="ignore"),
             stdout=subprocess.DEVNULL, stderr=out)
 
@@ -165,7 +165,7 @@ def test_two_workers_store_what_one_machine_stores(crawled):
     files = {r["warc_file"] for r in Database(crawled["dist"]).query(
         "select warc_file from articles")}
     assert len(files) == 2 and None not in files
-    from archive.warc import read_capture
+    from parknews.archive.warc import read_capture
 
     for row in Database(crawled["dist"]).query(
             "select url, warc_file, warc_offset, warc_record_id from articles"):
@@ -254,8 +254,8 @@ def test_a_killed_worker_and_a_killed_ingester_lose_nothing(redis_url, tmp_path)
         survivor = start_worker(redis_url, prefix, tmp_path / "warc", tmp_path / "w1.log",
                                 *extra)
         ingester = subprocess.Popen(
-            [sys.executable, "-m", "crawler.cli", "ingest", "--db", str(db_path), "--redis",
-             redis_url, "--prefix", prefix, "--batch", "5"],
+            [sys.executable, "-m", "parknews.crawler.cli", "ingest", "--db", str(db_path),
+             "--redis", redis_url, "--prefix", prefix, "--batch", "5"],
             cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             seed("two")  # while the workers run: they take it up too
@@ -312,8 +312,8 @@ def test_one_ingester_per_deployment(redis_url, tmp_path):
 def test_fingerprints_expire_and_can_be_dropped(redis_url):
     from scrapy import Request
 
-    from crawler.frontier import ExpiringDupeFilter
-    from pipelines.redisqueue import Keys
+    from parknews.crawler.frontier import ExpiringDupeFilter
+    from parknews.pipelines.redisqueue import Keys
 
     client = redis.Redis.from_url(redis_url)
     dupefilter = ExpiringDupeFilter(client, "unused", ttl=0.3, keys=Keys("fp"))
@@ -343,8 +343,8 @@ def test_a_site_still_being_crawled_is_not_seeded_again(redis_url, mock):
 
 
 def test_frontier_hands_out_hosts_politely_and_takes_back_dead_leases(redis_url):
-    from crawler.frontier import Frontier
-    from pipelines.redisqueue import Keys
+    from parknews.crawler.frontier import Frontier
+    from parknews.pipelines.redisqueue import Keys
 
     client = redis.Redis.from_url(redis_url)
     keys = Keys("unit")

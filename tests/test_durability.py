@@ -19,7 +19,7 @@ from pathlib import Path
 
 from conftest import FAST, REPO, run_cli
 
-from crawler.mocksites.generated import serve_generated_site
+from parknews.crawler.mocksites.generated import serve_generated_site
 
 ARTICLES = 60
 KILL_AFTER = 12  # articles stored before the kill
@@ -66,8 +66,8 @@ def test_a_crawl_killed_midway_is_finished_by_the_next_run(tmp_path):
     with serve_generated_site(host="127.0.0.42", articles=ARTICLES, per_page=20,
                               delay=0.05) as site:
         sites_file.write_text(site.sites_toml(), encoding="utf-8")
-        command = [sys.executable, "-m", "crawler.cli", "crawl", "--sites", str(sites_file),
-                   "--db", str(db_path), *FAST, *SLOW]
+        command = [sys.executable, "-m", "parknews.crawler.cli", "crawl", "--sites",
+                   str(sites_file), "--db", str(db_path), *FAST, *SLOW]
         status, stored = _kill_midway(command, db_path, time.monotonic() + 15)
         assert status == -signal.SIGKILL, "the crawl ended before it could be killed"
         assert KILL_AFTER <= stored < ARTICLES

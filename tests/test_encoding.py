@@ -6,7 +6,7 @@ import codecs
 
 import pytest
 
-from pipelines.encoding import (
+from parknews.pipelines.encoding import (
     charset_from_content_type,
     decode_html,
     normalize_charset,

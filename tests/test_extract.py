@@ -10,8 +10,8 @@ import pickle
 
 import pytest
 
-from pipelines.extract import MAX_PAGE_BYTES, extract
-from pipelines.items import Article
+from parknews.pipelines.extract import MAX_PAGE_BYTES, extract
+from parknews.pipelines.items import Article
 
 PARAS = [
     "今年以来，开发区坚持项目为王，全力推进重点项目建设，一季度新开工项目十二个，总投资八十六亿元。",
@@ -338,7 +338,7 @@ def test_a_weak_body_is_rescued_by_recall_mode_only_with_prose(monkeypatch, prec
                                                                 recalled, chosen):
     from lxml import html
 
-    from pipelines import extract as extract_module
+    from parknews.pipelines import extract as extract_module
 
     monkeypatch.setattr(extract_module, "_trafilatura_lines",
                         lambda root, url, recall=False: recalled if recall else precise)

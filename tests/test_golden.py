@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.extract import extract
-from pipelines.items import Article
+from parknews.pipelines.extract import extract
+from parknews.pipelines.items import Article
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 PAGES: list[dict] = tomllib.loads((GOLDEN / "expected.toml").read_text(encoding="utf-8"))["page"]

@@ -10,10 +10,10 @@ from datetime import UTC, datetime
 import pytest
 from conftest import FAST, run_cli
 
-from archive import health
-from crawler.alerts import FORMATS, AlertTarget, load_targets, send
-from crawler.mocksites import serve_mock_sites, sites_toml
-from crawler.sites import SitesError
+from parknews.archive import health
+from parknews.crawler.alerts import FORMATS, AlertTarget, load_targets, send
+from parknews.crawler.mocksites import serve_mock_sites, sites_toml
+from parknews.crawler.sites import SitesError
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 
@@ -154,8 +154,8 @@ def test_breaking_and_fixing_a_site_sends_one_alert_each(tmp_path, receiver):
 
 @pytest.mark.asyncio
 async def test_datasette_health_page_with_a_chart(tmp_path):
-    from archive.publish import make_datasette
-    from archive.store import ArchiveWriter, open_archive
+    from parknews.archive.publish import make_datasette
+    from parknews.archive.store import ArchiveWriter, open_archive
 
     db = open_archive(tmp_path / "h.db")
     writer = ArchiveWriter(db)

@@ -10,7 +10,7 @@ import pytest
 from conftest import FAST, run_cli
 from sqlite_utils import Database
 
-from crawler.mocksites import sites_toml
+from parknews.crawler.mocksites import sites_toml
 
 MOCK_IDS = ["trs", "dede", "destoon", "hanweb", "province", "wordpress", "asp"]
 HOME_REQUESTS: dict[str, list[str]] = {}

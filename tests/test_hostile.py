@@ -19,11 +19,11 @@ import pytest
 from conftest import FAST, run_cli
 from sqlite_utils import Database
 
-from crawler import settings as defaults
-from crawler.middlewares import retry_after_seconds
-from crawler.mocksites import hostile as hs
-from crawler.mocksites import serve_mock_sites, sites_toml
-from pipelines.extract import MAX_PAGE_BYTES, extract
+from parknews.crawler import settings as defaults
+from parknews.crawler.middlewares import retry_after_seconds
+from parknews.crawler.mocksites import hostile as hs
+from parknews.crawler.mocksites import serve_mock_sites, sites_toml
+from parknews.pipelines.extract import MAX_PAGE_BYTES, extract
 
 TIMEOUT = 3  # DOWNLOAD_TIMEOUT of these crawls
 ROBOTS_TIMEOUT = 2  # PARKNEWS_ROBOTSTXT_TIMEOUT of these crawls: below DOWNLOAD_TIMEOUT

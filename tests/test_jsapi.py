@@ -18,13 +18,13 @@ import pytest
 from conftest import FAST, run_cli
 from sqlite_utils import Database
 
-from archive.warc import read_capture
-from crawler import jsonlists
-from crawler.antibot import antibot_sign
-from crawler.mocksites import jsapi
-from crawler.render import render_problem
-from crawler.sites import SitesError, parse_sites
-from pipelines.extract import extract
+from parknews.archive.warc import read_capture
+from parknews.crawler import jsonlists
+from parknews.crawler.antibot import antibot_sign
+from parknews.crawler.mocksites import jsapi
+from parknews.crawler.render import render_problem
+from parknews.crawler.sites import SitesError, parse_sites
+from parknews.pipelines.extract import extract
 
 
 @pytest.fixture(scope="module")
@@ -203,7 +203,7 @@ def test_challenge_page_is_kept_in_the_warc(served, static_crawl):
     warc_dir = Path(str(static_crawl["work"] / "archive.db").removesuffix(".db") + "-warc")
     files = list(warc_dir.glob("*jiasule*.warc.gz"))
     assert files
-    from archive.warc import iter_responses
+    from parknews.archive.warc import iter_responses
 
     bodies = [r.body for f in files for r in iter_responses(f) if r.status == 521]
     assert jsapi.JIASULE_PAGE in bodies
@@ -249,7 +249,7 @@ def test_warc_keeps_what_was_served_and_the_rendered_page(served, rendered_crawl
     status, headers, rendered = read_capture(rendered_crawl["warc"], pointer)
     assert status == 200 and article.paragraphs[0].encode() in rendered
     # the same page as the server sent it: the empty shell, as a response record
-    from archive.warc import iter_responses
+    from parknews.archive.warc import iter_responses
 
     served_bodies = [r.body for f in rendered_crawl["warc"].glob("*shell*.warc.gz")
                      for r in iter_responses(f) if r.url == url]
@@ -363,7 +363,7 @@ def test_a_json_list_page_is_recorded_under_its_own_url_when_it_fails(method, re
     from scrapy.utils.test import get_crawler
     from twisted.python.failure import Failure
 
-    from crawler.spiders.park import ParkSpider
+    from parknews.crawler.spiders.park import ParkSpider
 
     (site,) = parse_sites(BASE)
     spider = ParkSpider.from_crawler(get_crawler(ParkSpider, {"ARCHIVE_DB": ""}), site=site)
@@ -391,10 +391,10 @@ def test_a_wall_is_named_in_its_site_stats_which_a_distributed_run_notes():
     from scrapy.utils.test import get_crawler
     from twisted.python.failure import Failure
 
-    from crawler.antibot import ANTIBOT_SIGNS, AntiBotBlocked
-    from crawler.distributed import _SiteCrawler, _SiteStats
-    from crawler.spiders.park import ParkSpider
-    from pipelines.storage import _run_notes
+    from parknews.crawler.antibot import ANTIBOT_SIGNS, AntiBotBlocked
+    from parknews.crawler.distributed import _SiteCrawler, _SiteStats
+    from parknews.crawler.spiders.park import ParkSpider
+    from parknews.pipelines.storage import _run_notes
 
     (site,) = parse_sites(BASE)
     crawler = get_crawler(ParkSpider, {"ARCHIVE_DB": ""})

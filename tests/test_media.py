@@ -2,8 +2,8 @@
 
 from lxml import html
 
-from pipelines import media
-from pipelines.extract import extract
+from parknews.pipelines import media
+from parknews.pipelines.extract import extract
 
 NOTICE = """<html lang="zh-CN"><head><meta charset="utf-8"></head><body>
 <div class="nav"><a href="/">首页</a><a href="/guide.pdf">网站使用指南</a></div>

@@ -15,10 +15,10 @@ import lxml.html
 import pytest
 from w3lib.url import safe_url_string
 
-from crawler.mocksites import ExpectedArticle, RunningSite, serve_mock_sites, sites_toml
-from crawler.mocksites.__main__ import parse_args
-from crawler.mocksites.corpus import is_heading, load_corpus
-from crawler.sites import parse_sites
+from parknews.crawler.mocksites import ExpectedArticle, RunningSite, serve_mock_sites, sites_toml
+from parknews.crawler.mocksites.__main__ import parse_args
+from parknews.crawler.mocksites.corpus import is_heading, load_corpus
+from parknews.crawler.sites import parse_sites
 
 Response = tuple[int, dict[str, str], bytes]
 

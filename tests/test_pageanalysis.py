@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 from lxml import html
 
-from crawler.columns import select_columns
-from crawler.linkblocks import url_template
-from crawler.pageanalysis import analyse
+from parknews.crawler.columns import select_columns
+from parknews.crawler.linkblocks import url_template
+from parknews.crawler.pageanalysis import analyse
 
 BASE = "http://www.qingwu.gov.cn"
 

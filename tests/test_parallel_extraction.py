@@ -11,7 +11,7 @@ import pytest
 from conftest import FAST, run_cli
 from sqlite_utils import Database
 
-from crawler.mocksites.generated import serve_generated_site
+from parknews.crawler.mocksites.generated import serve_generated_site
 
 ARTICLES = 150
 FIELDS = "url, title, published_at, source, body, content_hash"

@@ -8,11 +8,11 @@ from scrapy.http import HtmlResponse, Request
 from scrapy.utils.test import get_crawler
 from sqlite_utils import Database
 
-from crawler.sites import parse_sites
-from crawler.spiders.park import ParkSpider
-from pipelines.extraction import ExtractionPipeline
-from pipelines.items import Article, FetchedPage
-from pipelines.storage import StoragePipeline
+from parknews.crawler.sites import parse_sites
+from parknews.crawler.spiders.park import ParkSpider
+from parknews.pipelines.extraction import ExtractionPipeline
+from parknews.pipelines.items import Article, FetchedPage
+from parknews.pipelines.storage import StoragePipeline
 
 # extraction in the test's own process (the worker pool needs a running reactor)
 IN_PROCESS = get_crawler(settings_dict={"PARKNEWS_EXTRACT_WORKERS": 0})

@@ -12,7 +12,7 @@ import pytest
 from conftest import closed_port, run_cli
 from datasette.utils import tilde_encode
 
-from archive.publish import (
+from parknews.archive.publish import (
     DEFAULT_HOST,
     SETTINGS,
     PublishError,
@@ -21,8 +21,8 @@ from archive.publish import (
     is_loopback,
     make_datasette,
 )
-from archive.store import ArchiveWriter, open_archive
-from crawler.cli import serve_options
+from parknews.archive.store import ArchiveWriter, open_archive
+from parknews.crawler.cli import serve_options
 
 ARTICLES = 30
 # An endless recursive query: only the time limit stops it.
@@ -197,7 +197,7 @@ async def test_sql_that_writes_never_changes_the_file(archive_path, immutable):
 
 
 def test_a_canned_write_query_is_refused(archive_path):
-    from archive.publish import locked_metadata
+    from parknews.archive.publish import locked_metadata
 
     metadata = {"databases": {"parks": {"queries": {
         "wipe": {"sql": "delete from articles", "write": True}}}}}
@@ -230,7 +230,7 @@ async def test_a_slow_query_is_stopped_by_the_time_limit(archive_path, monkeypat
     assert "sql_time_limit_ms" in response.json()["error"]
     # The same limit holds for the plugin's search page, which runs its own SQL: here a
     # search that never ends.
-    from archive import search
+    from parknews.archive import search
 
     def endless_search(conn, *args, **kwargs):
         conn.execute(SLOW_SQL).fetchall()

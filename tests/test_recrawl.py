@@ -13,7 +13,7 @@ import pytest
 from conftest import FAST, run_cli
 from sqlite_utils import Database
 
-from crawler.mocksites import serve_mock_sites, sites_toml
+from parknews.crawler.mocksites import serve_mock_sites, sites_toml
 
 
 def _crawl(sites_file, db_path, site, *extra: str):

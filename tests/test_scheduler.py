@@ -23,9 +23,15 @@ from click.testing import CliRunner
 from conftest import FAST, REPO
 from sqlite_utils import Database
 
-from crawler.cli_schedule import cron_command, oncalendar, schedule_command
-from crawler.mocksites import serve_mock_sites, sites_toml
-from crawler.scheduler import LOCKED_EXIT, SiteBusy, SiteLock, hold_site_locks, site_trigger
+from parknews.crawler.cli_schedule import cron_command, oncalendar, schedule_command
+from parknews.crawler.mocksites import serve_mock_sites, sites_toml
+from parknews.crawler.scheduler import (
+    LOCKED_EXIT,
+    SiteBusy,
+    SiteLock,
+    hold_site_locks,
+    site_trigger,
+)
 
 HOSTS = {"trs": "127.0.0.61", "dede": "127.0.0.62"}
 PERIOD = 3  # seconds between ticks of the test schedule
@@ -61,7 +67,7 @@ def scheduled(mock, tmp_path_factory):
     assert held.acquire()
     launched = time.time()
     process = subprocess.Popen(
-        [sys.executable, "-m", "crawler.scheduler", "schedule", "--sites", str(sites_file),
+        [sys.executable, "-m", "parknews.crawler.scheduler", "schedule", "--sites", str(sites_file),
          "--db", str(db_path), "--lock-dir", str(lock_dir), "--run-for", str(RUN_FOR),
          *FAST, "--set", "LOG_LEVEL=WARNING", "--set", "dede:DOWNLOAD_DELAY=0.25",
          "--set", "dede:RANDOMIZE_DOWNLOAD_DELAY=False"],
@@ -193,7 +199,7 @@ def test_a_lock_held_by_a_killed_process_is_free_again(tmp_path):
             pass
         assert SiteLock(tmp_path, "dede").holder() is None  # dede's lock was given back
         refused = subprocess.run(
-            [sys.executable, "-m", "crawler.scheduler", "crawl-locked", "--lock-dir",
+            [sys.executable, "-m", "parknews.crawler.scheduler", "crawl-locked", "--lock-dir",
              str(tmp_path), "--sites", str(tmp_path / "sites.toml"), "--db",
              str(tmp_path / "archive.db"), "--site", "trs"],
             cwd=REPO, env=ENV, capture_output=True, text=True, timeout=60)
@@ -250,7 +256,7 @@ def test_sigterm_stops_the_scheduler_and_its_crawls(mock, tmp_path):
     sites_file.write_text('default_schedule = "* * * * * *"\n' + sites_toml(mock[:1]),
                           encoding="utf-8")
     process = subprocess.Popen(
-        [sys.executable, "-m", "crawler.scheduler", "schedule", "--sites", str(sites_file),
+        [sys.executable, "-m", "parknews.crawler.scheduler", "schedule", "--sites", str(sites_file),
          "--db", str(tmp_path / "archive.db"), *FAST],
         cwd=REPO, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
@@ -325,7 +331,7 @@ def test_cron_prints_one_line_per_site(tmp_path):
     (trs,) = [line for line in lines if "--site trs" in line]
     locks = tmp_path / "a-locks"
     assert trs.startswith("17 6 * * 1-5 cd ")
-    assert (f"-m crawler.scheduler crawl-locked --lock-dir {locks} --sites {sites} --db "
+    assert (f"-m parknews.crawler.scheduler crawl-locked --lock-dir {locks} --sites {sites} --db "
             f"{tmp_path / 'a.db'} --site trs --set RETRY_TIMES=0 >> {locks}/trs.log 2>&1") in trs
     assert "DOWNLOAD_DELAY" not in trs
     (dede,) = [line for line in lines if "--site dede" in line]

@@ -10,9 +10,9 @@ import pytest
 from conftest import run_cli
 from datasette.utils import tilde_encode
 
-from archive import search
-from archive.publish import make_datasette
-from archive.store import ArchiveError, ArchiveWriter, open_archive
+from parknews.archive import search
+from parknews.archive.publish import make_datasette
+from parknews.archive.store import ArchiveError, ArchiveWriter, open_archive
 
 
 def test_index_text_cuts_runs_into_bigrams_and_words():

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import char_f1
 
-from pipelines.extract import extract
+from parknews.pipelines.extract import extract
 
 SEED = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "seed"
 @pytest.fixture(scope="module")

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.sites import SitesError, load_sites, parse_sites, select_sites
+from parknews.crawler.sites import SitesError, load_sites, parse_sites, select_sites
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -110,7 +110,7 @@ def test_bad_schedules_name_the_problem(text, message):
 def test_crontab_weekdays_start_on_sunday():
     from datetime import datetime
 
-    from crawler.sites import cron_trigger
+    from parknews.crawler.sites import cron_trigger
 
     start = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)  # a Friday, after 08:30
     monday = cron_trigger("0 6 * * 1").get_next_fire_time(None, start)

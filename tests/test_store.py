@@ -4,13 +4,13 @@ import pytest
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from archive.schema import (
+from parknews.archive.schema import (
     m001_sites_articles_pages,
     m002_article_language_attachments_images,
     migrate,
     migrations,
 )
-from archive.store import (
+from parknews.archive.store import (
     ArchiveError,
     ArchiveWriter,
     check_db_path,
@@ -182,7 +182,7 @@ def test_a_writer_waits_for_another_crawls_commit_instead_of_failing(tmp_path):
 
 def test_reextract_finds_an_articles_further_pages_through_an_index(db):
     """reextract looks up every article's further pages: by index, not a scan of pages."""
-    from pipelines.reextract import PARTS_SQL
+    from parknews.pipelines.reextract import PARTS_SQL
 
     migrate(db)
     plan = " ".join(row[3] for row in db.execute(f"explain query plan {PARTS_SQL}", ["u"]))

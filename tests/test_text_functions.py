@@ -1,7 +1,7 @@
 import pytest
 
-from pipelines.fingerprint import content_hash, normalise_body
-from pipelines.metadata import parse_date
+from parknews.pipelines.fingerprint import content_hash, normalise_body
+from parknews.pipelines.metadata import parse_date
 
 
 @pytest.mark.parametrize(

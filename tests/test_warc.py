@@ -24,7 +24,7 @@ from scrapy.utils.test import get_crawler
 from warcio.archiveiterator import ArchiveIterator
 from warcio.utils import Digester
 
-from archive.warc import (
+from parknews.archive.warc import (
     OPEN_SUFFIX,
     POINTER_KEYS,
     Capture,
@@ -35,7 +35,7 @@ from archive.warc import (
     payload_digest,
     read_capture,
 )
-from crawler.warcmiddleware import WarcCaptureMiddleware
+from parknews.crawler.warcmiddleware import WarcCaptureMiddleware
 
 REPO = Path(__file__).resolve().parents[1]
 RUN = "20261127T082541Z"
@@ -299,7 +299,7 @@ def test_a_file_that_is_not_a_warc(tmp_path):
 KILLED = """
 import os, signal, sys
 sys.path.insert(0, {repo!r})
-from archive.warc import CaptureWriter
+from parknews.archive.warc import CaptureWriter
 writer = CaptureWriter({directory!r}, "20261127T082541Z", "yunxi")
 for i in range(3):
     writer.write_exchange(f"http://x.cn/{{i}}.html", "GET", {{}}, b"", 200, "OK",
@@ -500,7 +500,7 @@ def test_each_record_is_one_gzip_member_at_our_level():
     import io
     import zlib
 
-    from archive.warc import GZIP_LEVEL, GzipMembers
+    from parknews.archive.warc import GZIP_LEVEL, GzipMembers
 
     out = io.BytesIO()
     members = GzipMembers(out)

@@ -23,7 +23,7 @@ import pytest
 from conftest import serving
 from datasette.utils import tilde_encode
 
-from archive.store import ArchiveWriter, open_archive
+from parknews.archive.store import ArchiveWriter, open_archive
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
 

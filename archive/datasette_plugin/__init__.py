@@ -22,7 +22,7 @@ from datasette import hookimpl
 from datasette.utils import sqlite_timelimit, tilde_encode
 from datasette.utils.asgi import Response
 
-from archive import search
+from parknews.archive import search
 
 CSS_PATH = "/-/parknews.css"
 CSS = (Path(__file__).parent / "static" / "parknews.css").read_text(encoding="utf-8")

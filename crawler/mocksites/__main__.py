@@ -1,4 +1,4 @@
-"""``python -m crawler.mocksites``: serve the mock park sites until Ctrl-C."""
+"""``python -m parknews.crawler.mocksites``: serve the mock park sites until Ctrl-C."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ logger = logging.getLogger(__name__)
 
 EPILOG = """\
 example:
-  python -m crawler.mocksites --port 8080 --write-sites /tmp/mock-sites.toml
+  python -m parknews.crawler.mocksites --port 8080 --write-sites /tmp/mock-sites.toml
   parknews crawl --sites /tmp/mock-sites.toml --db /tmp/demo.db
 
 Sites (default addresses; all of 127.0.0.0/8 is loopback on Linux):
@@ -30,14 +30,14 @@ Sites (default addresses; all of 127.0.0.0/8 is loopback on Linux):
 The paths above are each site's main news column; its home page / leads to it and to
 its further columns (data/columns/<id>.toml: news columns, one only in a script-written
 menu, and a column a crawler must skip). Traps (robots.txt Disallow, calendar, redirect
-loop, 404/500, off-site links) are on the last four; `python -m crawler.mocksites -v`
+loop, 404/500, off-site links) are on the last four; `python -m parknews.crawler.mocksites -v`
 logs every request.
 """
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m crawler.mocksites",
+        prog="python -m parknews.crawler.mocksites",
         description="Serve mock Chinese park news sites (TRS, DedeCMS, DESTOON, Hanweb, a "
         "provincial platform, WordPress, old ASP) on loopback addresses until interrupted "
         "with Ctrl-C.",

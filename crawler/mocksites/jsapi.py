@@ -654,7 +654,7 @@ def serve_jsapi(hosts: dict[str, str] | None = None, port: int = 0) -> Iterator[
 
 
 def main() -> None:
-    """``python -m crawler.mocksites.jsapi [SITES_FILE]``: serve the four servers until
+    """``python -m parknews.crawler.mocksites.jsapi [SITES_FILE]``: serve the four servers until
     Ctrl-C, writing a sites file for them (the shell site with ``render = true``)."""
     import sys
     import time

@@ -1,7 +1,7 @@
 """The generic spider: list pages → article links → pagination, for any site in sites.toml.
 
 No per-site selectors: what is an article link and what is a pager comes from the rules
-in :mod:`crawler.discovery`. Every response and every failure becomes a ``FetchedPage``
+in :mod:`parknews.crawler.discovery`. Every response and every failure becomes a ``FetchedPage``
 item, so the archive records what was tried as well as what was found.
 """
 
@@ -24,15 +24,20 @@ from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 from sqlite_utils import Database
 from twisted.python.failure import Failure
 
-from archive.store import load_known, run_count
-from crawler import columns as column_rules
-from crawler import discovery, jsonlists
-from crawler.antibot import AntiBotBlocked
-from crawler.pageanalysis import PageAnalysis, analyse_response, column_prefix, hub_articles
-from crawler.sites import Site, load_sites, select_sites
-from pipelines.extract import MAX_PAGE_BYTES
-from pipelines.extract import _looks_binary as looks_binary
-from pipelines.items import FetchedPage
+from parknews.archive.store import load_known, run_count
+from parknews.crawler import columns as column_rules
+from parknews.crawler import discovery, jsonlists
+from parknews.crawler.antibot import AntiBotBlocked
+from parknews.crawler.pageanalysis import (
+    PageAnalysis,
+    analyse_response,
+    column_prefix,
+    hub_articles,
+)
+from parknews.crawler.sites import Site, load_sites, select_sites
+from parknews.pipelines.extract import MAX_PAGE_BYTES
+from parknews.pipelines.extract import _looks_binary as looks_binary
+from parknews.pipelines.items import FetchedPage
 
 logger = logging.getLogger(__name__)
 
@@ -95,7 +100,7 @@ class ParkSpider(scrapy.Spider):
                            and crawler.settings.getbool("PARKNEWS_RENDER_ACTIVE"))
         self.render_problem: str | None = None
         if self.site and self.site.render and not self.render:
-            from crawler.render import render_problem
+            from parknews.crawler.render import render_problem
 
             problem = (crawler.settings.get("PARKNEWS_RENDER_PROBLEM") or render_problem(
                 crawler.settings) or "the crawl was not started with rendering (parknews "
@@ -161,7 +166,7 @@ class ParkSpider(scrapy.Spider):
             meta["handle_httpstatus_list"] = [304]
         priority = meta.pop("priority", 0)
         if kind in ("list", "article") and getattr(self, "render", False):
-            from crawler.render import render_meta
+            from parknews.crawler.render import render_meta
 
             meta.update(render_meta(self.settings))  # drawn by the browser (render = true)
         return scrapy.Request(
@@ -435,8 +440,8 @@ class ParkSpider(scrapy.Spider):
     def extract_links(self, response: TextResponse, list_start: str,
                       analysis: PageAnalysis | None = None) -> list[dict]:
         """Classify every in-scope link of a list page as article, attachment or list:
-        by the URL rules and cues of :mod:`crawler.discovery`, and by the page's
-        structure (:mod:`crawler.pageanalysis`: the items of its main list, its pager)."""
+        by the URL rules and cues of :mod:`parknews.crawler.discovery`, and by the page's
+        structure (:mod:`parknews.crawler.pageanalysis`: the items of its main list, its pager)."""
         links: dict[str, dict] = {}
         scripts = response.xpath("//script[not(@src)]/text()").getall()
         anchors = list(response.xpath("//a[@href]"))
