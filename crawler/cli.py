@@ -19,7 +19,7 @@ def _fail(message: str) -> None:
     raise click.ClickException(message)
 
 
-def _parse_set(values: tuple[str, ...]) -> dict[str, str]:
+def parse_set(values: tuple[str, ...]) -> dict[str, str]:
     overrides = {}
     for value in values:
         key, sep, setting = value.partition("=")
@@ -157,7 +157,7 @@ def crawl(sites_file, db_path, site_ids, settings, full, progress, log_level, lo
     Example:
       parknews crawl --sites sites.toml --db parknews.db --site sipac
     """
-    overrides = _parse_set(settings)
+    overrides = parse_set(settings)
     try:
         sites = select_sites(load_sites(sites_file), site_ids)
         from parknews.crawler.alerts import load_targets
@@ -250,7 +250,7 @@ def discover(url, save_to, site_id, name, max_pages, samples, settings, as_json)
         elif not target.parent.is_dir():
             _fail(f"cannot save to {target}: no directory {target.parent}")
     result = run_discover(url, max_pages=max_pages, samples=samples,
-                          overrides=_parse_set(settings))
+                          overrides=parse_set(settings))
     if as_json:
         click.echo(json.dumps(asdict(result), ensure_ascii=False, indent=1))
     else:

@@ -28,7 +28,7 @@ def _fail(message: str, status: int = 1) -> None:
 def _parse_set(values: tuple[str, ...]) -> dict[str, str]:
     """``parknews crawl``'s reading of ``--set NAME=VALUE`` (imported when called:
     crawler.cli registers this module's commands at its end)."""
-    from parknews.crawler.cli import _parse_set as parse_set
+    from parknews.crawler.cli import parse_set
 
     return parse_set(values)
 

@@ -68,7 +68,7 @@ class _Body:
 # ------------------------------------------------------------------------ parsing
 
 
-def _looks_binary(data: bytes) -> bool:
+def looks_binary(data: bytes) -> bool:
     """Images, PDFs, archives and other bytes that no decoding turns into a page."""
     head = data.lstrip()[:BINARY_SNIFF]
     if head.startswith(_BINARY_MAGIC):
@@ -341,7 +341,7 @@ def extract(html_bytes: bytes, url: str | None = None, *, content_type: str | No
         article.extras["error"] = (f"page too large ({len(data) / 2**20:.1f} MiB > "
                                    f"{MAX_PAGE_BYTES / 2**20:.0f} MiB)")
         return article
-    if _looks_binary(data):
+    if looks_binary(data):
         article.extras["error"] = "not html"
         return article
     text, article.encoding = decode_html(data, content_type)

@@ -36,7 +36,7 @@ from scrapy.exceptions import NotConfigured
 
 from parknews.archive.store import ArchiveWriter, open_archive
 from parknews.pipelines.items import FetchedPage
-from parknews.pipelines.storage import StoragePipeline, _run_notes, run_counts
+from parknews.pipelines.storage import StoragePipeline, run_counts, run_notes
 
 logger = logging.getLogger(__name__)
 
@@ -324,7 +324,7 @@ class Ingester:
             "responses": dict(run.responses),
             "bytes": run.tally["bytes"],
             **run_counts(counts, stats, run.tally["empty"]),
-            "notes": _run_notes({**stats, **values}),
+            "notes": run_notes({**stats, **values}),
         })
         self.counts["runs"] += 1
         logger.info("ingest: run %s of %s finished: %d pages, %d new articles", run_id,

@@ -132,7 +132,7 @@ class StoragePipeline:
                               if key.startswith("downloader/response_status_count/")},
                 "bytes": stats.get("downloader/response_bytes", 0),
                 **run_counts(counts, stats, stats.get("extraction/empty", 0)),
-                "notes": _run_notes(stats),
+                "notes": run_notes(stats),
             })
         self.writer.close()
         for key, value in counts.items():
@@ -160,7 +160,7 @@ def run_counts(counts: dict, stats: dict, empty: int) -> dict:
     }
 
 
-def _run_notes(stats: dict) -> str | None:
+def run_notes(stats: dict) -> str | None:
     """What a run met besides its counts, for site health (JSON): anti-bot walls by name
     (``antibot/<name>``), list pages drawn by JavaScript, rendering not possible, the news
     columns of its hub pages (name, hub, article links on the first page)."""

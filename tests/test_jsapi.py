@@ -394,7 +394,7 @@ def test_a_wall_is_named_in_its_site_stats_which_a_distributed_run_notes():
     from parknews.crawler.antibot import ANTIBOT_SIGNS, AntiBotBlocked
     from parknews.crawler.distributed import _SiteCrawler, _SiteStats
     from parknews.crawler.spiders.park import ParkSpider
-    from parknews.pipelines.storage import _run_notes
+    from parknews.pipelines.storage import run_notes
 
     (site,) = parse_sites(BASE)
     crawler = get_crawler(ParkSpider, {"ARCHIVE_DB": ""})
@@ -408,4 +408,4 @@ def test_a_wall_is_named_in_its_site_stats_which_a_distributed_run_notes():
     assert page.status == 521 and page.error.startswith("blocked by an anti-bot wall")
     assert pending == Counter({"discovery/failed": 1, "discovery/blocked": 1,
                                "antibot/jiasule": 1})
-    assert json.loads(_run_notes({**pending, **values})) == {"antibot": {"jiasule": 1}}
+    assert json.loads(run_notes({**pending, **values})) == {"antibot": {"jiasule": 1}}

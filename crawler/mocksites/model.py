@@ -6,6 +6,8 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from .routing import key_of_url
+
 # path -> (HTTP status, headers, body bytes)
 Route = tuple[int, dict[str, str], bytes]
 
@@ -110,8 +112,6 @@ class RunningSite:
     # -- changing the site while it runs (re-crawl tests: edits, removals, new pages) --
 
     def _key(self, url: str) -> str:
-        from .common import key_of_url  # noqa: PLC0415 - model stays import-light
-
         return key_of_url(url, self.base_url, self._query_encoding)
 
     def route(self, url: str) -> Route:

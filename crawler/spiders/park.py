@@ -35,8 +35,7 @@ from parknews.crawler.pageanalysis import (
     hub_articles,
 )
 from parknews.crawler.sites import Site, load_sites, select_sites
-from parknews.pipelines.extract import MAX_PAGE_BYTES
-from parknews.pipelines.extract import _looks_binary as looks_binary
+from parknews.pipelines.extract import MAX_PAGE_BYTES, looks_binary
 from parknews.pipelines.items import FetchedPage
 
 logger = logging.getLogger(__name__)
