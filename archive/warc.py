@@ -220,6 +220,33 @@ class GzipMembers:
         self.out.flush()
 
 
+@dataclass(frozen=True)
+class Exchange:
+    """One request and its response, as :meth:`CaptureWriter.write_exchange` keeps them.
+
+    Headers: a mapping (values may be lists) or (name, value) pairs, str or bytes.
+    ``response_body`` is stored as given and must be de-chunked; ``content_decoded`` says
+    its Content-Encoding was undone (see the module doc). ``rendered``: the page as a
+    browser drew it (a ``render = true`` site); it follows as a ``conversion`` record
+    (``WARC-Refers-To`` the response, which keeps what was served), and the capture
+    returned is the conversion's: what extraction read."""
+
+    url: str
+    status: int
+    response_body: Any = b""
+    response_headers: Any = ()
+    reason: str | None = None
+    request_method: str = "GET"
+    request_headers: Any = ()
+    request_body: Any = b""
+    http_version: str | None = "HTTP/1.1"
+    ip: str | None = None
+    fetched_at: datetime | str | None = None
+    content_decoded: bool = False
+    rendered: bytes | None = None
+    rendered_type: str = "text/html; charset=utf-8"
+
+
 class CaptureWriter:
     """Writes exchanges to rotated WARC files of one crawl run and site in ``directory``.
 
@@ -320,20 +347,13 @@ class CaptureWriter:
 
     # -- records --------------------------------------------------------------------
 
-    def write_exchange(self, url: str, request_method: str, request_headers, request_body,
-                       status: int, reason: str | None, response_headers, response_body,
-                       http_version: str | None = "HTTP/1.1", ip: str | None = None,
-                       fetched_at: datetime | str | None = None, *,
-                       content_decoded: bool = False, rendered: bytes | None = None,
-                       rendered_type: str = "text/html; charset=utf-8") -> Capture:
+    def write_exchange(self, exchange: Exchange) -> Capture:
         """Write a ``response`` record then its ``request`` record; return the response's
-        capture. Headers: a mapping (values may be lists) or (name, value) pairs, str or
-        bytes. ``response_body`` is stored as given and must be de-chunked;
-        ``content_decoded`` says its Content-Encoding was undone (see module doc).
-
-        ``rendered``: the page as a browser drew it (a ``render = true`` site). It follows
-        as a ``conversion`` record (``WARC-Refers-To`` the response, which keeps what was
-        served), and the capture returned is the conversion's: what extraction read."""
+        capture (or, for a rendered page, the conversion's: see :class:`Exchange`)."""
+        url, status, reason = exchange.url, exchange.status, exchange.reason
+        response_body, http_version, ip = (exchange.response_body, exchange.http_version,
+                                           exchange.ip)
+        fetched_at, rendered = exchange.fetched_at, exchange.rendered
         if self._fh is None:
             self._open_next()
         assert self._fh is not None and self._writer is not None
@@ -348,7 +368,8 @@ class CaptureWriter:
         if ip:
             warc_headers["WARC-IP-Address"] = str(ip)
         reason = reason if reason is not None else _reason(status)
-        headers = _payload_headers(_pairs(response_headers), len(body), content_decoded)
+        headers = _payload_headers(_pairs(exchange.response_headers), len(body),
+                                   exchange.content_decoded)
         http = _Headers(f"{int(status)} {reason}".rstrip(), headers, protocol=protocol)
         response = self._writer.create_warc_record(
             url, "response", payload=BytesIO(body), length=len(body), http_headers=http,
@@ -358,12 +379,13 @@ class CaptureWriter:
         try:
             self._writer.write_record(response)
             length = self._fh.tell() - offset
-            self._write_request(url, request_method, request_headers, request_body,
-                                protocol, dict(warc_headers, **{"WARC-Concurrent-To": record_id}))
+            self._write_request(url, exchange.request_method, exchange.request_headers,
+                                exchange.request_body, protocol,
+                                dict(warc_headers, **{"WARC-Concurrent-To": record_id}))
             capture = Capture(self._name, offset, length, record_id,
                               response.rec_headers.get_header("WARC-Payload-Digest"))
             if rendered is not None:
-                capture = self._write_conversion(url, rendered, rendered_type,
+                capture = self._write_conversion(url, rendered, exchange.rendered_type,
                                                  dict(warc_headers, **{
                                                      "WARC-Refers-To": record_id}))
             self._fh.flush()

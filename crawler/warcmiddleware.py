@@ -41,7 +41,13 @@ from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddlewa
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Request, Response
 
-from parknews.archive.warc import DEFAULT_MAX_BYTES, CaptureWriter, default_warc_dir, new_run_id
+from parknews.archive.warc import (
+    DEFAULT_MAX_BYTES,
+    CaptureWriter,
+    Exchange,
+    default_warc_dir,
+    new_run_id,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -117,26 +123,25 @@ class WarcCaptureMiddleware:
         decoded = self._decoded(request, response) if served is None else None
         stored = decoded if decoded is not None else response
         before = self.writer.bytes_written
+        ip = str(response.ip_address) if response.ip_address else None
         try:
             if served is not None:  # what the server sent, then the DOM the browser drew
                 headers = served.get("headers") or {}
-                capture = self.writer.write_exchange(
-                    response.url, request.method, request.headers, request.body,
-                    served.get("status") or response.status, None, headers,
-                    served.get("body") or b"", "HTTP/1.1",
-                    ip=str(response.ip_address) if response.ip_address else None,
+                capture = self.writer.write_exchange(Exchange(
+                    response.url, served.get("status") or response.status,
+                    served.get("body") or b"", headers, request_method=request.method,
+                    request_headers=request.headers, request_body=request.body, ip=ip,
                     content_decoded=any(k.lower() == "content-encoding" for k in headers),
                     rendered=response.body,
                     rendered_type=f"text/html; charset={getattr(response, 'encoding', 'utf-8')}",
-                )
+                ))
             else:
-                capture = self.writer.write_exchange(
-                    response.url, request.method, request.headers, request.body,
-                    response.status, None, response.headers, stored.body,
-                    response.protocol or "HTTP/1.1",
-                    ip=str(response.ip_address) if response.ip_address else None,
-                    content_decoded=decoded is not None,
-                )
+                capture = self.writer.write_exchange(Exchange(
+                    response.url, response.status, stored.body, response.headers,
+                    request_method=request.method, request_headers=request.headers,
+                    request_body=request.body, http_version=response.protocol or "HTTP/1.1",
+                    ip=ip, content_decoded=decoded is not None,
+                ))
         except Exception:  # noqa: BLE001 - a failed capture must not stop the crawl
             logger.exception("could not write %s to the WARC file", response.url)
             self.stats.inc_value("warc/errors")

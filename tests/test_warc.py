@@ -29,6 +29,7 @@ from parknews.archive.warc import (
     POINTER_KEYS,
     Capture,
     CaptureWriter,
+    Exchange,
     WarcError,
     get_header,
     iter_responses,
@@ -65,13 +66,13 @@ EXCHANGES = [
 
 
 def write(writer: CaptureWriter, exchange: dict) -> Capture:
-    return writer.write_exchange(
-        exchange["url"], "GET", {b"User-Agent": [b"parknews/0.1"], b"Accept-Encoding":
-                                 [b"gzip, deflate, br"]}, b"",
-        exchange["status"], None, exchange["headers"], exchange["body"],
-        exchange.get("http_version", "HTTP/1.1"), ip=exchange.get("ip"),
+    return writer.write_exchange(Exchange(
+        exchange["url"], exchange["status"], exchange["body"], exchange["headers"],
+        request_headers={b"User-Agent": [b"parknews/0.1"],
+                         b"Accept-Encoding": [b"gzip, deflate, br"]},
+        http_version=exchange.get("http_version", "HTTP/1.1"), ip=exchange.get("ip"),
         fetched_at="2026-11-27T08:25:41+00:00",
-        content_decoded=exchange.get("content_decoded", False))
+        content_decoded=exchange.get("content_decoded", False)))
 
 
 def write_all(directory: Path, **kwargs) -> tuple[CaptureWriter, list[Capture]]:
@@ -208,8 +209,9 @@ def test_rotation_by_size_names_files_by_run_site_and_seq(tmp_path):
 def test_rotation_at_a_realistic_size(tmp_path):
     bodies = [random.Random(i).randbytes(10_000) for i in range(12)]  # incompressible
     with CaptureWriter(tmp_path, RUN, "yunxi", max_bytes=25_000) as writer:
-        captures = [writer.write_exchange(f"http://x.cn/{i}.pdf", "GET", {}, b"", 200, "OK",
-                                          {}, body, "HTTP/1.1") for i, body in enumerate(bodies)]
+        captures = [writer.write_exchange(Exchange(f"http://x.cn/{i}.pdf", 200, body,
+                                                   reason="OK"))
+                    for i, body in enumerate(bodies)]
     assert len(writer.files) == 4  # three exchanges of ~10 KB reach 25 KB
     assert all((tmp_path / n).stat().st_size < 25_000 + 12_000 for n in writer.files)
     assert [r.body for n in writer.files for r in iter_responses(tmp_path / n)] == bodies
@@ -299,11 +301,11 @@ def test_a_file_that_is_not_a_warc(tmp_path):
 KILLED = """
 import os, signal, sys
 sys.path.insert(0, {repo!r})
-from parknews.archive.warc import CaptureWriter
+from parknews.archive.warc import CaptureWriter, Exchange
 writer = CaptureWriter({directory!r}, "20261127T082541Z", "yunxi")
 for i in range(3):
-    writer.write_exchange(f"http://x.cn/{{i}}.html", "GET", {{}}, b"", 200, "OK",
-                          {{"Content-Type": "text/html"}}, f"<p>第{{i}}页</p>".encode(), "HTTP/1.1")
+    writer.write_exchange(Exchange(f"http://x.cn/{{i}}.html", 200, f"<p>第{{i}}页</p>".encode(),
+                                   {{"Content-Type": "text/html"}}, reason="OK"))
 os.kill(os.getpid(), signal.SIGKILL)
 """
 
@@ -337,8 +339,8 @@ def test_a_failed_write_is_cut_off_the_file(tmp_path):
         first = write(writer, EXCHANGES[0])
         size = writer.bytes_written
         with pytest.raises(RuntimeError):  # after its response record was written
-            writer.write_exchange("http://x.cn/bad", "POST", {}, Unreadable(), 200, None,
-                                  {}, b"x", "HTTP/1.1")
+            writer.write_exchange(Exchange("http://x.cn/bad", 200, b"x", request_method="POST",
+                                           request_body=Unreadable()))
         assert writer.bytes_written == size
         second = write(writer, EXCHANGES[4])
     path = tmp_path / writer.files[0]
