@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Measure distributed crawling: 1, 2 and 4 workers on one Redis against throttled hosts.
 
-Serves ``--hosts`` generated park news sites (``parknews.crawler.mocksites.generated``), two per
+Serves ``--hosts`` generated park news sites (``tests/mockservers/generated.py``), two per
 loopback address on 127.0.0.150-169, each answering every request after ``--latency``
 seconds (a slow government server), and a private redis-server on 127.0.0.1 (no
 persistence). For each worker count: a fresh archive and an empty Redis, ``parknews seed``
@@ -45,7 +45,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 sys.path.insert(0, str(ROOT))
-from parknews.crawler.mocksites.generated import serve_generated_site  # noqa: E402
+sys.path.insert(0, str(ROOT / "tests"))  # tests/mockservers
+from mockservers.generated import serve_generated_site  # noqa: E402
 
 ADDRESSES = [f"127.0.0.{n}" for n in range(150, 170)]
 TARGETS = {2: 1.7, 4: 3.0}

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Measure an incremental re-crawl: a second crawl of an unchanged site, against the first.
 
-Serves the generated park news site (``parknews.crawler.mocksites.generated``, ``--articles``
+Serves the generated park news site (``tests/mockservers/generated.py``, ``--articles``
 articles, 20 a list page) on loopback, crawls it into a fresh temporary archive with
 ``python -m parknews.crawler.cli crawl`` (loopback settings: no download delay, no AutoThrottle,
 8 requests in flight, robots.txt still obeyed), then crawls it again unchanged, both in
@@ -34,7 +34,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 sys.path.insert(0, str(ROOT))
-from parknews.crawler.mocksites.generated import GeneratedSite, serve_generated_site  # noqa: E402
+sys.path.insert(0, str(ROOT / "tests"))  # tests/mockservers
+from mockservers.generated import GeneratedSite, serve_generated_site  # noqa: E402
 
 SETTINGS = {
     "DOWNLOAD_DELAY": "0",

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Crawl throughput: raw Scrapy, our extraction, the whole pipeline and re-extraction.
 
-Everything runs against one generated park news site (``crawler/mocksites/generated.py``:
+Everything runs against one generated park news site (``tests/mockservers/generated.py``:
 a TRS-style column of ``--articles`` articles of 6-15 KB, lists of ``--per-page``),
 served by a small asyncio HTTP/1.1 server with keep-alive from pre-rendered pages, in its
 own process, so that the server is not what limits the crawl. Each stage runs in a fresh
@@ -62,6 +62,7 @@ from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # tests/mockservers
 
 HOST = "127.0.0.95"
 ARTICLE_URL = re.compile(r"/t\d{8}_\d+\.html$")  # the generated site's article pages
@@ -78,7 +79,7 @@ def log(message: str) -> None:
 
 def serve(port_file: Path, articles: int, per_page: int, page_kb: int) -> None:
     """Serve the generated site on HOST (ephemeral port, written to ``port_file``)."""
-    from parknews.crawler.mocksites.generated import build_routes
+    from mockservers.generated import build_routes
 
     async def main() -> None:
         routes: dict[str, bytes] = {}
@@ -148,7 +149,8 @@ def extraction_alone(base_url: str, articles: int, per_page: int, page_kb: int,
                      out: Path, processes: int = 1) -> None:
     """(b): our extraction over every article page, one process, one core; (b2) with
     ``processes`` > 1: the pages split between that many forked processes."""
-    from parknews.crawler.mocksites.generated import build_routes
+    from mockservers.generated import build_routes
+
     from parknews.pipelines.workers import extract_page
 
     routes, _, items = build_routes(base_url, articles, per_page, page_kb=page_kb)

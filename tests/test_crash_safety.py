@@ -42,6 +42,7 @@ from pathlib import Path
 
 import pytest
 from conftest import FAST, REPO
+from mockservers.generated import GeneratedSite, build_routes, serve_generated_site
 from warcio.archiveiterator import ArchiveIterator
 
 from parknews.archive.warc import (
@@ -52,7 +53,6 @@ from parknews.archive.warc import (
     payload_digest,
     read_capture,
 )
-from parknews.crawler.mocksites.generated import GeneratedSite, build_routes, serve_generated_site
 from parknews.crawler.scheduler import SiteLock, default_lock_dir
 
 SEED = 20261127  # decides the kill thresholds

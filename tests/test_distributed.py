@@ -23,11 +23,11 @@ from pathlib import Path
 import pytest
 import redis
 from conftest import FAST, REPO, free_port, run_cli
+from mockservers.generated import serve_generated_site
+from mockservers.jsapi import serve_jsapi
 from sqlite_utils import Database
 
 from parknews.crawler.mocksites import DEFAULT_HOSTS, serve_mock_sites, sites_toml
-from parknews.crawler.mocksites.generated import serve_generated_site
-from parknews.crawler.mocksites.jsapi import serve_jsapi
 from parknews.crawler.sites import load_sites
 
 HOSTS = {site_id: f"127.0.0.{141 + i}" for i, site_id in enumerate(DEFAULT_HOSTS)}

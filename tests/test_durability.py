@@ -18,8 +18,7 @@ from contextlib import closing
 from pathlib import Path
 
 from conftest import FAST, REPO, run_cli
-
-from parknews.crawler.mocksites.generated import serve_generated_site
+from mockservers.generated import serve_generated_site
 
 ARTICLES = 60
 KILL_AFTER = 12  # articles stored before the kill

@@ -23,9 +23,9 @@ import threading
 
 import pytest
 from conftest import FAST, run_cli
+from mockservers.breakage import empty_lists, relayout_lists, remove_articles
 
 from parknews.crawler.mocksites import serve_mock_sites, sites_toml
-from parknews.crawler.mocksites.breakage import empty_lists, relayout_lists, remove_articles
 
 HOSTS = {"trs": "127.0.0.83", "dede": "127.0.0.84", "destoon": "127.0.0.85"}
 RECEIVER = "127.0.0.89"

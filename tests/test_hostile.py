@@ -1,4 +1,4 @@
-"""Hostile sites: every bad case of crawler/mocksites/hostile.py, crawled with the default
+"""Hostile sites: every bad case of tests/mockservers/hostile.py, crawled with the default
 bounds of crawler/settings.py (only DOWNLOAD_TIMEOUT shortened to 3 s, to keep this fast).
 
 One module fixture crawls the hostile sites and a normal mock site (TRS) twice in one
@@ -17,11 +17,11 @@ from urllib.parse import urlsplit
 
 import pytest
 from conftest import FAST, run_cli
+from mockservers import hostile as hs
 from sqlite_utils import Database
 
 from parknews.crawler import settings as defaults
 from parknews.crawler.middlewares import retry_after_seconds
-from parknews.crawler.mocksites import hostile as hs
 from parknews.crawler.mocksites import serve_mock_sites, sites_toml
 from parknews.pipelines.extract import MAX_PAGE_BYTES, extract
 

@@ -1,4 +1,4 @@
-"""Lists that need JavaScript and sites behind anti-bot walls (crawler/mocksites/jsapi.py).
+"""Lists that need JavaScript and sites behind anti-bot walls (tests/mockservers/jsapi.py).
 
 One crawl without a browser takes the new-Hanweb site (its ``loadPageData`` list read from
 ``POST /queryList``, recognised on the static page), a column declared in ``json_lists``
@@ -16,12 +16,12 @@ from pathlib import Path
 
 import pytest
 from conftest import FAST, run_cli
+from mockservers import jsapi
 from sqlite_utils import Database
 
 from parknews.archive.warc import read_capture
 from parknews.crawler import jsonlists
 from parknews.crawler.antibot import antibot_sign
-from parknews.crawler.mocksites import jsapi
 from parknews.crawler.render import render_problem
 from parknews.crawler.sites import SitesError, parse_sites
 from parknews.pipelines.extract import extract

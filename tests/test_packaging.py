@@ -32,6 +32,8 @@ def test_the_wheel_installs_only_parknews_at_the_top(tmp_path):
                    "parknews/crawler/mocksites/data/columns/trs.toml",
                    "parknews/archive/datasette_plugin/templates/parknews_search.html"):
         assert needed in names, needed
+    for test_only in ("hostile", "jsapi", "generated", "breakage"):  # tests/mockservers
+        assert f"parknews/crawler/mocksites/{test_only}.py" not in names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
     assert "parknews = parknews.crawler.cli:main" in text

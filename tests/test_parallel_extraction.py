@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import pytest
 from conftest import FAST, run_cli
+from mockservers.generated import serve_generated_site
 from sqlite_utils import Database
-
-from parknews.crawler.mocksites.generated import serve_generated_site
 
 ARTICLES = 150
 FIELDS = "url, title, published_at, source, body, content_hash"

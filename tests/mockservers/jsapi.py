@@ -36,7 +36,7 @@ from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from .common import esc
+from parknews.crawler.mocksites.common import esc
 
 HOSTS = {
     "hanweb": "127.0.0.131",
@@ -654,7 +654,7 @@ def serve_jsapi(hosts: dict[str, str] | None = None, port: int = 0) -> Iterator[
 
 
 def main() -> None:
-    """``python -m parknews.crawler.mocksites.jsapi [SITES_FILE]``: serve the four servers until
+    """``python tests/mockservers/jsapi.py [SITES_FILE]``: serve the four servers until
     Ctrl-C, writing a sites file for them (the shell site with ``render = true``)."""
     import sys
     import time

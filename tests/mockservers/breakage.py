@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable
 from urllib.parse import urljoin
 
-from .model import Route, RunningSite
+from parknews.crawler.mocksites.model import Route, RunningSite
 
 ANCHOR = re.compile(r"<a\b(?P<attrs>[^>]*?)\bhref\s*=\s*(?P<q>[\"'])(?P<href>.*?)(?P=q)"
                     r"(?P<rest>[^>]*)>(?P<text>.*?)</a\s*>", re.I | re.S)

@@ -37,8 +37,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from .common import esc
-from .model import RequestRecord, Route
+from parknews.crawler.mocksites.common import esc
+from parknews.crawler.mocksites.model import RequestRecord, Route
 
 COLUMN = "/xwzx/yqdt/"
 SITE_NAME = "澄湖高新技术产业开发区管委会"
