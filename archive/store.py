@@ -11,6 +11,7 @@ import json
 import logging
 import sqlite3
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -229,6 +230,26 @@ class ArchiveWriter:
 
     def close(self) -> None:
         self.flush()
+
+
+@dataclass(frozen=True)
+class SiteHistory:
+    """What earlier runs stored of a site, for an incremental crawl."""
+
+    known: dict[str, dict]  # load_known: its articles and list pages
+    runs: int  # crawl runs recorded
+
+
+def site_history(path: str | Path | None, site_id: str) -> SiteHistory:
+    """The history of ``site_id`` in the archive at ``path``: nothing when there is no
+    archive yet. The file is opened and closed here (the crawl's writer has its own)."""
+    if not path or not Path(path).is_file():
+        return SiteHistory({}, 0)
+    db = Database(path)
+    try:
+        return SiteHistory(load_known(db, site_id), run_count(db, site_id))
+    finally:
+        db.close()
 
 
 def load_known(db: Database, site_id: str) -> dict[str, dict]:

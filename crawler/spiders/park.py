@@ -11,7 +11,6 @@ import json
 import logging
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from urllib.parse import urldefrag, urlsplit
 
@@ -21,10 +20,9 @@ from scrapy.selector import Selector
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
-from sqlite_utils import Database
 from twisted.python.failure import Failure
 
-from parknews.archive.store import load_known, run_count
+from parknews.archive.store import site_history
 from parknews.crawler import columns as column_rules
 from parknews.crawler import discovery, jsonlists
 from parknews.crawler.antibot import AntiBotBlocked
@@ -112,16 +110,8 @@ class ParkSpider(scrapy.Spider):
         """What earlier runs stored: known URLs and their validators, and the run count
         that decides whether this run walks every list page (a full pass)."""
         assert self.site is not None
-        self.known: dict[str, dict] = {}
-        runs = 0
-        path = settings.get("ARCHIVE_DB")
-        if path and Path(path).is_file():
-            db = Database(path)
-            try:
-                self.known = load_known(db, self.site.id)
-                runs = run_count(db, self.site.id)
-            finally:
-                db.close()
+        history = site_history(settings.get("ARCHIVE_DB"), self.site.id)
+        self.known, runs = history.known, history.runs
         every = settings.getint("PARKNEWS_FULL_PASS_EVERY", 10)
         self.full_pass = (settings.getbool("PARKNEWS_FULL_PASS") or not self.known
                           or (every > 0 and runs % every == 0))
