@@ -53,7 +53,7 @@ from parknews.archive.warc import (
     payload_digest,
     read_capture,
 )
-from parknews.crawler.scheduler import SiteLock, default_lock_dir
+from parknews.crawler.locks import SiteLock, default_lock_dir
 
 SEED = 20261127  # decides the kill thresholds
 ARTICLES = 80

@@ -18,8 +18,8 @@ import pytest
 from conftest import FAST, REPO, run_cli
 from sqlite_utils import Database
 
+from parknews.crawler.locks import LOCKED_EXIT, SiteLock
 from parknews.crawler.mocksites import serve_mock_sites, sites_toml
-from parknews.crawler.scheduler import LOCKED_EXIT, SiteLock
 
 HOSTS = {"trs": "127.0.0.81", "dede": "127.0.0.82"}
 ENV = dict(os.environ, PYTHONWARNINGS="ignore")
@@ -126,7 +126,7 @@ def test_a_scheduled_run_is_refused_while_a_crawl_by_hand_holds_the_site(mock, s
             assert time.monotonic() < deadline and by_hand.poll() is None, "lock never taken"
             time.sleep(0.05)
         scheduled = subprocess.run(
-            [sys.executable, "-m", "parknews.crawler.scheduler", "crawl-locked", "--sites",
+            [sys.executable, "-m", "parknews.crawler.cli", "crawl-locked", "--sites",
              str(sites_file), "--db", str(db), "--site", "dede", *FAST],
             cwd=REPO, env=ENV, capture_output=True, text=True, timeout=60)
         assert by_hand.poll() is None, "the crawl by hand ended too soon for this test"

@@ -40,3 +40,28 @@ def _private_imports() -> list[str]:
 
 def test_no_private_name_is_imported_from_another_module():
     assert _private_imports() == []
+
+
+def test_no_import_is_ignored_by_the_contracts():
+    import tomllib
+
+    config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    contracts = config["tool"]["importlinter"]["contracts"]
+    assert [c["name"] for c in contracts if c.get("ignore_imports")] == []
+
+
+def test_the_cli_command_modules_import_only_cli_common():
+    """The commands register in parknews.crawler.cli (the package); a command module
+    imports no other module of the CLI but ``common``."""
+    found = []
+    for path in sorted((REPO / "crawler" / "cli").glob("*.py")):
+        if path.name in ("__init__.py", "__main__.py", "common.py"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([node.module or ""] if isinstance(node, ast.ImportFrom) else
+                     [alias.name for alias in node.names] if isinstance(node, ast.Import)
+                     else [])
+            found += [f"{path.name}: {name}" for name in names
+                      if name.startswith("parknews.crawler.cli")
+                      and name != "parknews.crawler.cli.common"]
+    assert found == []

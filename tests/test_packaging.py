@@ -26,7 +26,8 @@ def test_the_wheel_installs_only_parknews_at_the_top(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     top = {name.split("/", 1)[0] for name in names}
     assert {t for t in top if not t.endswith(".dist-info")} == {"parknews"}
-    for needed in ("parknews/crawler/cli.py", "parknews/crawler/spiders/park.py",
+    for needed in ("parknews/crawler/cli/__init__.py",
+                   "parknews/crawler/cli/__main__.py", "parknews/crawler/spiders/park.py",
                    "parknews/pipelines/extract.py", "parknews/archive/store.py",
                    "parknews/crawler/mocksites/data/sites.toml",
                    "parknews/crawler/mocksites/data/columns/trs.toml",

@@ -22,7 +22,7 @@ from parknews.archive.publish import (
     make_datasette,
 )
 from parknews.archive.store import ArchiveWriter, open_archive
-from parknews.crawler.cli import serve_options
+from parknews.crawler.cli.publish import ServeArgs, serve_options
 
 ARTICLES = 30
 # An endless recursive query: only the time limit stops it.
@@ -315,7 +315,7 @@ def test_a_rollback_journal_is_not_served_immutable(archive_path):
 
 
 def test_serve_options_are_safe_by_default(archive_path):
-    options = serve_options(archive_path, DEFAULT_HOST, 8001, False, False, None, None, ())
+    options = serve_options(ServeArgs(archive_path, host=DEFAULT_HOST))
     assert options.host == "127.0.0.1" and not options.exposed
     assert options.immutable and not options.allow_sql
     settings = options.datasette_settings()
@@ -331,8 +331,10 @@ def test_serve_options_are_safe_by_default(archive_path):
 
 
 def test_serve_options_follow_the_switches(archive_path):
-    options = serve_options(archive_path, "0.0.0.0", 9000, True, True, 500, 200,
-                            (("facet_time_limit_ms", "100"), ("allow_download", "off")))
+    options = serve_options(ServeArgs(
+        archive_path, host="0.0.0.0", port=9000, live=True, allow_sql=True,
+        sql_time_limit_ms=500, max_returned_rows=200,
+        settings=(("facet_time_limit_ms", "100"), ("allow_download", "off"))))
     assert options.exposed and not options.immutable and options.allow_sql
     settings = options.datasette_settings()
     assert settings["default_allow_sql"] is True

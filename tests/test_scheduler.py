@@ -23,15 +23,10 @@ from click.testing import CliRunner
 from conftest import FAST, REPO
 from sqlite_utils import Database
 
-from parknews.crawler.cli_schedule import cron_command, oncalendar, schedule_command
+from parknews.crawler.cli.schedule import cron_command, schedule_command
+from parknews.crawler.locks import LOCKED_EXIT, SiteBusy, SiteLock, hold_site_locks
 from parknews.crawler.mocksites import serve_mock_sites, sites_toml
-from parknews.crawler.scheduler import (
-    LOCKED_EXIT,
-    SiteBusy,
-    SiteLock,
-    hold_site_locks,
-    site_trigger,
-)
+from parknews.crawler.timetable import oncalendar, site_trigger
 
 HOSTS = {"trs": "127.0.0.61", "dede": "127.0.0.62"}
 PERIOD = 3  # seconds between ticks of the test schedule
@@ -67,7 +62,7 @@ def scheduled(mock, tmp_path_factory):
     assert held.acquire()
     launched = time.time()
     process = subprocess.Popen(
-        [sys.executable, "-m", "parknews.crawler.scheduler", "schedule", "--sites", str(sites_file),
+        [sys.executable, "-m", "parknews.crawler.cli", "schedule", "--sites", str(sites_file),
          "--db", str(db_path), "--lock-dir", str(lock_dir), "--run-for", str(RUN_FOR),
          *FAST, "--set", "LOG_LEVEL=WARNING", "--set", "dede:DOWNLOAD_DELAY=0.25",
          "--set", "dede:RANDOMIZE_DOWNLOAD_DELAY=False"],
@@ -184,7 +179,7 @@ def test_crawl_runs_are_filled_by_the_scheduled_runs(scheduled):
 
 
 def test_a_lock_held_by_a_killed_process_is_free_again(tmp_path):
-    code = ("import sys, time\nfrom crawler.scheduler import SiteLock\n"
+    code = ("import sys, time\nfrom parknews.crawler.locks import SiteLock\n"
             "lock = SiteLock(sys.argv[1], 'trs')\nassert lock.acquire()\n"
             "print('held', flush=True)\ntime.sleep(60)\n")
     holder = subprocess.Popen([sys.executable, "-c", code, str(tmp_path)], cwd=REPO, env=ENV,
@@ -199,7 +194,7 @@ def test_a_lock_held_by_a_killed_process_is_free_again(tmp_path):
             pass
         assert SiteLock(tmp_path, "dede").holder() is None  # dede's lock was given back
         refused = subprocess.run(
-            [sys.executable, "-m", "parknews.crawler.scheduler", "crawl-locked", "--lock-dir",
+            [sys.executable, "-m", "parknews.crawler.cli", "crawl-locked", "--lock-dir",
              str(tmp_path), "--sites", str(tmp_path / "sites.toml"), "--db",
              str(tmp_path / "archive.db"), "--site", "trs"],
             cwd=REPO, env=ENV, capture_output=True, text=True, timeout=60)
@@ -220,7 +215,7 @@ def test_a_lock_held_by_a_killed_process_is_free_again(tmp_path):
 
 def test_a_forked_child_does_not_keep_its_parents_lock(tmp_path):
     # extraction workers are forked from the crawl: a fork shares the flock
-    code = ("import os, sys, time\nfrom crawler.scheduler import SiteLock\n"
+    code = ("import os, sys, time\nfrom parknews.crawler.locks import SiteLock\n"
             "lock = SiteLock(sys.argv[1], 'trs')\nassert lock.acquire()\n"
             "child = os.fork()\n"
             "if child == 0:\n"
@@ -256,7 +251,7 @@ def test_sigterm_stops_the_scheduler_and_its_crawls(mock, tmp_path):
     sites_file.write_text('default_schedule = "* * * * * *"\n' + sites_toml(mock[:1]),
                           encoding="utf-8")
     process = subprocess.Popen(
-        [sys.executable, "-m", "parknews.crawler.scheduler", "schedule", "--sites", str(sites_file),
+        [sys.executable, "-m", "parknews.crawler.cli", "schedule", "--sites", str(sites_file),
          "--db", str(tmp_path / "archive.db"), *FAST],
         cwd=REPO, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
@@ -331,7 +326,7 @@ def test_cron_prints_one_line_per_site(tmp_path):
     (trs,) = [line for line in lines if "--site trs" in line]
     locks = tmp_path / "a-locks"
     assert trs.startswith("17 6 * * 1-5 cd ")
-    assert (f"-m parknews.crawler.scheduler crawl-locked --lock-dir {locks} --sites {sites} --db "
+    assert (f"-m parknews.crawler.cli crawl-locked --lock-dir {locks} --sites {sites} --db "
             f"{tmp_path / 'a.db'} --site trs --set RETRY_TIMES=0 >> {locks}/trs.log 2>&1") in trs
     assert "DOWNLOAD_DELAY" not in trs
     (dede,) = [line for line in lines if "--site dede" in line]

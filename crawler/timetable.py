@@ -1,214 +1,46 @@
-"""Scheduled crawls: each site of a sites.toml crawled on its own cron schedule.
+"""The sites' crawl timetable: each site of a sites.toml crawled on its own cron schedule.
 
-``Scheduler`` runs one APScheduler job per site; each due run starts a fresh process
-(``python -m parknews.crawler.scheduler crawl-locked …``: Scrapy's reactor cannot restart in one
-process), so one site's crawl never blocks another's.
+``Scheduler`` runs one APScheduler job per site (``parknews schedule``); each due run
+starts a fresh process, ``python -m parknews.crawler.cli crawl-locked …`` (Scrapy's
+reactor cannot restart in one process), so one site's crawl never blocks another's.
+``cron_entry`` writes the same runs as crontab lines (``parknews cron``).
 
-Never two crawls of one site at once: a crawl process holds ``<lock dir>/<site id>.lock``
-with ``flock`` for its whole life (``SiteLock``, ``hold_site_locks``). The kernel drops the
-lock when the process ends, however it ends (SIGKILL, OOM, a crash), so there is no stale
-lock to clean up. The file itself stays; the holder writes its pid and start time into it
-for humans (``cat parknews-locks/sipac.lock``). A due run whose lock is held (a run of the
-site still going: from this scheduler, from another one, from cron, from a manual
-``parknews crawl`` or ``crawl-locked``) is refused and logged: ``site X: previous run
-still going (pid N since T), skipped``. A plain ``parknews crawl`` takes the same locks
-(``parknews.crawler.cli``), so a crawl by hand and a scheduled one never overlap either. Locks are
-local to one machine: keep the lock directory off NFS.
+Never two crawls of one site at once: ``crawl-locked`` holds the site's lock
+(``parknews.crawler.locks``) for its whole life, all its sites or none. A due run whose
+lock is held (a run of the site still going: from this scheduler, from another one, from
+cron, from a manual ``parknews crawl`` or ``crawl-locked``) is refused and logged:
+``site X: previous run still going (pid N since T), skipped``.
 
-Entry points (``python -m parknews.crawler.scheduler …``):
-
-    crawl-locked [--lock-dir DIR] CRAWL OPTIONS   takes the sites' locks (all or none),
-                                                  then runs ``parknews crawl CRAWL
-                                                  OPTIONS``; exit status 75 if a lock
-                                                  is held
-    schedule …  /  cron …                         the ``parknews schedule`` and
-                                                  ``parknews cron`` commands
-
-This module imports no Scrapy and no archive code at import time: ``crawl-locked`` takes
-its locks within a fraction of a second of starting.
+This module imports no Scrapy and no archive code at import time.
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
-import fcntl
 import json
 import logging
 import os
+import re
+import shlex
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from parknews.crawler.locks import LOCKED_EXIT, SiteBusy, SiteLock, default_lock_dir
 from parknews.crawler.sites import Site, SitesError, cron_trigger, load_sites, select_sites
 
 logger = logging.getLogger(__name__)
 
-LOCKED_EXIT = 75  # EX_TEMPFAIL: a site's lock is held, the crawl did not start
 RUNS_LOG = "runs.jsonl"  # one JSON object per run (or refused run), in the lock directory
 DEFAULT_MISFIRE_GRACE = 60  # a run due while the scheduler was busy or asleep still starts
 DEFAULT_STOP_TIMEOUT = 30.0  # seconds a crawl gets to stop after SIGTERM before SIGKILL
-
-
-def default_lock_dir(db_path: str | Path) -> Path:
-    """``parknews.db`` keeps its locks (and the scheduler's logs) in ``parknews-locks/``."""
-    db = Path(db_path)
-    return db.with_name(db.stem + "-locks")
-
-
-# --- locks ---------------------------------------------------------------------------
-
-
-class SiteBusy(RuntimeError):
-    """A site's lock is held by a live process (a run of the site is still going)."""
-
-    def __init__(self, site_id: str, holder: dict | None):
-        self.site_id = site_id
-        self.holder = holder or {}
-        pid = self.holder.get("pid", "?")
-        since = self.holder.get("started_at", "?")
-        super().__init__(f"site {site_id}: previous run still going (pid {pid} since {since}),"
-                         f" skipped")
-
-
-_HELD: set[SiteLock] = set()  # the locks this process holds
-
-
-def _forget_locks_in_child() -> None:
-    """In a forked child (extraction workers, …): close the inherited lock descriptors.
-    An flock belongs to the open file description, which a fork shares: a child keeping
-    it open would keep the lock held after its parent died, even by SIGKILL. Closing the
-    child's copy leaves the parent's lock as it is."""
-    for lock in list(_HELD):
-        fd, lock._fd = lock._fd, None
-        if fd is not None:
-            with contextlib.suppress(OSError):
-                os.close(fd)
-    _HELD.clear()
-
-
-os.register_at_fork(after_in_child=_forget_locks_in_child)
-
-
-class SiteLock:
-    """An exclusive, non-blocking per-site lock that cannot go stale.
-
-    ``flock(LOCK_EX | LOCK_NB)`` on ``<lock_dir>/<site_id>.lock``, held through an open
-    file descriptor of this process (not inherited by children, whether started by exec
-    or forked): released by ``release()``, or by the kernel when the process dies, even
-    by SIGKILL. The file is never deleted (deleting a lock file races with a process
-    about to lock it).
-    """
-
-    def __init__(self, lock_dir: str | Path, site_id: str):
-        self.site_id = site_id
-        self.path = Path(lock_dir) / f"{site_id}.lock"
-        self._fd: int | None = None
-
-    @property
-    def held(self) -> bool:
-        """Whether this object holds the lock."""
-        return self._fd is not None
-
-    def acquire(self) -> bool:
-        """Take the lock if it is free (never waits); False if another process holds it."""
-        if self._fd is not None:
-            return True
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            return False
-        except BaseException:
-            os.close(fd)
-            raise
-        info = {
-            "site": self.site_id,
-            "pid": os.getpid(),
-            "started_at": datetime.now().astimezone().isoformat(timespec="seconds"),
-            "host": socket.gethostname(),
-            "command": " ".join(sys.argv),
-        }
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, (json.dumps(info, ensure_ascii=False) + "\n").encode(), 0)
-        self._fd = fd
-        _HELD.add(self)
-        return True
-
-    def release(self) -> None:
-        if self._fd is None:
-            return
-        fd, self._fd = self._fd, None
-        _HELD.discard(self)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-        finally:
-            os.close(fd)
-
-    def read_info(self) -> dict | None:
-        """What the current (or, if the lock is free, the last) holder wrote in the file."""
-        try:
-            text = self.path.read_text(encoding="utf-8").strip()
-            info = json.loads(text) if text else None
-        except (OSError, ValueError):
-            return None
-        return info if isinstance(info, dict) else None
-
-    def holder(self) -> dict | None:
-        """The holder's info if another process holds the lock now, else None. Probes by
-        taking the lock for an instant (so a crawl starting at that very instant could be
-        refused: meant for people and tests, not for deciding whether to start)."""
-        if self._fd is not None:
-            return self.read_info()
-        if not self.path.exists():
-            return None
-        fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
-        try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-            except BlockingIOError:
-                return self.read_info() or {"site": self.site_id}
-            fcntl.flock(fd, fcntl.LOCK_UN)
-            return None
-        finally:
-            os.close(fd)
-
-    def __enter__(self) -> SiteLock:
-        if not self.acquire():
-            raise SiteBusy(self.site_id, self.read_info())
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.release()
-
-    def __repr__(self) -> str:
-        return f"SiteLock({str(self.path)!r}, held={self.held})"
-
-
-@contextlib.contextmanager
-def hold_site_locks(lock_dir: str | Path, site_ids: Iterable[str]) -> Iterator[list[SiteLock]]:
-    """Hold the locks of these sites for the duration of the block, or raise ``SiteBusy``
-    (naming the first busy site and its holder) having taken none of them."""
-    locks: list[SiteLock] = []
-    try:
-        for site_id in sorted(set(site_ids)):  # one order everywhere: no lock-order cycles
-            lock = SiteLock(lock_dir, site_id)
-            if not lock.acquire():
-                raise SiteBusy(site_id, lock.read_info())
-            locks.append(lock)
-        yield locks
-    finally:
-        for lock in reversed(locks):
-            lock.release()
+CLI_MODULE = "parknews.crawler.cli"  # what `python -m` runs: cron has no PATH
 
 
 # --- schedules -----------------------------------------------------------------------
@@ -219,12 +51,35 @@ def site_trigger(expression: str):
     return cron_trigger(expression)
 
 
-def _trigger_for(site: Site):
+def schedule_trigger(site: Site):
+    """The trigger of a site's schedule; ``SitesError`` naming the site if invalid."""
     try:
         return site_trigger(site.schedule or "")
     except ValueError as exc:
         raise SitesError(f"site {site.id!r}: schedule {site.schedule!r} is not a valid cron "
                          f"expression ({exc})") from None
+
+
+def locked_site_ids(sites_file: str | Path, site_ids: Sequence[str]) -> list[str]:
+    """The sites a locked crawl locks: those named, else every site of the sites file
+    (none when the file cannot be read: the crawl itself then reports it)."""
+    if site_ids:
+        return list(site_ids)
+    try:
+        return [site.id for site in load_sites(sites_file)]
+    except SitesError:
+        return []
+
+
+def crawl_locked_argv(site_id: str, lock_dir: str | Path, sites_file: str | Path,
+                      db_path: str | Path, extra_args: Sequence[str] = (),
+                      python: str = sys.executable) -> list[str]:
+    """The command of one locked crawl of a site: ``parknews crawl-locked`` run as
+    ``<python> -m parknews.crawler.cli`` (cron has no PATH; the interpreter is the one
+    running now)."""
+    return [python, "-m", CLI_MODULE, "crawl-locked", "--lock-dir", str(lock_dir),
+            "--sites", str(sites_file), "--db", str(db_path), "--site", site_id,
+            *extra_args]
 
 
 # --- the scheduler -------------------------------------------------------------------
@@ -269,13 +124,34 @@ def _stamp(ts: float | None) -> str:
     return datetime.fromtimestamp(ts).astimezone().isoformat(timespec="seconds")
 
 
-class Scheduler:
-    """Crawl each site on its schedule until stopped; see the module docstring.
+@dataclass(frozen=True)
+class SchedulerOptions:
+    """How a ``Scheduler`` runs, beside its sites file and archive.
 
-    ``extra_args`` go to every crawl (``["--set", "DOWNLOAD_DELAY=2"]``), ``site_args``
-    to one site's crawls (``{"sipac": ["--set", "DOWNLOAD_DELAY=5"]}``). Each crawl's
-    output is appended to ``<log_dir>/<site id>.log`` and each run to
-    ``<lock_dir>/runs.jsonl``; ``log_dir`` defaults to the lock directory. Raises
+    ``site_ids``: only these sites (default: every site of the file). ``extra_args`` go
+    to every crawl (``("--set", "DOWNLOAD_DELAY=2")``), ``site_args`` to one site's crawls
+    (``{"sipac": ("--set", "DOWNLOAD_DELAY=5")}``). ``lock_dir`` defaults to
+    ``<db name>-locks`` beside the archive, ``log_dir`` to the lock directory. ``python``
+    runs the crawls, in ``cwd`` (default: the current directory).
+    """
+
+    site_ids: Sequence[str] = ()
+    extra_args: Sequence[str] = ()
+    site_args: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    lock_dir: str | Path | None = None
+    log_dir: str | Path | None = None
+    python: str = sys.executable
+    cwd: str | Path | None = None
+    misfire_grace_time: int = DEFAULT_MISFIRE_GRACE
+    stop_timeout: float = DEFAULT_STOP_TIMEOUT
+
+
+class Scheduler:
+    """Crawl each site on its schedule until stopped; see the module docstring and
+    ``SchedulerOptions``.
+
+    Each crawl's output is appended to ``<log_dir>/<site id>.log`` and each run to
+    ``<lock_dir>/runs.jsonl``. Raises
     ``SitesError`` for a bad sites file, an invalid schedule or an unknown site id, and
     ``parknews.archive.store.ArchiveError`` for a database path that cannot hold the archive (the
     archive is created, or migrated, before any crawl starts).
@@ -286,28 +162,15 @@ class Scheduler:
     up just exits), and SIGKILL after ``stop_timeout`` seconds or at a second signal.
     """
 
-    def __init__(
-        self,
-        sites_file: str | Path,
-        db_path: str | Path,
-        site_ids: Sequence[str] | None = None,
-        extra_args: Sequence[str] = (),
-        lock_dir: str | Path | None = None,
-        *,
-        site_args: Mapping[str, Sequence[str]] | None = None,
-        log_dir: str | Path | None = None,
-        python: str = sys.executable,
-        cwd: str | Path | None = None,
-        misfire_grace_time: int = DEFAULT_MISFIRE_GRACE,
-        stop_timeout: float = DEFAULT_STOP_TIMEOUT,
-    ):
+    def __init__(self, sites_file: str | Path, db_path: str | Path,
+                 options: SchedulerOptions | None = None):
+        options = options or SchedulerOptions()
         self.sites_file = Path(sites_file).resolve()
         self.db_path = Path(db_path).resolve()
-        self.sites = select_sites(load_sites(self.sites_file), tuple(site_ids or ()))
-        self.triggers = {site.id: _trigger_for(site) for site in self.sites}
+        self.sites = select_sites(load_sites(self.sites_file), tuple(options.site_ids))
+        self.triggers = {site.id: schedule_trigger(site) for site in self.sites}
         known = {site.id for site in self.sites}
-        site_args = dict(site_args or {})
-        unknown = [s for s in site_args if s not in known]
+        unknown = [s for s in options.site_args if s not in known]
         if unknown:
             raise SitesError(f"unknown site id(s): {', '.join(unknown)} "
                              f"(scheduled: {', '.join(sorted(known))})")
@@ -316,15 +179,15 @@ class Scheduler:
         # create and migrate the archive now: a bad path fails here, and crawls starting
         # together never race to create it (``database is locked``)
         open_archive(self.db_path).close()
-        self.extra_args = tuple(extra_args)
-        self.site_args = {k: tuple(v) for k, v in site_args.items()}
-        self.lock_dir = Path(lock_dir or default_lock_dir(self.db_path)).resolve()
-        self.log_dir = Path(log_dir).resolve() if log_dir else self.lock_dir
+        self.extra_args = tuple(options.extra_args)
+        self.site_args = {k: tuple(v) for k, v in options.site_args.items()}
+        self.lock_dir = Path(options.lock_dir or default_lock_dir(self.db_path)).resolve()
+        self.log_dir = Path(options.log_dir).resolve() if options.log_dir else self.lock_dir
         self.runs_log = self.lock_dir / RUNS_LOG
-        self.python = python
-        self.cwd = Path(cwd) if cwd else Path.cwd()
-        self.misfire_grace_time = misfire_grace_time
-        self.stop_timeout = stop_timeout
+        self.python = options.python
+        self.cwd = Path(options.cwd) if options.cwd else Path.cwd()
+        self.misfire_grace_time = options.misfire_grace_time
+        self.stop_timeout = options.stop_timeout
         self.history: list[RunRecord] = []
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
@@ -336,10 +199,9 @@ class Scheduler:
 
     # the command a due run starts
     def command(self, site_id: str) -> list[str]:
-        return [self.python, "-m", "parknews.crawler.scheduler", "crawl-locked",
-                "--lock-dir", str(self.lock_dir), "--sites", str(self.sites_file),
-                "--db", str(self.db_path), "--site", site_id,
-                *self.extra_args, *self.site_args.get(site_id, ())]
+        return crawl_locked_argv(site_id, self.lock_dir, self.sites_file, self.db_path,
+                                    [*self.extra_args, *self.site_args.get(site_id, ())],
+                                    self.python)
 
     def start(self) -> None:
         """Start scheduling in background threads (returns at once)."""
@@ -437,12 +299,8 @@ class Scheduler:
 
     @staticmethod
     def _child_env() -> dict[str, str]:
-        """The crawl imports the same ``crawler`` package as this process, installed or
-        not, whatever the working directory."""
-        env = dict(os.environ, PYTHONUNBUFFERED="1")
-        here = str(Path(__file__).resolve().parents[1])
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (here, env.get("PYTHONPATH")) if p)
-        return env
+        """The crawl's output reaches its log as it is written."""
+        return dict(os.environ, PYTHONUNBUFFERED="1")
 
     def _schedule_of(self, site_id: str) -> str | None:
         return next((s.schedule for s in self.sites if s.id == site_id), None)
@@ -559,62 +417,112 @@ def _quiet_apscheduler() -> None:
         scheduler_logger.addFilter(_DropOverlapWarning())
 
 
-# --- python -m parknews.crawler.scheduler -----------------------------------------------------
+# --- cron lines ----------------------------------------------------------------------
+
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_DAY_NAMES = ("Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat")
+_CRON_DAYS = {name.lower(): i for i, name in enumerate(_DAY_NAMES)}
 
 
-def crawl_locked(argv: Sequence[str]) -> int:
-    """``crawl-locked [--lock-dir DIR] CRAWL OPTIONS``: hold the locks of the sites named
-    by ``--site`` (all sites of ``--sites`` when none is named), then run
-    ``parknews crawl CRAWL OPTIONS --no-lock`` in this process. Exit status 75 if a lock
-    is held, and then nothing is crawled (a plain ``parknews crawl`` takes the same locks
-    but crawls the sites it could lock and skips the others)."""
-    parser = argparse.ArgumentParser(
-        prog="python -m parknews.crawler.scheduler crawl-locked", add_help=False,
-        description="Run `parknews crawl` holding the sites' locks.")
-    parser.add_argument("--lock-dir", default=None)
-    own, rest = parser.parse_known_args(list(argv))
-    peek = argparse.ArgumentParser(add_help=False)
-    peek.add_argument("--sites", default="sites.toml")
-    peek.add_argument("--db", default="parknews.db")
-    peek.add_argument("--site", action="append", default=[])
-    seen, _ = peek.parse_known_args(rest)
-    lock_dir = own.lock_dir or default_lock_dir(seen.db)
-    site_ids = seen.site
-    if not site_ids:
-        try:
-            site_ids = [site.id for site in load_sites(seen.sites)]
-        except SitesError:
-            site_ids = []  # the crawl itself reports the bad sites file
-    try:
-        with hold_site_locks(lock_dir, site_ids):
-            from parknews.crawler.cli import main
-
-            # the locks are held here already: the crawl must not take them again (an
-            # flock taken through a second descriptor would conflict with this one)
-            main(["crawl", *rest, "--no-lock"], prog_name="parknews")
-    except SiteBusy as exc:
-        print(f"parknews: {exc}", file=sys.stderr)
-        return LOCKED_EXIT
-    return 0
+def _calendar_field(spec: str, kind: str) -> str | None:
+    """One cron field as systemd OnCalendar writes it, or None if not simple."""
+    low = {"sec": 0, "min": 0, "hour": 0, "day": 1, "month": 1}[kind]
+    out = []
+    for part in spec.lower().split(","):
+        if kind == "month":
+            part = re.sub(r"[a-z]{3}", lambda m: str(_MONTHS.index(m[0]) + 1)
+                          if m[0] in _MONTHS else m[0], part)
+        if part == "*":
+            out.append("*")
+        elif re.fullmatch(r"\d+", part):
+            out.append(f"{int(part):02d}")
+        elif m := re.fullmatch(r"(\d+)-(\d+)", part):
+            out.append(f"{int(m[1]):02d}..{int(m[2]):02d}")
+        elif m := re.fullmatch(r"(\*|\d+)/(\d+)", part):
+            out.append(f"{low if m[1] == '*' else int(m[1]):02d}/{m[2]}")
+        elif m := re.fullmatch(r"(\d+)-(\d+)/(\d+)", part):
+            out.extend(f"{v:02d}" for v in range(int(m[1]), int(m[2]) + 1, int(m[3])))
+        else:
+            return None
+    return ",".join(out) if "*" not in out or len(out) == 1 else None
 
 
-def _main(argv: Sequence[str]) -> int:
-    if argv and argv[0] == "crawl-locked":
-        return crawl_locked(argv[1:])
-    import click
+def _calendar_weekdays(spec: str) -> str | None:
+    if spec == "*":
+        return ""
+    days: list[int] = []
+    for part in spec.lower().split(","):
+        part = re.sub(r"[a-z]{3}", lambda m: str(_CRON_DAYS.get(m[0], m[0])), part)
+        m = re.fullmatch(r"(\*|\d+)(?:-(\d+))?(?:/(\d+))?", part)
+        if not m:
+            return None
+        first = 0 if m[1] == "*" else int(m[1])
+        last = 6 if m[1] == "*" else int(m[2]) if m[2] else (7 if m[3] else first)
+        if last > 7 or first > last:
+            return None
+        days.extend(d % 7 for d in range(first, last + 1, int(m[3] or 1)))
+    order = sorted(set(days), key=lambda d: (d + 6) % 7)  # Mon first, as systemd
+    return ",".join(_DAY_NAMES[d] for d in order) + " "
 
-    from parknews.crawler.cli_schedule import cron_command, schedule_command
 
-    group = click.Group("python -m parknews.crawler.scheduler",
-                        help="Scheduled crawls: `schedule`, `cron`, and `crawl-locked "
-                             "[--lock-dir DIR] CRAWL OPTIONS` (parknews crawl holding the "
-                             "sites' locks; exit status 75 if a run is still going).",
-                        context_settings={"help_option_names": ["-h", "--help"]})
-    group.add_command(schedule_command)
-    group.add_command(cron_command)
-    group.main(list(argv), prog_name="python -m parknews.crawler.scheduler")
-    return 0
+def oncalendar(expression: str) -> str | None:
+    """The systemd OnCalendar= equivalent of a cron expression (5 fields, or 6 with
+    seconds first), or None when there is no simple one (cron reads a restricted day of
+    month and a restricted weekday as either, systemd as both)."""
+    fields = expression.split()
+    if len(fields) == 5:
+        fields = ["0", *fields]
+    if len(fields) != 6:
+        return None
+    sec, minute, hour, day, month, weekday = fields
+    if day != "*" and weekday != "*":
+        return None
+    parts = [_calendar_field(sec, "sec"), _calendar_field(minute, "min"),
+             _calendar_field(hour, "hour"), _calendar_field(day, "day"),
+             _calendar_field(month, "month"), _calendar_weekdays(weekday)]
+    if any(p is None for p in parts):
+        return None
+    sec, minute, hour, day, month, weekday = parts
+    return f"{weekday}*-{month}-{day} {hour}:{minute}:{sec}"
 
 
-if __name__ == "__main__":
-    sys.exit(_main(sys.argv[1:]))
+_CRON_ATOM = r"(?:\*|\d+|[a-z]{3})"
+# what crontab(5) reads in one field (APScheduler also takes 'last', '2nd fri', 'xth', …)
+_CRONTAB_FIELD = re.compile(rf"{_CRON_ATOM}(?:-{_CRON_ATOM})?(?:/\d+)?"
+                            rf"(?:,{_CRON_ATOM}(?:-{_CRON_ATOM})?(?:/\d+)?)*", re.I)
+
+
+def cron_workdir() -> Path:
+    """Where the cron lines ``cd`` to: the source checkout this package runs from (where
+    scrapy.cfg is), else the current directory."""
+    repo = Path(__file__).resolve().parents[1]
+    return repo if (repo / "scrapy.cfg").is_file() else Path.cwd()
+
+
+def _cron_quote(value: str) -> str:
+    return shlex.quote(value).replace("%", r"\%")  # cron turns a bare % into a newline
+
+
+def cron_entry(site: Site, command: Sequence[str], lock_dir: Path, workdir: Path) -> list[str]:
+    """The crontab line that runs ``command`` (a site's locked crawl) on the site's
+    schedule, in ``workdir``, its output appended to ``<lock_dir>/<id>.log``. Cron has no
+    seconds nor APScheduler's extras: such a schedule gives comment lines saying so,
+    with the systemd OnCalendar= equivalent when there is a simple one."""
+    line = (f"cd {_cron_quote(str(workdir))} && mkdir -p {_cron_quote(str(lock_dir))} && "
+            f"{' '.join(_cron_quote(c) for c in command)} >> "
+            f"{_cron_quote(str(lock_dir / (site.id + '.log')))} 2>&1")
+    schedule = site.schedule or ""
+    if len(schedule.split()) == 5 and all(map(_CRONTAB_FIELD.fullmatch, schedule.split())):
+        return [f"{schedule} {line}"]
+    calendar = oncalendar(schedule)
+    why = ("has seconds, which cron cannot do" if len(schedule.split()) == 6 else
+           "uses APScheduler syntax that cron does not read")
+    lines = [f"# site {site.id}: schedule {schedule!r} {why}."]
+    if calendar:
+        lines += [f"#   systemd timer: OnCalendar={calendar} with AccuracySec=1s, "
+                  f"running the command below;",
+                  "#   or run it with `parknews schedule`."]
+    else:
+        lines.append("#   No simple systemd OnCalendar= equivalent: run it with "
+                     "`parknews schedule`.")
+    return [*lines, f"# {line}"]

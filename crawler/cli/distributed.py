@@ -1,7 +1,6 @@
 """``parknews seed``, ``parknews worker`` and ``parknews ingest``: distributed crawling on
-Redis (``crawler/distributed.py``, ``pipelines/redisqueue.py``). Registered on the
-``parknews`` group by ``parknews.crawler.cli``. They need the ``distributed`` extra
-(``pip install 'parknews[distributed]'``: scrapy-redis and redis)."""
+Redis (``crawler/distributed.py``, ``pipelines/redisqueue.py``). They need the
+``distributed`` extra (``pip install 'parknews[distributed]'``: scrapy-redis and redis)."""
 
 from __future__ import annotations
 
@@ -13,24 +12,12 @@ from datetime import UTC, datetime
 
 import click
 
-from parknews.crawler.scheduler import LOCKED_EXIT
+from parknews.crawler.cli.common import LOG_LEVELS, fail, parse_set
+from parknews.crawler.locks import LOCKED_EXIT
 from parknews.crawler.sites import SitesError, load_sites, select_sites
 
 REDIS_HELP = "The Redis of the deployment, e.g. redis://10.0.0.5:6379/0 (env REDIS_URL)."
 PREFIX_HELP = "Prefix of every Redis key (several deployments can share one Redis)."
-
-
-def _fail(message: str, status: int = 1) -> None:
-    click.echo(f"parknews: {message}", err=True)
-    sys.exit(status)
-
-
-def _parse_set(values: tuple[str, ...]) -> dict[str, str]:
-    """``parknews crawl``'s reading of ``--set NAME=VALUE`` (imported when called:
-    crawler.cli registers this module's commands at its end)."""
-    from parknews.crawler.cli import parse_set
-
-    return parse_set(values)
 
 
 def _imports():
@@ -38,7 +25,7 @@ def _imports():
         import redis  # noqa: F401
         import scrapy_redis  # noqa: F401
     except ImportError:
-        _fail("distributed crawling needs scrapy-redis and redis: "
+        fail("distributed crawling needs scrapy-redis and redis: "
               "python3 -m pip install 'parknews[distributed]'")
 
 
@@ -54,7 +41,7 @@ def _ping(server, url: str) -> None:
     try:
         server.ping()
     except redis.RedisError as exc:
-        _fail(f"cannot reach Redis at {url}: {exc}")
+        fail(f"cannot reach Redis at {url}: {exc}")
 
 
 @click.command("seed")
@@ -94,8 +81,8 @@ def seed_command(sites_file, db_path, site_ids, full, settings, redis_url, prefi
     try:
         sites = select_sites(load_sites(sites_file), site_ids)
     except SitesError as exc:
-        _fail(str(exc))
-    overrides = _parse_set(settings)
+        fail(str(exc))
+    overrides = dict(parse_set(settings).common)
     if full:
         overrides.update(PARKNEWS_FULL_PASS=True, PARKNEWS_RECHECK_DAYS=0)
     scrapy_settings = crawl_settings(db_path, overrides)
@@ -164,7 +151,7 @@ def seed_command(sites_file, db_path, site_ids, full, settings, redis_url, prefi
 @click.option("--set", "settings", multiple=True, metavar="NAME=VALUE",
               help="Override a Scrapy setting, e.g. --set PARKNEWS_HOST_DELAY=2.")
 @click.option("--log-level", default="INFO", show_default=True,
-              type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False))
+              type=LOG_LEVELS)
 def worker_command(redis_url, prefix, warc_dir, concurrency, settings, log_level):
     """Crawl from the shared frontier until it is empty (every seeded site done), sending
     each page to the Redis stream for `parknews ingest`. Run any number, anywhere.
@@ -182,7 +169,7 @@ def worker_command(redis_url, prefix, warc_dir, concurrency, settings, log_level
     _imports()
     from parknews.crawler.distributed import run_worker
 
-    overrides = _parse_set(settings)
+    overrides = dict(parse_set(settings).common)
     overrides.setdefault("LOG_LEVEL", log_level.upper())
     if concurrency:
         overrides["CONCURRENT_REQUESTS"] = concurrency
@@ -228,9 +215,12 @@ def ingest_command(db_path, redis_url, prefix, follow, batch):
     try:
         ingester = Ingester(server, Keys(prefix), db_path, batch=batch)
     except ArchiveError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     try:
         counts = ingester.run(follow=follow)
     except IngestBusy as exc:
-        _fail(str(exc), LOCKED_EXIT)
+        fail(str(exc), LOCKED_EXIT)
     click.echo(f"ingested {counts['pages']} pages, {counts['runs']} runs finished")
+
+
+COMMANDS = (seed_command, worker_command, ingest_command)

@@ -1,0 +1,152 @@
+"""What the ``parknews`` commands share: ``--set NAME=VALUE`` read one way, one way to
+fail (``parknews: MESSAGE`` on standard error, exit status 1, or 75 when another process
+holds what the command needs), the archive that must exist, the crawl summary and the
+health check run after a crawl.
+
+Only this module is imported by the command modules of the package; the archive, Scrapy
+and the rest are imported inside the functions that need them, so that a command starts
+(and ``crawl-locked`` takes its locks) within a fraction of a second.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import NoReturn
+
+import click
+
+from parknews.crawler.sites import SITE_ID
+
+LOG_LEVELS = click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False)
+FAILURES_SHOWN = 10  # failed URLs listed per site after a crawl (all are in the pages table)
+
+
+# --- failing -------------------------------------------------------------------------
+
+
+class CommandError(click.ClickException):
+    """A command's failure, for its user: ``parknews: MESSAGE`` on standard error, then
+    exit status ``exit_code``. (Bad options are click's usage errors: exit status 2.)"""
+
+    def __init__(self, message: str, exit_code: int = 1):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+    def show(self, file=None) -> None:
+        click.echo(f"parknews: {self.format_message()}", file=file, err=file is None)
+
+
+def fail(message: str, exit_code: int = 1) -> NoReturn:
+    raise CommandError(message, exit_code)
+
+
+# --- --set NAME=VALUE ----------------------------------------------------------------
+
+_SET = re.compile(r"^\s*(?:(?P<site>[A-Za-z0-9][A-Za-z0-9_.-]*):)?(?P<name>[A-Za-z_][\w.]*)\s*=")
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """The settings of ``--set``: for every crawl, and (``ID:NAME=VALUE``) for one site's."""
+
+    common: dict[str, str] = field(default_factory=dict)
+    per_site: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def args(self, site_id: str | None = None, *, common: bool = True) -> list[str]:
+        """As options of a crawl's command line: the common ones (unless not ``common``),
+        then those of the site."""
+        settings = [*(self.common.items() if common else ()),
+                    *self.per_site.get(site_id or "", {}).items()]
+        return [arg for name, value in settings for arg in ("--set", f"{name}={value}")]
+
+
+def parse_set(values: Iterable[str], *, per_site: bool = False) -> Overrides:
+    """Read ``--set NAME=VALUE`` options (the last of a name wins); with ``per_site``,
+    also ``--set ID:NAME=VALUE`` for one site's crawls. A value that is not of that form
+    is a usage error."""
+    expected = "NAME=VALUE or ID:NAME=VALUE" if per_site else "NAME=VALUE"
+    overrides = Overrides()
+    for value in values:
+        match = _SET.match(value)
+        if not match or (match["site"] and not per_site):
+            raise click.BadParameter(f"expected {expected}, got {value!r}", param_hint="--set")
+        setting = value[match.end():]
+        if not match["site"]:
+            overrides.common[match["name"]] = setting
+            continue
+        if not SITE_ID.match(match["site"]):
+            raise click.BadParameter(f"{match['site']!r} is not a site id", param_hint="--set")
+        overrides.per_site.setdefault(match["site"], {})[match["name"]] = setting
+    return overrides
+
+
+# --- the archive ---------------------------------------------------------------------
+
+
+def existing_archive(db_path: str, hint: str = "") -> Path:
+    """The path of an archive that must exist already, else the command fails with
+    ``no archive at PATH`` (and ``hint``)."""
+    if not Path(db_path).is_file():
+        fail(f"no archive at {db_path}{hint}")
+    return Path(db_path)
+
+
+def open_existing_archive(db_path: str, **options):
+    """Open an archive that must exist already (``existing_archive``), its schema
+    brought up to date; ``options`` go to ``open_archive``."""
+    from parknews.archive.store import ArchiveError, open_archive
+
+    existing_archive(db_path)
+    try:
+        return open_archive(db_path, **options)
+    except ArchiveError as exc:
+        fail(str(exc))
+
+
+# --- after a crawl -------------------------------------------------------------------
+
+
+def print_summary(results) -> None:
+    click.echo("")
+    click.echo(f"{'site':<16} {'pages':>6} {'lists':>6} {'new':>5} {'changed':>8} "
+               f"{'same':>5} {'gone':>5} {'skipped':>8} {'failed':>7} {'empty':>6}  finish")
+    for r in results:
+        click.echo(f"{r.site_id:<16} {r.pages:>6} {r.list_pages:>6} {r.articles_new:>5} "
+                   f"{r.articles_changed:>8} {r.articles_unchanged:>5} "
+                   f"{r.articles_withdrawn:>5} {r.skipped_known:>8} {r.failures:>7} "
+                   f"{r.empty:>6}  {r.finish_reason}")
+    notes = [(r.site_id, note) for r in results for note in getattr(r, "notes", ())]
+    if notes:  # anti-bot walls, lists drawn by JavaScript (crawler/runner.py site_notes)
+        click.echo("")
+        for site_id, note in notes:
+            click.echo(f"{site_id}: {note}")
+
+
+def check_health(db_path: str, sites_file: str | None, site_ids: list[str] | None,
+                 alert: bool) -> list:
+    """Evaluate site health, and alert the sites file's targets about changes."""
+    from parknews.archive.health import evaluate, mark_alerted
+    from parknews.archive.store import open_archive
+    from parknews.crawler.alerts import load_targets, send
+
+    targets = load_targets(sites_file) if alert and sites_file else []
+    db = open_archive(db_path)
+    try:
+        results = evaluate(db.conn, site_ids)
+        names = dict(db.conn.execute("select id, name from sites"))
+        for health in results:
+            if not (health.changed and targets):
+                continue
+            errors = [e for e in (send(t, health, names.get(health.site_id))
+                                  for t in targets) if e]
+            if len(errors) < len(targets):
+                mark_alerted(db.conn, health)
+                click.echo(f"alert sent: {health.site_id} is {health.status}", err=True)
+            for error in errors:
+                click.echo(f"alert for {health.site_id} failed: {error}", err=True)
+    finally:
+        db.close()
+    return results

@@ -1,0 +1,274 @@
+"""``parknews crawl`` (the sites into the archive, each site's lock held while it is
+crawled) and ``parknews discover`` (what a site's start page leads to, before its first
+crawl)."""
+
+from __future__ import annotations
+
+import atexit
+import json
+import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from parknews.crawler.cli.common import (
+    FAILURES_SHOWN,
+    LOG_LEVELS,
+    check_health,
+    fail,
+    parse_set,
+    print_summary,
+)
+from parknews.crawler.locks import (
+    LOCKED_EXIT,
+    LockDirError,
+    SiteLock,
+    default_lock_dir,
+    release_locks,
+    take_free_locks,
+)
+from parknews.crawler.sites import Site, SitesError, load_sites, select_sites
+
+
+@dataclass(frozen=True)
+class CrawlArgs:
+    """The options of ``parknews crawl`` (the names of its click parameters)."""
+
+    sites_file: str = "sites.toml"
+    db_path: str = "parknews.db"
+    site_ids: tuple[str, ...] = ()
+    settings: tuple[str, ...] = ()
+    full: bool = False
+    progress: bool | None = None
+    log_level: str | None = None
+    lock_dir: str | None = None
+    use_locks: bool = True
+
+
+@click.command()
+@click.option("--sites", "sites_file", default="sites.toml", show_default=True,
+              type=click.Path(dir_okay=False), help="The site registry (TOML).")
+@click.option("--db", "db_path", default="parknews.db", show_default=True,
+              type=click.Path(dir_okay=False), help="The SQLite archive to write (created if new).")
+@click.option("--site", "site_ids", multiple=True, metavar="ID",
+              help="Crawl only this site (repeatable). Default: every site in the file.")
+@click.option("--set", "settings", multiple=True, metavar="NAME=VALUE",
+              help="Override a Scrapy setting, e.g. --set DOWNLOAD_DELAY=2.")
+@click.option("--full", is_flag=True,
+              help="Walk every list page and recheck every known article now (a full pass).")
+@click.option("--progress/--no-progress", default=None,
+              help="A progress line per site every few seconds. Default: on when standard "
+                   "error is a terminal (then the log shows warnings only), off under cron.")
+@click.option("--log-level", default=None, type=LOG_LEVELS,
+              help="Scrapy's log level. Default: INFO, or WARNING with progress lines.")
+@click.option("--lock-dir", default=None, type=click.Path(file_okay=False),
+              help="Where the per-site lock files are, shared with `parknews schedule` and "
+                   "the `parknews cron` lines. Default: '<db name>-locks' beside the db.")
+@click.option("--lock/--no-lock", "use_locks", default=True, show_default=True,
+              help="Hold each site's lock while crawling it; --no-lock crawls even a site "
+                   "another crawl is running.")
+def crawl(**options):
+    """Crawl the sites of a sites.toml into an archive; run it again to update.
+
+    Each site's lock (<lock dir>/<id>.lock, the one scheduled and cron runs take) is held
+    while it is crawled, so a crawl by hand and a scheduled one never crawl one site at
+    once. A site another crawl holds is skipped, with a message naming it and that
+    crawl's pid; the other sites are crawled.
+
+    \b
+    Exit status: 0 done; 1 bad input, or every site crawled failed;
+    75 (EX_TEMPFAIL) some site was skipped because another crawl holds it.
+
+    \b
+    Example:
+      parknews crawl --sites sites.toml --db parknews.db --site sipac
+    """
+    run_crawl_command(CrawlArgs(**options))
+
+
+def run_crawl_command(args: CrawlArgs) -> None:
+    overrides = dict(parse_set(args.settings).common)
+    sites = _checked_sites(args)
+    locks: list[SiteLock] = []
+    skipped: list[str] = []
+    if args.use_locks:  # before Scrapy is imported: a refused site costs a fraction of a second
+        locks, skipped = _take_site_locks(args.lock_dir or default_lock_dir(args.db_path),
+                                          [site.id for site in sites])
+        atexit.register(release_locks, locks)  # also the kernel's job at exit
+        sites = [site for site in sites if site.id not in skipped]
+        if not sites:
+            click.echo(f"parknews: nothing crawled: every site is being crawled by another "
+                       f"process (exit status {LOCKED_EXIT})", err=True)
+            sys.exit(LOCKED_EXIT)
+    from parknews.crawler.runner import run_crawl
+
+    started = datetime.now(UTC).isoformat(timespec="seconds")  # as pages.fetched_at
+    results = run_crawl(sites, args.db_path, _crawl_settings(args, overrides))
+    print_summary(results)
+    print_failures(args.db_path, started, [site.id for site in sites])
+    _report_health(args, [site.id for site in sites])
+    release_locks(locks)
+    if skipped:
+        click.echo(f"skipped, being crawled by another process: {', '.join(skipped)}")
+    if results and all(r.pages == r.failures for r in results):
+        fail("every site failed: nothing was fetched")
+    if skipped:
+        sys.exit(LOCKED_EXIT)
+
+
+def _checked_sites(args: CrawlArgs) -> list[Site]:
+    """The sites to crawl; a bad sites file, [[alerts]] table or database path is named
+    before any fetch."""
+    from parknews.archive.store import ArchiveError, open_archive
+    from parknews.crawler.alerts import load_targets
+
+    try:
+        sites = select_sites(load_sites(args.sites_file), args.site_ids)
+        load_targets(args.sites_file)
+        open_archive(args.db_path).close()
+    except (SitesError, ArchiveError) as exc:
+        fail(str(exc))
+    return sites
+
+
+def _crawl_settings(args: CrawlArgs, overrides: dict) -> dict:
+    progress = sys.stderr.isatty() if args.progress is None else args.progress
+    overrides.setdefault("PARKNEWS_PROGRESS", progress)
+    overrides.setdefault("LOG_LEVEL",
+                         (args.log_level or ("WARNING" if progress else "INFO")).upper())
+    if args.full:
+        overrides.update(PARKNEWS_FULL_PASS=True, PARKNEWS_RECHECK_DAYS=0)
+    return overrides
+
+
+def _report_health(args: CrawlArgs, site_ids: list[str]) -> None:
+    try:
+        healths = check_health(args.db_path, args.sites_file, site_ids, alert=True)
+    except SitesError as exc:  # a bad [[alerts]] table must not hide the crawl's result
+        click.echo(f"alerts not sent: {exc}", err=True)
+        return
+    for item in healths:
+        if item.status == "unhealthy":
+            click.echo(f"unhealthy: {item.site_id}: "
+                       + "; ".join(p["message"] for p in item.problems))
+
+
+def _take_site_locks(lock_dir: str | Path, site_ids: list[str]) -> tuple[list, list[str]]:
+    """Take the lock of each site that no other process holds: (the locks taken, the ids
+    of the sites skipped). Each skipped site is reported on standard error with its
+    holder's pid and start time when the lock file tells them."""
+    try:
+        locks, busy = take_free_locks(lock_dir, site_ids)
+    except LockDirError as exc:
+        fail(f"{exc} (choose another --lock-dir, or --no-lock)")
+    for lock in busy:
+        holder = lock.read_info() or {}
+        pid = holder.get("pid")
+        since = f" since {holder['started_at']}" if holder.get("started_at") else ""
+        who = f"pid {pid}{since}" if pid else "pid unknown"
+        click.echo(f"parknews: site {lock.site_id}: another crawl of it is running ({who}; "
+                   f"lock {lock.path}): skipped", err=True)
+    return locks, [lock.site_id for lock in busy]
+
+
+def print_failures(db_path: str, since: str, site_ids: list[str]) -> None:
+    """Each URL that failed in this run, with its reason, a few per site."""
+    from sqlite_utils import Database
+
+    db = Database(db_path)
+    if "pages" not in db.table_names():
+        return
+    shown_header = False
+    for site_id in site_ids:
+        rows = list(db.query(
+            "select url, status, error from pages where site_id = ? and fetched_at >= ?"
+            " and error is not null order by fetched_at, url", [site_id, since]))
+        if not rows:
+            continue
+        if not shown_header:
+            click.echo("")
+            click.echo("failures (url: reason):")
+            shown_header = True
+        for row in rows[:FAILURES_SHOWN]:
+            click.echo(f"  {site_id}  {row['url']}: {row['error']}")
+        if len(rows) > FAILURES_SHOWN:
+            click.echo(f"  {site_id}  … and {len(rows) - FAILURES_SHOWN} more: "
+                       f"select * from pages where site_id = '{site_id}' and error is not null")
+
+
+@click.command()
+@click.argument("url")
+@click.option("--save", "save_to", default=None, type=click.Path(dir_okay=False),
+              help="Append a [[sites]] table for this site to this sites file.")
+@click.option("--id", "site_id", default=None, help="The saved site's id (default: its host).")
+@click.option("--name", default=None, help="The saved site's name (default: from its title).")
+@click.option("--max-pages", default=30, show_default=True, type=click.IntRange(1, 200),
+              help="Pages fetched after the start page, at most.")
+@click.option("--samples", default=3, show_default=True, type=click.IntRange(0, 10),
+              help="Articles read per column.")
+@click.option("--set", "settings", multiple=True, metavar="NAME=VALUE",
+              help="Override a Scrapy or parknews setting (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="The findings as one JSON object.")
+def discover(url, save_to, site_id, name, max_pages, samples, settings, as_json):
+    """Show what a site's start page leads to, before its first crawl.
+
+    Fetches URL (a home page, a column, a list or an article) and at most --max-pages
+    more: each news column found (name, URL, pager, items on its first page, newest
+    date) and a few of its articles as the extractor reads them (title, date, 来源).
+    When nothing is found it says why (a list drawn by JavaScript, an anti-bot wall,
+    robots.txt) and exits with status 1. --save appends a [[sites]] table that
+    `parknews crawl` accepts.
+
+    \b
+    Example:
+      parknews discover http://www.yunxi.gov.cn/ --save sites.toml
+    """
+    from dataclasses import asdict
+
+    from parknews.crawler.scout import format_report, run_discover, site_table
+
+    parts = url.split("://", 1)
+    if len(parts) != 2 or parts[0] not in ("http", "https") or not parts[1].strip("/"):
+        fail(f"not an http(s) URL: {url!r}")
+    target = Path(save_to) if save_to else None
+    existing = _existing_sites_text(target)
+    result = run_discover(url, max_pages=max_pages, samples=samples,
+                          overrides=dict(parse_set(settings).common))
+    if as_json:
+        click.echo(json.dumps(asdict(result), ensure_ascii=False, indent=1))
+    else:
+        click.echo(format_report(result))
+    if not result.found:
+        sys.exit(1)
+    if target is not None:
+        _save_site(target, existing, site_table(result, site_id, name))
+
+
+def _existing_sites_text(target: Path | None) -> str:
+    """What the sites file to save to holds already ('' if it is new); fails before any
+    fetch when it cannot be written."""
+    if target is None:
+        return ""
+    if target.exists():
+        return target.read_text(encoding="utf-8")
+    if not target.parent.is_dir():
+        fail(f"cannot save to {target}: no directory {target.parent}")
+    return ""
+
+
+def _save_site(target: Path, existing: str, table: str) -> None:
+    from parknews.crawler.sites import parse_sites
+
+    try:
+        sites = parse_sites(existing + table, origin=str(target)) if existing.strip() else (
+            parse_sites(table, origin=str(target)))
+    except SitesError as exc:
+        fail(f"not saved: {exc} (choose another --id?)")
+    with target.open("a", encoding="utf-8") as out:
+        out.write(table)
+    click.echo(f"saved site {sites[-1].id!r} to {target}")
+
+
+COMMANDS = (crawl, discover)
