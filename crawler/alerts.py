@@ -15,25 +15,18 @@ from __future__ import annotations
 
 import json
 import logging
-import tomllib
 import urllib.error
 import urllib.request
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
 from parknews.archive.health import Health
-from parknews.crawler.sites import SitesError
+from parknews.crawler.sites import ALERT_KINDS, AlertTarget, load_sites_file
 
 logger = logging.getLogger(__name__)
 
 TIMEOUT = 10  # seconds per POST
-
-
-@dataclass(frozen=True)
-class AlertTarget:
-    kind: str
-    url: str
 
 
 def _text(health: Health, site_name: str | None) -> str:
@@ -66,28 +59,12 @@ def _feishu(health: Health, site_name: str | None) -> dict:
 FORMATS: dict[str, Callable[[Health, str | None], dict]] = {
     "json": _json, "dingtalk": _dingtalk, "wecom": _wecom, "feishu": _feishu,
 }
+assert tuple(FORMATS) == ALERT_KINDS  # the sites file accepts exactly these kinds
 
 
 def load_targets(sites_file: str | Path) -> list[AlertTarget]:
-    """The ``[[alerts]]`` of a sites file; SitesError naming a bad one."""
-    try:
-        data = tomllib.loads(Path(sites_file).read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise SitesError(f"{sites_file}: {exc}") from None
-    raw = data.get("alerts", [])
-    if not isinstance(raw, list):
-        raise SitesError(f"{sites_file}: 'alerts' must be an array of tables ([[alerts]])")
-    targets = []
-    for number, table in enumerate(raw, 1):
-        kind, url = (table.get("kind"), table.get("url")) if isinstance(table, dict) else (
-            None, None)
-        if kind not in FORMATS:
-            raise SitesError(f"{sites_file}: alert #{number}: kind must be one of "
-                             f"{', '.join(FORMATS)}, not {kind!r}")
-        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
-            raise SitesError(f"{sites_file}: alert #{number}: url must be an http(s) URL")
-        targets.append(AlertTarget(kind, url))
-    return targets
+    """The ``[[alerts]]`` of a sites file (read with its sites, by the one loader)."""
+    return list(load_sites_file(sites_file).alerts)
 
 
 def send(target: AlertTarget, health: Health, site_name: str | None = None) -> str | None:

@@ -227,8 +227,50 @@ def parse_site(index: int, raw: object) -> Site:
     return Site(id=ident, name=name.strip(), start_urls=start_urls, **options)
 
 
+ALERT_KINDS = ("json", "dingtalk", "wecom", "feishu")  # crawler/alerts.py FORMATS
+
+
+@dataclass(frozen=True)
+class AlertTarget:
+    """An ``[[alerts]]`` table: where site-health changes are sent."""
+
+    kind: str  # one of ALERT_KINDS
+    url: str
+
+
+@dataclass(frozen=True)
+class SitesFile:
+    """A whole sites file, read once: its sites (default schedule applied) and alerts."""
+
+    sites: list[Site]
+    alerts: tuple[AlertTarget, ...] = ()
+
+
+def parse_alerts(raw: object, origin: str) -> tuple[AlertTarget, ...]:
+    """The ``[[alerts]]`` tables; SitesError naming a bad one."""
+    if not isinstance(raw, list):
+        raise SitesError(f"{origin}: 'alerts' must be an array of tables ([[alerts]])")
+    targets = []
+    for number, table in enumerate(raw, 1):
+        kind, url = (table.get("kind"), table.get("url")) if isinstance(table, dict) else (
+            None, None)
+        if kind not in ALERT_KINDS:
+            raise SitesError(f"{origin}: alert #{number}: kind must be one of "
+                             f"{', '.join(ALERT_KINDS)}, not {kind!r}")
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            raise SitesError(f"{origin}: alert #{number}: url must be an http(s) URL")
+        targets.append(AlertTarget(kind, url))
+    return tuple(targets)
+
+
 def parse_sites(text: str, origin: str = "sites.toml") -> list[Site]:
     """Parse the text of a sites file; raise SitesError naming what is wrong."""
+    return parse_sites_file(text, origin).sites
+
+
+def parse_sites_file(text: str, origin: str = "sites.toml") -> SitesFile:
+    """Parse the whole text of a sites file (sites and alerts); raise SitesError naming
+    what is wrong."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -249,10 +291,16 @@ def parse_sites(text: str, origin: str = "sites.toml") -> list[Site]:
         if site.id in seen:
             raise SitesError(f"{origin}: site id {site.id!r} appears more than once")
         seen.add(site.id)
-    return sites
+    return SitesFile(sites, parse_alerts(data.get("alerts", []), origin))
 
 
 def load_sites(path: str | Path) -> list[Site]:
+    """The sites of a sites file (its alerts checked too)."""
+    return load_sites_file(path).sites
+
+
+def load_sites_file(path: str | Path) -> SitesFile:
+    """Read and check a whole sites file once: sites and alerts."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -260,7 +308,7 @@ def load_sites(path: str | Path) -> list[Site]:
         raise SitesError(f"sites file not found: {path}") from None
     except UnicodeDecodeError:
         raise SitesError(f"{path}: not UTF-8 text") from None
-    return parse_sites(text, origin=str(path))
+    return parse_sites_file(text, origin=str(path))
 
 
 def select_sites(sites: list[Site], ids: list[str] | tuple[str, ...]) -> list[Site]:

@@ -118,7 +118,8 @@ def test_a_dead_receiver_is_reported_not_fatal():
 
 def test_bad_alert_tables_are_named(tmp_path):
     path = tmp_path / "s.toml"
-    path.write_text('[[alerts]]\nkind = "slack"\nurl = "http://x/"\n', encoding="utf-8")
+    path.write_text('[[sites]]\nid = "yx"\nname = "云溪"\nstart_urls = ["http://yx.cn/"]\n'
+                    '[[alerts]]\nkind = "slack"\nurl = "http://x/"\n', encoding="utf-8")
     with pytest.raises(SitesError, match="alert #1: kind must be one of"):
         load_targets(path)
 

@@ -125,14 +125,15 @@ def print_summary(results) -> None:
             click.echo(f"{site_id}: {note}")
 
 
-def check_health(db_path: str, sites_file: str | None, site_ids: list[str] | None,
+def check_health(db_path: str, targets, site_ids: list[str] | None,
                  alert: bool) -> list:
-    """Evaluate site health, and alert the sites file's targets about changes."""
+    """Evaluate site health, and alert ``targets`` (the sites file's ``[[alerts]]``: a
+    SitesFile's ``alerts``) about changes."""
     from parknews.archive.health import evaluate, mark_alerted
     from parknews.archive.store import open_archive
-    from parknews.crawler.alerts import load_targets, send
+    from parknews.crawler.alerts import send
 
-    targets = load_targets(sites_file) if alert and sites_file else []
+    targets = list(targets) if alert else []
     db = open_archive(db_path)
     try:
         results = evaluate(db.conn, site_ids)

@@ -29,7 +29,7 @@ from parknews.crawler.locks import (
     release_locks,
     take_free_locks,
 )
-from parknews.crawler.sites import Site, SitesError, load_sites, select_sites
+from parknews.crawler.sites import SitesError, SitesFile, load_sites_file, select_sites
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,8 @@ def crawl(**options):
 
 def run_crawl_command(args: CrawlArgs) -> None:
     overrides = dict(parse_set(args.settings).common)
-    sites = _checked_sites(args)
+    sites_file = _checked_sites_file(args)
+    sites = select_sites(sites_file.sites, args.site_ids)
     locks: list[SiteLock] = []
     skipped: list[str] = []
     if args.use_locks:  # before Scrapy is imported: a refused site costs a fraction of a second
@@ -108,7 +109,7 @@ def run_crawl_command(args: CrawlArgs) -> None:
     results = run_crawl(sites, args.db_path, _crawl_settings(args, overrides))
     print_summary(results)
     print_failures(args.db_path, started, [site.id for site in sites])
-    _report_health(args, [site.id for site in sites])
+    _report_health(args, sites_file.alerts, [site.id for site in sites])
     release_locks(locks)
     if skipped:
         click.echo(f"skipped, being crawled by another process: {', '.join(skipped)}")
@@ -118,19 +119,18 @@ def run_crawl_command(args: CrawlArgs) -> None:
         sys.exit(LOCKED_EXIT)
 
 
-def _checked_sites(args: CrawlArgs) -> list[Site]:
-    """The sites to crawl; a bad sites file, [[alerts]] table or database path is named
-    before any fetch."""
+def _checked_sites_file(args: CrawlArgs) -> SitesFile:
+    """The sites file, read once (sites and [[alerts]]); a bad file, an unknown site id or
+    a bad database path is named before any fetch."""
     from parknews.archive.store import ArchiveError, open_archive
-    from parknews.crawler.alerts import load_targets
 
     try:
-        sites = select_sites(load_sites(args.sites_file), args.site_ids)
-        load_targets(args.sites_file)
+        sites_file = load_sites_file(args.sites_file)
+        select_sites(sites_file.sites, args.site_ids)
         open_archive(args.db_path).close()
     except (SitesError, ArchiveError) as exc:
         fail(str(exc))
-    return sites
+    return sites_file
 
 
 def _crawl_settings(args: CrawlArgs, overrides: dict) -> dict:
@@ -143,12 +143,8 @@ def _crawl_settings(args: CrawlArgs, overrides: dict) -> dict:
     return overrides
 
 
-def _report_health(args: CrawlArgs, site_ids: list[str]) -> None:
-    try:
-        healths = check_health(args.db_path, args.sites_file, site_ids, alert=True)
-    except SitesError as exc:  # a bad [[alerts]] table must not hide the crawl's result
-        click.echo(f"alerts not sent: {exc}", err=True)
-        return
+def _report_health(args: CrawlArgs, alerts, site_ids: list[str]) -> None:
+    healths = check_health(args.db_path, alerts, site_ids, alert=True)
     for item in healths:
         if item.status == "unhealthy":
             click.echo(f"unhealthy: {item.site_id}: "

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from parknews.crawler.cli.common import check_health, existing_archive, fail, open_existing_archive
-from parknews.crawler.sites import SitesError
+from parknews.crawler.sites import SitesError, load_sites_file
 
 
 @click.command()
@@ -38,7 +38,8 @@ def health(db_path, sites_file, site_ids, alert, as_json):
 
     existing_archive(db_path)
     try:
-        results = check_health(db_path, sites_file, list(site_ids) or None, alert)
+        targets = load_sites_file(sites_file).alerts if sites_file else ()
+        results = check_health(db_path, targets, list(site_ids) or None, alert)
     except (SitesError, ArchiveError) as exc:
         fail(str(exc))
     for item in results:
