@@ -252,13 +252,6 @@ def _prepare(body: str) -> _Prepared:
     return _Prepared(_text_of(nfkc), frozenset(_digit_runs(nfkc)), is_list(body))
 
 
-# Work done ahead for the writer (by the crawl's extraction workers), by body text:
-# what same_story needs of it, and its MinHash values (each used once).
-_HANDED_PREPARED: dict[str, _Prepared] = {}
-_HANDED_SIGNATURES: dict[str, np.ndarray] = {}
-HANDED_MAX = 1000  # entries kept; the oldest go first (the writer batches 50 articles)
-
-
 def presign(body: str) -> tuple[_Prepared, np.ndarray | None]:
     """What the writer would compute for a new body: its prepared form and, when it is
     long enough to be clustered, its MinHash values (run in an extraction worker)."""
@@ -268,29 +261,34 @@ def presign(body: str) -> tuple[_Prepared, np.ndarray | None]:
     return prepared, signature(prepared.text).hashvalues
 
 
-def remember_presigned(body: str, prepared: _Prepared, hashvalues: np.ndarray | None
-                       ) -> None:
-    """Hand over ``presign(body)`` computed elsewhere."""
-    if not body:
-        return
-    _HANDED_PREPARED[body] = prepared
-    if hashvalues is not None:
-        _HANDED_SIGNATURES[body] = hashvalues
-    for handed in (_HANDED_PREPARED, _HANDED_SIGNATURES):
-        while len(handed) > HANDED_MAX:
-            del handed[next(iter(handed))]
+class Presigned:
+    """Work done ahead for one writer's deduplicator (by the crawl's extraction workers),
+    by body text: what same_story needs of it, and its MinHash values (each used once)."""
 
+    MAX = 1000  # entries kept; the oldest go first (the writer batches 50 articles)
 
-def _prepared(body: str) -> _Prepared:
-    handed = _HANDED_PREPARED.get(body)
-    return handed if handed is not None else _prepare(body)
+    def __init__(self) -> None:
+        self._prepared: dict[str, _Prepared] = {}
+        self._signatures: dict[str, np.ndarray] = {}
 
+    def remember(self, body: str, prepared: _Prepared, hashvalues: np.ndarray | None) -> None:
+        """Hand over ``presign(body)`` computed elsewhere."""
+        if not body:
+            return
+        self._prepared[body] = prepared
+        if hashvalues is not None:
+            self._signatures[body] = hashvalues
+        for handed in (self._prepared, self._signatures):
+            while len(handed) > self.MAX:
+                del handed[next(iter(handed))]
 
-def _signature_of(body: str, text: str) -> MinHash:
-    handed = _HANDED_SIGNATURES.pop(body, None)
-    if handed is not None:
-        return as_minhash(handed)
-    return signature(text)
+    def prepared(self, body: str) -> _Prepared:
+        handed = self._prepared.get(body)
+        return handed if handed is not None else _prepare(body)
+
+    def signature(self, body: str, text: str) -> MinHash:
+        handed = self._signatures.pop(body, None)
+        return as_minhash(handed) if handed is not None else signature(text)
 
 
 @lru_cache(maxsize=256)  # a body's n-grams take ~100 KB: only the recent ones are kept
@@ -305,7 +303,7 @@ def _similarity(text_a: str, text_b: str) -> float:
 def same_story(body_a: str, body_b: str) -> float | None:
     """The Jaccard similarity of two bodies when they are the same story, else None.
     (The cheap rules first; recent bodies' normalised text and n-grams are cached.)"""
-    a, b = _prepared(body_a or ""), _prepared(body_b or "")
+    a, b = _prepare(body_a or ""), _prepare(body_b or "")
     if len(a.text) < MIN_CHARS or len(b.text) < MIN_CHARS:
         return None
     if not facts_agree(a.numbers, b.numbers):
@@ -420,7 +418,7 @@ def resign(conn: sqlite3.Connection) -> int:
     rows = conn.execute("select s.url, a.body from dedup_signatures s "
                         "left join articles a on a.url = s.url").fetchall()
     for url, body in rows:
-        text = _prepared(body or "").text
+        text = _prepare(body or "").text
         if len(text) < MIN_CHARS:  # (cannot happen unless the body changed unseen)
             conn.execute("delete from dedup_signatures where url = ?", [url])
         else:
@@ -752,6 +750,7 @@ class Deduplicator:
             if path:
                 _SHARED_INDEXES[path] = index
         self.index = index
+        self.presigned = Presigned()  # what extraction workers computed for this writer
 
     @staticmethod
     def _minhash(blob: bytes) -> MinHash:
@@ -800,11 +799,11 @@ class Deduplicator:
         article = self._article(url)
         if article is None:
             return 0
-        prepared = _prepared(article.body or "")
+        prepared = self.presigned.prepared(article.body or "")
         text = prepared.text
         if len(text) < MIN_CHARS:
             return 0
-        minhash = _signature_of(article.body, text)
+        minhash = self.presigned.signature(article.body, text)
         candidates = self._facts_agree(prepared.numbers, self.index.candidates(url, minhash))
         self.index.add(url, minhash, prepared.numbers)
         self.conn.execute(
@@ -903,11 +902,11 @@ class Deduplicator:
 
     def _write_members(self, original: _Article, members: list[_Article]) -> None:
         """The figures of these members relative to the cluster's original."""
-        original_text = _prepared(original.body or "").text
+        original_text = self.presigned.prepared(original.body or "").text
         names = self._site_names(original.site_id)
         start = _parse_time(original.published_at or original.fetched_at)
         for member in members:
-            text = _prepared(member.body or "").text
+            text = self.presigned.prepared(member.body or "").text
             exact = text == original_text
             similarity = 1.0 if exact else _similarity(text, original_text)
             moment = _parse_time(member.published_at or member.fetched_at)

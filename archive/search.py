@@ -197,32 +197,38 @@ def folds_traditional(conn: sqlite3.Connection) -> bool:
     return bool(row) and row[0] == "1"
 
 
-# Text cut ahead of time, off the writer's thread (by the crawl's extraction workers):
-# text -> its index tokens (no traditional folding), each used once by the index trigger.
-_PRECUT: dict[str, str] = {}
-PRECUT_MAX = 1000  # entries kept; the oldest go first (the writer batches 50 articles)
+class Precut:
+    """Text cut ahead of time, off the writer's thread (by the crawl's extraction
+    workers): text -> its index tokens (no traditional folding), each used once by the
+    index trigger of the one connection it was registered on (:func:`register_functions`)."""
+
+    MAX = 1000  # entries kept; the oldest go first (the writer batches 50 articles)
+
+    def __init__(self) -> None:
+        self._tokens: dict[str, str] = {}
+
+    def remember(self, text: str | None, tokens: str) -> None:
+        if not text:
+            return
+        self._tokens[text] = tokens
+        while len(self._tokens) > self.MAX:
+            del self._tokens[next(iter(self._tokens))]
+
+    def take(self, text: str) -> str | None:
+        return self._tokens.pop(text, None)
 
 
-def remember_index_text(text: str | None, tokens: str) -> None:
-    """Hand over ``index_text(text)`` computed elsewhere, for the index trigger to use
-    instead of cutting ``text`` again (archives that fold traditional characters cut
-    their text themselves)."""
-    if not text:
-        return
-    _PRECUT[text] = tokens
-    while len(_PRECUT) > PRECUT_MAX:
-        del _PRECUT[next(iter(_PRECUT))]
-
-
-def register_functions(conn: sqlite3.Connection, fold_traditional: bool | None = None
-                       ) -> None:
+def register_functions(conn: sqlite3.Connection, fold_traditional: bool | None = None,
+                       precut: Precut | None = None) -> None:
     """Register the index and query functions on a connection (deterministic), cutting
-    text as this archive's index does (its ``fold_traditional`` setting by default)."""
+    text as this archive's index does (its ``fold_traditional`` setting by default);
+    ``precut``: tokens cut ahead of time for this connection's writer (archives that fold
+    traditional characters cut their text themselves)."""
     fold = folds_traditional(conn) if fold_traditional is None else fold_traditional
 
     def cut(text: str | None) -> str:
-        if text and not fold:
-            tokens = _PRECUT.pop(text, None)
+        if text and not fold and precut is not None:
+            tokens = precut.take(text)
             if tokens is not None:
                 return tokens
         return index_text(text, fold)

@@ -13,11 +13,12 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlite_utils import Database
 
 from parknews.archive import search
-from parknews.archive.dedup import Deduplicator
+from parknews.archive.dedup import Deduplicator, presign
 from parknews.archive.schema import migrate
 
 logger = logging.getLogger(__name__)
@@ -99,6 +100,27 @@ def _row(record: dict, columns: Iterable[str], partial: bool = False) -> dict:
     return row
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """Work an extraction worker did ahead for the archive writer, for one article: the
+    search index's tokens of its texts, and the body's repost signature and content hash
+    (each used only while the article's body is the one it was computed for)."""
+
+    body: str
+    index: tuple[tuple[str, str], ...] = ()  # (text, search.index_text(text))
+    presigned: tuple[Any, Any] | None = None  # dedup.presign(body)
+    content_hash: str | None = None
+
+
+def prepare(title: str | None, body: str, source: str | None,
+            content_hash: str | None = None) -> Prepared:
+    """The writer's work for an article, done where the article was extracted."""
+    return Prepared(body=body,
+                    index=tuple((text, search.index_text(text))
+                                for text in (title, body, source) if text),
+                    presigned=presign(body), content_hash=content_hash)
+
+
 class ArchiveWriter:
     """Buffers rows and writes them in one transaction per batch.
 
@@ -112,6 +134,8 @@ class ArchiveWriter:
         self.batch_size = max(1, batch_size)
         # repost clusters assigned in the same transaction as the articles they concern
         self.dedup = Deduplicator(db.conn) if dedup else None
+        self.precut = search.Precut()  # tokens cut by the extraction workers, for this writer
+        search.register_functions(db.conn, precut=self.precut)
         self._pages: list[dict] = []
         self._partial_pages: list[dict] = []  # rows updating only some columns
         self._articles: list[dict] = []
@@ -133,7 +157,14 @@ class ArchiveWriter:
         (self._partial_pages if partial else self._pages).append(row)
         self._maybe_flush()
 
-    def add_article(self, article: dict) -> None:
+    def add_article(self, article: dict, prepared: Prepared | None = None) -> None:
+        """Buffer an article row; ``prepared``: the work done ahead for it (used only if
+        it was done for this row's body)."""
+        if prepared is not None and prepared.body == article.get("body"):
+            for text, tokens in prepared.index:
+                self.precut.remember(text, tokens)
+            if self.dedup is not None and prepared.presigned is not None:
+                self.dedup.presigned.remember(prepared.body, *prepared.presigned)
         self._articles.append(_row(article, ARTICLE_COLUMNS))
         self._maybe_flush()
 

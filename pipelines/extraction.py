@@ -17,6 +17,7 @@ from twisted.internet import reactor
 from twisted.internet.defer import Deferred, DeferredSemaphore
 from twisted.python.failure import Failure
 
+from parknews.archive.store import Prepared
 from parknews.pipelines.items import Article, FetchedPage
 from parknews.pipelines.workers import ExtractionPool, default_workers, extract_page, merge_part
 
@@ -92,14 +93,14 @@ class ExtractionPipeline:
         return item
 
     def _done(self, item: FetchedPage, article: Article,
-              precomputed: dict | None = None) -> FetchedPage:
+              prepared: Prepared | None = None) -> FetchedPage:
         if not article.body.strip():
             self.stats.inc_value("extraction/empty")
             item.error = "no article text found"
         else:
             self.stats.inc_value("extraction/articles")
         item.article = article
-        item.precomputed = precomputed or {}
+        item.prepared = prepared
         return item
 
 

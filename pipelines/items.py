@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from parknews.archive.store import Prepared
+
 
 @dataclass
 class Article:
@@ -55,5 +57,5 @@ class FetchedPage:
     etag: str | None = None  # validators for the next, conditional request
     last_modified: str | None = None
     warc: dict[str, Any] | None = None  # the capture: file, offset, length, record_id, digest
-    # work done ahead for the writer by the extraction workers: "index" -> [(text, tokens)]
-    precomputed: dict[str, Any] = field(default_factory=dict)
+    # work done ahead for the archive writer by the extraction workers
+    prepared: Prepared | None = None

@@ -17,9 +17,7 @@ from datetime import UTC, datetime
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
-from parknews.archive.dedup import remember_presigned
-from parknews.archive.search import remember_index_text
-from parknews.archive.store import ArchiveWriter, open_archive
+from parknews.archive.store import ArchiveWriter, Prepared, open_archive
 from parknews.archive.warc import new_run_id
 from parknews.pipelines.fingerprint import content_hash
 from parknews.pipelines.items import FetchedPage
@@ -94,16 +92,12 @@ class StoragePipeline:
                 url=item.url,
                 site_id=item.site_id,
                 fetched_at=item.fetched_at,
-                content_hash=_content_hash(article.body, item.precomputed),
+                content_hash=_content_hash(article.body, item.prepared),
                 etag=item.etag,
                 last_modified=item.last_modified,
                 **capture,
             )
-            for text, tokens in item.precomputed.get("index", ()):
-                remember_index_text(text, tokens)
-            if "dedup" in item.precomputed:
-                remember_presigned(*item.precomputed["dedup"])
-            self.writer.add_article(row)
+            self.writer.add_article(row, item.prepared)
         return item
 
     def close_spider(self) -> None:
@@ -196,7 +190,8 @@ def _iso(value) -> str | None:
     return str(value) if value else None
 
 
-def _content_hash(body: str, precomputed: dict) -> str | None:
+def _content_hash(body: str, prepared: Prepared | None) -> str | None:
     """The body's content hash, as the extraction worker computed it when it did."""
-    hashed, found = precomputed.get("content_hash", (None, None))
-    return found if hashed == body else content_hash(body)
+    if prepared is not None and prepared.body == body and prepared.content_hash:
+        return prepared.content_hash
+    return content_hash(body)

@@ -29,8 +29,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-from parknews.archive.dedup import presign
-from parknews.archive.search import index_text
+from parknews.archive.store import Prepared, prepare
 from parknews.pipelines.extract import extract
 from parknews.pipelines.fingerprint import content_hash
 from parknews.pipelines.items import Article
@@ -73,18 +72,15 @@ def extract_page(body: bytes, url: str, content_type: str | None,
 
 def extract_for_archive(body: bytes, url: str, content_type: str | None,
                         parts: list[dict[str, Any]], hints: dict[str, str]
-                        ) -> tuple[Article, dict[str, Any]]:
+                        ) -> tuple[Article, Prepared | None]:
     """``extract_page``, and work the archive writer would otherwise do in the crawl
     process: the search index's tokens of title, body and source, the body's repost
-    signature and its content hash."""
+    signature and its content hash (:class:`parknews.archive.store.Prepared`)."""
     article = extract_page(body, url, content_type, parts, hints)
-    precomputed: dict[str, Any] = {}
-    if article.body.strip():
-        precomputed["index"] = [(text, index_text(text)) for text in
-                                (article.title, article.body, article.source) if text]
-        precomputed["dedup"] = (article.body, *presign(article.body))
-        precomputed["content_hash"] = (article.body, content_hash(article.body))
-    return article, precomputed
+    if not article.body.strip():
+        return article, None
+    return article, prepare(article.title, article.body, article.source,
+                            content_hash(article.body))
 
 
 def default_workers() -> int:

@@ -8,7 +8,7 @@ import unicodedata
 import pytest
 
 from parknews.archive import dedup
-from parknews.archive.store import ArchiveWriter, open_archive
+from parknews.archive.store import ArchiveWriter, Prepared, open_archive
 
 STORY = [
     "5月10日，云溪经开区举行2024年第二批重点项目集中签约仪式，共签约项目18个，总投资126亿元。",
@@ -408,8 +408,10 @@ def test_signatures_handed_over_by_workers_are_used_once(writer):
     assert np.array_equal(hashvalues, dedup.signature(prepared.text).hashvalues)
     marked = hashvalues.copy()
     marked[0] = 12345  # a value no computed signature would hold there
-    dedup.remember_presigned(body, prepared, marked)
-    add(writer, "http://yx/1", "yx", body, "2024-05-10T10:00:00")
+    writer.add_article({"url": "http://yx/1", "site_id": "yx", "title": "标题", "body": body,
+                        "published_at": "2024-05-10T10:00:00", "fetched_at": "t",
+                        "content_hash": dedup.normalize_body(body)},
+                       Prepared(body=body, presigned=(prepared, marked)))
     add(writer, "http://city/1", "city", body, "2024-05-11T10:00:00")  # computed afresh
     stored = {r["url"]: np.frombuffer(r["minhash"], dtype=np.uint64)
               for r in writer.db["dedup_signatures"].rows}

@@ -8,6 +8,8 @@ from scrapy.http import HtmlResponse, Request
 from scrapy.utils.test import get_crawler
 from sqlite_utils import Database
 
+from parknews.archive.search import search
+from parknews.archive.store import Prepared
 from parknews.crawler.sites import parse_sites
 from parknews.crawler.spiders.park import ParkSpider
 from parknews.pipelines.extraction import ExtractionPipeline
@@ -77,6 +79,9 @@ def test_storage_pipeline_writes_pages_and_articles(tmp_path):
     pipeline.process_item(listing)
     article_page = page()
     article_page.article = Article(title="标题", body="正文一段", source="来源甲")
+    # the worker's work travels on the item to the writer (a marker token proves its use)
+    article_page.prepared = Prepared(body="正文一段", index=(("正文一段", "正文 preparedmarker"),),
+                                     content_hash="hash-from-the-worker")
     pipeline.process_item(article_page)
     failed = page(body=b"", error="empty page")
     failed.url = "http://qw.cn/a/news/20230318/8.html"
@@ -89,6 +94,8 @@ def test_storage_pipeline_writes_pages_and_articles(tmp_path):
     assert db["pages"].get(failed.url)["error"] == "empty page"
     (row,) = list(db["articles"].rows)
     assert (row["url"], row["source"], row["body"]) == (article_page.url, "来源甲", "正文一段")
+    assert row["content_hash"] == "hash-from-the-worker"
+    assert [h.url for h in search(db.conn, "preparedmarker")[0]] == [article_page.url]
     assert crawler.stats.get_value("archive/articles_new") == 1
 
 

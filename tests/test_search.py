@@ -12,7 +12,7 @@ from datasette.utils import tilde_encode
 
 from parknews.archive import search
 from parknews.archive.publish import make_datasette
-from parknews.archive.store import ArchiveError, ArchiveWriter, open_archive
+from parknews.archive.store import ArchiveError, ArchiveWriter, Prepared, open_archive
 
 
 def test_index_text_cuts_runs_into_bigrams_and_words():
@@ -296,16 +296,21 @@ def test_index_text_cut_ahead_is_used_once_and_only_for_its_text(tmp_path, monke
     writer.upsert_sites([{"id": "yx", "name": "云溪", "park": None, "region": None,
                           "start_urls": ["http://yx/"], "updated_at": "t"}])
     body = "园区招商引资项目签约。" * 3
-    search.remember_index_text(body, search.index_text(body) + " precutmarker")
+    prepared = Prepared(body=body, index=((body, search.index_text(body) + " precutmarker"),))
     writer.add_article({"url": "http://yx/1", "site_id": "yx", "title": "签约",
-                        "body": body, "fetched_at": "t"})
+                        "body": body, "fetched_at": "t"}, prepared)
     writer.add_article({"url": "http://yx/2", "site_id": "yx", "title": "签约",
                         "body": body, "fetched_at": "t"})  # same text: cut afresh
+    stale = Prepared(body="another body", index=(("别的", "precutmarker"),))
+    writer.add_article({"url": "http://yx/3", "site_id": "yx", "title": "别的",
+                        "body": "别的正文。", "fetched_at": "t"}, stale)  # not for this body
     writer.close()
     assert [h.url for h in search.search(db.conn, "precutmarker")[0]] == ["http://yx/1"]
     assert search.search(db.conn, "招商引资")[1] == 2
-    monkeypatch.setattr(search, "PRECUT_MAX", 2)
+    monkeypatch.setattr(search.Precut, "MAX", 2)
+    precut = search.Precut()
     for number in range(5):
-        search.remember_index_text(f"text {number}", "x")
-    assert list(search._PRECUT) == ["text 3", "text 4"]  # the oldest went first
-    search._PRECUT.clear()
+        precut.remember(f"text {number}", "x")
+    assert [precut.take(f"text {n}") for n in range(5)] == [None, None, None, "x", "x"]
+    other = ArchiveWriter(open_archive(tmp_path / "q.db"), batch_size=10)
+    assert other.precut is not writer.precut  # each writer's connection has its own
