@@ -117,3 +117,37 @@ def test_site_encoding_override_reaches_extraction():
     article = ExtractionPipeline.from_crawler(IN_PROCESS).process_item(fetched).article
     assert article.title == "青梧高新区举办人才招聘周"
     assert "86家企业提供岗位" in article.body
+
+
+def test_the_writer_recomputes_nothing_the_worker_prepared(tmp_path, monkeypatch):
+    """What the extraction worker prepares (search tokens, repost signature) is what the
+    writer uses: with it, the writer cuts no text and signs no body itself."""
+    from parknews.archive import dedup, search
+    from parknews.pipelines.workers import extract_for_archive
+
+    story = "".join(f"<p>{n}月，青梧高新区新签约项目{n * 3}个，涉及集成电路、智能制造和现代服务业，"
+                    f"总投资{n * 11}亿元，预计带动就业{n * 120}人。</p>" for n in range(1, 7))
+    body = PAGE.replace("</div>\n<div class=\"footer\">",
+                        story + "</div>\n<div class=\"footer\">").encode("gbk")
+    article, prepared = extract_for_archive(body, "http://qw.cn/a/news/20230318/7.html",
+                                            "text/html", [], {})
+    assert prepared is not None and prepared.presigned[1] is not None
+    crawler = get_crawler(ParkSpider, settings_dict={"ARCHIVE_DB": str(tmp_path / "a.db")})
+    crawler.spider = crawler._create_spider(site=SITE)
+    pipeline = StoragePipeline.from_crawler(crawler)
+    pipeline.open_spider()
+    calls = {"cut": 0, "sign": 0}
+    cut, sign = search.index_text, dedup.signature
+    monkeypatch.setattr(search, "index_text", lambda *a, **k: calls.__setitem__(
+        "cut", calls["cut"] + 1) or cut(*a, **k))
+    monkeypatch.setattr(dedup, "signature", lambda *a, **k: calls.__setitem__(
+        "sign", calls["sign"] + 1) or sign(*a, **k))
+    item = page()
+    item.article, item.prepared = article, prepared
+    pipeline.process_item(item)
+    pipeline.close_spider()
+    pipeline.spider_closed(None, "finished")
+    assert calls == {"cut": 0, "sign": 0}
+    db = Database(tmp_path / "a.db")
+    assert db["dedup_signatures"].count == 1
+    assert [h.url for h in search.search(db.conn, "集成电路")[0]] == [item.url]
