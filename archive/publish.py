@@ -3,7 +3,7 @@
 Safe by default: the archive is served immutable (or read-only with ``live``), Datasette's
 write paths are refused, arbitrary SQL is off unless ``allow_sql`` is given, every query
 has a time limit and a row limit, and the server binds to loopback. See
-docs/reliability.md, "Publishing safely".
+docs/publishing.md.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Distributed crawling on Redis: scrapy-redis' scheduler with our frontier, for N workers.
 
-The topology (README, "Distributed crawling"): one Redis; ``parknews seed`` puts each
+The topology (docs/distributed.md): one Redis; ``parknews seed`` puts each
 site's start requests, and what the archive knows of it, into Redis; any number of
 ``parknews worker`` processes (on any machines) crawl them; workers write no SQLite: every
 page goes to a Redis stream that ``parknews ingest``, the one archive writer, consumes.

@@ -300,8 +300,8 @@ class JsListSign(NamedTuple):
 
 
 RENDER_HINT = "set render = true for this site (a headless browser draws the page)"
-API_HINT = ("declare its JSON list API in json_lists (see the README), or set render = true "
-            "for this site")
+API_HINT = ("declare its JSON list API in json_lists (see docs/sites-file.md), or set "
+            "render = true for this site")
 
 JS_LIST_SIGNS: tuple[JsListSign, ...] = (
     JsListSign("hanweb-loadPageData", re.compile(r"\bloadPageData\s*\("),

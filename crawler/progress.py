@@ -27,7 +27,7 @@ class ProgressExtension:
     @classmethod
     def from_crawler(cls, crawler):
         if not crawler.settings.getbool("PARKNEWS_PROGRESS"):
-            raise NotConfigured("PARKNEWS_PROGRESS is off")
+            raise NotConfigured()  # off is the usual case (no terminal): said nowhere
         extension = cls(crawler, crawler.settings.getfloat("PARKNEWS_PROGRESS_INTERVAL", 3))
         crawler.signals.connect(extension.opened, signal=signals.spider_opened)
         crawler.signals.connect(extension.closed, signal=signals.spider_closed)

@@ -54,7 +54,8 @@ def serve_options(args: ServeArgs):
               help="The archive to publish.")
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Interface to bind; 0.0.0.0 exposes it to the network (with a warning).")
-@click.option("--port", default=8001, show_default=True, type=int)
+@click.option("--port", default=8001, show_default=True, type=int,
+              help="The port Datasette listens on.")
 @click.option("--live", is_flag=True,
               help="Open the archive read-only instead of immutable, for a file that crawls "
                    "still write while it is served.")
@@ -76,7 +77,7 @@ def serve(**options):
     """Publish an archive with Datasette (search, facets, readable articles).
 
     Safe by default: immutable file, no writes, no arbitrary SQL, queries limited in
-    time and rows, bound to 127.0.0.1. See docs/reliability.md, "Publishing safely".
+    time and rows, bound to 127.0.0.1. See docs/publishing.md.
 
     \b
     Example:
@@ -99,7 +100,7 @@ def run_serve_command(args: ServeArgs) -> None:
         click.echo(f"wrote {args.metadata_out}", err=True)
     if options.exposed:
         click.echo(f"parknews serve: warning: binding to {args.host} exposes the archive to "
-                   "other machines; publish it behind a reverse proxy (docs/reliability.md)",
+                   "other machines; publish it behind a reverse proxy (docs/publishing.md)",
                    err=True)
     if args.dry_run:
         click.echo(options.shell_command(args.metadata_out or "metadata.json"))
@@ -117,7 +118,8 @@ def run_serve_command(args: ServeArgs) -> None:
 @click.command()
 @click.option("--db", "db_path", default="parknews-demo.db", show_default=True,
               type=click.Path(dir_okay=False), help="The demo archive (recreated each run).")
-@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="The address Datasette listens on (loopback unless you mean otherwise).")
 @click.option("--port", default=8001, show_default=True, type=int, help="Datasette's port.")
 @click.option("--serve/--no-serve", default=True, show_default=True,
               help="Serve the archive in Datasette after the crawl.")

@@ -60,7 +60,8 @@ def _sites_options(func):
 @click.option("--stop-timeout", type=click.FloatRange(min=0), default=DEFAULT_STOP_TIMEOUT,
               show_default=True, metavar="SECONDS",
               help="On stopping, how long running crawls get after SIGTERM before SIGKILL.")
-@click.option("--log-level", default="INFO", show_default=True, type=LOG_LEVELS)
+@click.option("--log-level", default="INFO", show_default=True, type=LOG_LEVELS,
+              help="The log level of the scheduler itself.")
 def schedule_command(sites_file, db_path, site_ids, lock_dir, settings, run_for, stop_timeout,
                      log_level):
     """Crawl each site on its schedule (sites.toml `schedule`, else `default_schedule`),

@@ -37,8 +37,10 @@ class SearchArgs:
               help="Published on or after this date.")
 @click.option("--to", "date_to", default=None, metavar="YYYY-MM-DD",
               help="Published on or before this date.")
-@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000))
-@click.option("--offset", default=0, show_default=True, type=click.IntRange(0))
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000),
+              help="Results shown.")
+@click.option("--offset", default=0, show_default=True, type=click.IntRange(0),
+              help="Results skipped first (the next page: --offset 20).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object a line.")
 def search_command(**options):
     """Search the archive in Chinese, English or both; best matches first.
