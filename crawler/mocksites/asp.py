@@ -30,7 +30,7 @@ from string import Template
 from urllib.parse import quote
 
 from . import traps
-from .common import BuildContext, esc, html_page, route_key, script
+from .common import BuildContext, build_further_columns, esc, html_page, route_key, script
 from .corpus import Entry, MockColumn, SiteConfig, is_heading, paginate, site_columns, text_of
 from .model import ExpectedArticle, SiteBuild
 
@@ -344,21 +344,14 @@ $rows</table>
 
 def _further_columns(site: SiteConfig, ctx: BuildContext, out: SiteBuild,
                      parts: dict[str, str]) -> list[tuple[MockColumn, list[Entry]]]:
-    """Build every further column of the site (list pages and articles) and record
-    what a crawl from the home page must find, and must leave alone."""
-    from .corpus import load_corpus, site_entries  # noqa: PLC0415 - build time only
-
-    corpus = load_corpus()
-    built = []
-    out.column_lists[site.column] = list(out.list_urls)
-    for column in site_columns(site.id):
-        entries = site_entries(corpus, site.id, column.key)
+    """Build every further column of the site (list pages and articles)."""
+    def one(column: MockColumn, entries: list[Entry]):
         urls = _lists(site, ctx, out, column.path, entries, parts)
         expected: dict[str, ExpectedArticle] = {}
         _articles(site, ctx, out, entries, expected, parts)
-        out.add_column(column.name, column.news, urls, expected)
-        built.append((column, entries))
-    return built
+        return urls, expected
+
+    return build_further_columns(site, out, one)
 
 
 def _box(name: str, lb: str, entries: list[Entry], dated: bool, site: SiteConfig) -> str:

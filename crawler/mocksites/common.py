@@ -5,10 +5,11 @@ from __future__ import annotations
 import html
 import struct
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from .model import Route
+from .corpus import Entry, MockColumn, SiteConfig, load_corpus, site_columns, site_entries
+from .model import ExpectedArticle, Route, SiteBuild
 from .routing import key_of_url, route_key, split_target  # noqa: F401 - re-exported
 
 HTML_UTF8 = "text/html; charset=utf-8"
@@ -143,3 +144,22 @@ class BuildContext:
 
     def absolute(self, path: str) -> str:
         return self.base_url + path
+
+
+ColumnBuilder = Callable[[MockColumn, list[Entry]], tuple[list[str], dict[str, ExpectedArticle]]]
+
+
+def build_further_columns(site: SiteConfig, out: SiteBuild, build_one: ColumnBuilder
+                          ) -> list[tuple[MockColumn, list[Entry]]]:
+    """Build every further column of ``site`` (``data/columns/<id>.toml``) with
+    ``build_one(column, entries) -> (list page URLs, expected articles)``, and record on
+    ``out`` what a crawl from the home page must find, and must leave alone."""
+    corpus = load_corpus()
+    out.column_lists[site.column] = list(out.list_urls)
+    built = []
+    for column in site_columns(site.id):
+        entries = site_entries(corpus, site.id, column.key)
+        urls, expected = build_one(column, entries)
+        out.add_column(column.name, column.news, urls, expected)
+        built.append((column, entries))
+    return built

@@ -18,7 +18,7 @@ import logging
 from string import Template
 from typing import NamedTuple
 
-from .common import BuildContext, esc, html_page, script
+from .common import BuildContext, build_further_columns, esc, html_page, script
 from .corpus import (
     Entry,
     MockColumn,
@@ -26,7 +26,6 @@ from .corpus import (
     column_of,
     is_heading,
     paginate,
-    site_columns,
     text_of,
 )
 from .model import ExpectedArticle, SiteBuild
@@ -376,28 +375,22 @@ $items</ul></dd></dl>
 
 def _further_columns(site: SiteConfig, ctx: BuildContext, out: SiteBuild
                      ) -> list[tuple[MockColumn, list[Entry]]]:
-    """Build every further column of the site (list pages and articles) and record what
-    a crawl from the home page must find, and must leave alone. A column whose folder
-    the menu links also gets that default page (a copy of its first list page, as Dede
-    writes ``index.html``)."""
-    from .corpus import load_corpus, site_entries  # noqa: PLC0415 - build time only
-
-    corpus = load_corpus()
-    out.column_lists[site.column] = list(out.list_urls)
+    """Build every further column of the site (list pages and articles). A column whose
+    folder the menu links also gets that default page (a copy of its first list page, as
+    Dede writes ``index.html``)."""
     menu = {href for _, href in site.get("menu", [])}
-    built = []
-    for column in site_columns(site.id):
+
+    def one(column: MockColumn, entries: list[Entry]):
         channel = _channel(column)
-        entries = site_entries(corpus, site.id, column.key)
         urls = _lists(site, ctx, out, channel, entries)
         if column.path in menu:
             out.routes[column.path] = out.routes[list_path(site, 1, channel)]
             urls.append(ctx.absolute(column.path))
         expected: dict[str, ExpectedArticle] = {}
         _articles(site, ctx, out, channel, entries, expected)
-        out.add_column(column.name, column.news, urls, expected)
-        built.append((column, entries))
-    return built
+        return urls, expected
+
+    return build_further_columns(site, out, one)
 
 
 def _box(site: SiteConfig, channel: Channel, cls: str, entries: list[Entry],

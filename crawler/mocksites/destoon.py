@@ -21,7 +21,7 @@ from string import Template
 from typing import NamedTuple
 from urllib.parse import quote
 
-from .common import BuildContext, binary, esc, html_page, png_stub
+from .common import BuildContext, binary, build_further_columns, esc, html_page, png_stub
 from .corpus import (
     Entry,
     MockColumn,
@@ -29,7 +29,6 @@ from .corpus import (
     column_of,
     is_heading,
     paginate,
-    site_columns,
     text_of,
 )
 from .model import ExpectedArticle, SiteBuild
@@ -361,22 +360,15 @@ $items</ul></div>
 
 def _further_columns(site: SiteConfig, ctx: BuildContext, out: SiteBuild
                      ) -> list[tuple[MockColumn, list[Entry]]]:
-    """Build every further column of the site (list pages and articles) and record what
-    a crawl from the home page must find, and must leave alone."""
-    from .corpus import load_corpus, site_entries  # noqa: PLC0415 - build time only
-
-    corpus = load_corpus()
-    out.column_lists[site.column] = list(out.list_urls)
-    built = []
-    for column in site_columns(site.id):
+    """Build every further column of the site (list pages and articles)."""
+    def one(column: MockColumn, entries: list[Entry]):
         channel = _channel(column)
-        entries = site_entries(corpus, site.id, column.key)
         urls = _lists(site, ctx, out, channel, entries)
         expected: dict[str, ExpectedArticle] = {}
         _articles(site, ctx, out, channel, entries, expected)
-        out.add_column(column.name, column.news, urls, expected)
-        built.append((column, entries))
-    return built
+        return urls, expected
+
+    return build_further_columns(site, out, one)
 
 
 def _box(site: SiteConfig, ctx: BuildContext, channel: Channel, cls: str,

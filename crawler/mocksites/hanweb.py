@@ -54,7 +54,7 @@ from dataclasses import dataclass
 from string import Template
 
 from . import traps
-from .common import BuildContext, esc, html_page, route_key, script, xml_doc
+from .common import BuildContext, build_further_columns, esc, html_page, route_key, script, xml_doc
 from .corpus import Entry, MockColumn, SiteConfig, is_heading, paginate, site_columns, text_of
 from .model import ExpectedArticle, Handler, ListPost, MockRequest, Route, SiteBuild
 
@@ -554,24 +554,17 @@ href="/col/col1229380/index.html">政务公开</a></div>
 def _further_columns(site: SiteConfig, ctx: BuildContext, out: SiteBuild,
                      links: dict[str, list[tuple[str, str]]], records_of: dict[int, list[str]]
                      ) -> list[tuple[MockColumn, list[Entry]]]:
-    """Build every further column of the site (list pages, data proxy records, articles)
-    and record what a crawl from the home page must find, and must leave alone."""
-    from .corpus import load_corpus, site_entries  # noqa: PLC0415 - build time only
-
-    corpus = load_corpus()
-    built = []
-    out.column_lists[site.column] = list(out.list_urls)
-    for mock in site_columns(site.id):
+    """Build every further column of the site (list pages, data proxy records, articles)."""
+    def one(mock: MockColumn, entries: list[Entry]):
         column = _further(mock)
-        entries = site_entries(corpus, site.id, mock.key)
         records = _records(entries)
         records_of[column.col_id] = records
         urls = _lists(site, ctx, out, column, records, links)
         expected: dict[str, ExpectedArticle] = {}
         _articles(site, ctx, out, entries, links, column, expected)
-        out.add_column(mock.name, mock.news, urls, expected)
-        built.append((mock, entries))
-    return built
+        return urls, expected
+
+    return build_further_columns(site, out, one)
 
 
 def _home_items(entries: list[Entry], dated: bool) -> str:

@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from string import Template
 
 from . import traps
-from .common import BuildContext, esc, html_page, script
+from .common import BuildContext, build_further_columns, esc, html_page, script
 from .corpus import Entry, MockColumn, SiteConfig, is_heading, paginate, site_columns, text_of
 from .model import ExpectedArticle, SiteBuild
 
@@ -507,22 +507,15 @@ href="${site_dir}index.shtml">首页</a>
 def _further_columns(site: SiteConfig, ctx: BuildContext, out: SiteBuild,
                      links: dict[str, list[tuple[str, str]]]
                      ) -> list[tuple[MockColumn, list[Entry]]]:
-    """Build every further column of the site (list pages and documents) and record
-    what a crawl from the home page must find, and must leave alone."""
-    from .corpus import load_corpus, site_entries  # noqa: PLC0415 - build time only
-
-    corpus = load_corpus()
-    built = []
-    out.column_lists[site.column] = list(out.list_urls)
-    for mock in site_columns(site.id):
+    """Build every further column of the site (list pages and documents)."""
+    def one(mock: MockColumn, entries: list[Entry]):
         column = _further(site, mock)
-        entries = site_entries(corpus, site.id, mock.key)
         urls = _lists(site, ctx, out, column, _items(entries), links)
         expected: dict[str, ExpectedArticle] = {}
         _articles(site, ctx, out, entries, links, column, expected)
-        out.add_column(mock.name, mock.news, urls, expected)
-        built.append((mock, entries))
-    return built
+        return urls, expected
+
+    return build_further_columns(site, out, one)
 
 
 def _home_items(entries: list[Entry], dated: bool) -> str:

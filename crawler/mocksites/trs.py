@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from string import Template
 
-from .common import BuildContext, binary, esc, html_page, jpeg_stub, pdf_stub
+from .common import BuildContext, binary, build_further_columns, esc, html_page, jpeg_stub, pdf_stub
 from .corpus import Entry, MockColumn, SiteConfig, is_heading, paginate, site_columns, text_of
 from .model import ExpectedArticle, SiteBuild
 
@@ -390,23 +390,16 @@ INFO_MAIN = Template("""<div class="position">当前位置：<a href="../">首�
 
 def _further_columns(site: SiteConfig, ctx: BuildContext, out: SiteBuild
                      ) -> list[tuple[MockColumn, list[Entry]]]:
-    """Build every further column of the site (list pages and articles) and record
-    what a crawl from the home page must find, and must leave alone."""
-    from .corpus import load_corpus, site_entries  # noqa: PLC0415 - build time only
-
-    corpus = load_corpus()
-    built = []
-    out.column_lists[site.column] = list(out.list_urls)
-    for column in site_columns(site.id):
-        entries = site_entries(corpus, site.id, column.key)
+    """Build every further column of the site (list pages and articles)."""
+    def one(column: MockColumn, entries: list[Entry]):
         items = [(e.date, e.doc_id, e.title, "./" + article_path(e)[len(column.path):])
                  for e in entries]
         urls = _lists(site, ctx, out, column.path, column.name, items)
         expected: dict[str, ExpectedArticle] = {}
         _articles(site, ctx, out, entries, expected)
-        out.add_column(column.name, column.news, urls, expected)
-        built.append((column, entries))
-    return built
+        return urls, expected
+
+    return build_further_columns(site, out, one)
 
 
 def _home_items(entries: list[Entry], dated: bool, root: str) -> str:

@@ -25,8 +25,8 @@ import logging
 from string import Template
 
 from . import traps
-from .common import BuildContext, esc, html_page, xml_doc
-from .corpus import Entry, MockColumn, SiteConfig, is_heading, paginate, site_columns, text_of
+from .common import BuildContext, build_further_columns, esc, html_page, xml_doc
+from .corpus import Entry, MockColumn, SiteConfig, is_heading, paginate, text_of
 from .model import ExpectedArticle, SiteBuild
 
 logger = logging.getLogger(__name__)
@@ -467,23 +467,16 @@ $items</ul></div></section>
 
 def _further_columns(site: SiteConfig, ctx: BuildContext, out: SiteBuild,
                      parts: dict[str, str]) -> list[tuple[MockColumn, list[Entry]]]:
-    """Build every further category of the site (archive pages and posts) and record
-    what a crawl from the home page must find, and must leave alone."""
-    from .corpus import load_corpus, site_entries  # noqa: PLC0415 - build time only
-
-    corpus = load_corpus()
-    built = []
-    out.column_lists[site.column] = list(out.list_urls)
-    for column in site_columns(site.id):
-        entries = site_entries(corpus, site.id, column.key)
+    """Build every further category of the site (archive pages and posts)."""
+    def one(column: MockColumn, entries: list[Entry]):
         if any(e.category != column.path for e in entries):
             raise ValueError(f"wordpress: a post of {column.name} is not in {column.path}")
         urls = _lists(site, ctx, out, column.path, column.name, entries, parts)
         expected: dict[str, ExpectedArticle] = {}
         _articles(site, ctx, out, entries, expected, parts)
-        out.add_column(column.name, column.news, urls, expected)
-        built.append((column, entries))
-    return built
+        return urls, expected
+
+    return build_further_columns(site, out, one)
 
 
 def _home_items(ctx: BuildContext, entries: list[Entry], dated: bool) -> str:
