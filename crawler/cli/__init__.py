@@ -1,16 +1,26 @@
-"""The ``parknews`` command: crawl, extract, search, health, serve, demo, schedule, and
-distributed crawling.
+"""The ``parknews`` command: init, crawl, extract, search, health, serve, demo, schedule,
+and distributed crawling.
 
-One module per group of commands (``crawl``, ``extract``, ``search``, ``health``,
-``publish``, ``schedule``, ``distributed``), each listing its commands in ``COMMANDS``;
-what they share is in ``common``. The commands are registered here, and nowhere else.
+One module per group of commands (``sitesfile``, ``crawl``, ``extract``, ``search``,
+``health``, ``publish``, ``schedule``, ``distributed``), each listing its commands in
+``COMMANDS``; what they share is in ``common``. The commands are registered here, and
+nowhere else.
 """
 
 from __future__ import annotations
 
 import click
 
-from parknews.crawler.cli import crawl, distributed, extract, health, publish, schedule, search
+from parknews.crawler.cli import (
+    crawl,
+    distributed,
+    extract,
+    health,
+    publish,
+    schedule,
+    search,
+    sitesfile,
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -21,9 +31,11 @@ def main() -> None:
     \b
     Quick start (offline, against bundled mock sites):
       parknews demo
+    Your own sites:
+      parknews init && parknews crawl
     """
 
 
-for _module in (crawl, extract, search, health, publish, schedule, distributed):
+for _module in (sitesfile, crawl, extract, search, health, publish, schedule, distributed):
     for _command in _module.COMMANDS:
         main.add_command(_command)
