@@ -23,10 +23,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
+
+from parknews.crawler.sitekeys import HTTP_URL, TEXT, Key, unknown_key, wrong_type
 
 MAX_JSON_PAGES = 1000  # pages of one JSON list followed at most (as MAX_SCRIPT_PAGES)
 BODY_FORMATS = ("json", "form")
@@ -327,14 +329,44 @@ def js_list_sign(html: str) -> JsListSign | None:
 
 # -- sites.toml: declared JSON lists ---------------------------------------------------
 
-JSON_LIST_KEYS: dict[str, type | tuple[type, ...]] = {
-    "url": str, "method": str, "body": dict, "body_format": str, "page_param": str,
-    "first_page": int, "per_page": int, "per_page_param": str, "items": (str, list),
-    "item_url": (str, list), "item_title": (str, list), "item_date": (str, list),
-    "total": (str, list), "max_pages": int,
-}
-JSON_LIST_REQUIRED = ("url", "items", "item_url")
 _PATH = re.compile(r"^[^.\s]+(?:\.[^.\s]+)*$")
+_JSON_PATHS = {"anyOf": [{"type": "string", "pattern": _PATH.pattern},
+                         {"type": "array", "minItems": 1,
+                          "items": {"type": "string", "pattern": _PATH.pattern}}]}
+
+# The keys of a [[sites.json_lists]] table (crawler/sitekeys.py: the loader's types and
+# the JSON Schema of each, from this one list).
+JSON_LIST_TABLE: tuple[Key, ...] = (
+    Key("url", str, HTTP_URL, "The endpoint, on the site's hosts.", required=True),
+    Key("method", str, {"type": "string", "pattern": "^(?:[Gg][Ee][Tt]|[Pp][Oo][Ss][Tt])$"},
+        "GET sends the fields in the query string, POST in the body.", default="POST"),
+    Key("body", dict, {"type": "object"}, "Fields sent with every page."),
+    Key("body_format", str, {"enum": list(BODY_FORMATS)},
+        "A POST body as JSON or as urlencoded form fields.", default="json"),
+    Key("page_param", str, TEXT, "The field carrying the page number.", default="page"),
+    Key("first_page", int, {"type": "integer", "minimum": 0}, "The first page's number.",
+        default=1),
+    Key("per_page", int, {"type": "integer", "minimum": 0},
+        "Items a page (0: unknown, paging stops at an empty page)."),
+    Key("per_page_param", str, {"type": "string"},
+        "The field that sends per_page, when the API wants it."),
+    Key("items", (str, list), _JSON_PATHS,
+        "JSON path of the item list (data.list), or a list of paths: the first list wins.",
+        required=True),
+    Key("item_url", (str, list), _JSON_PATHS,
+        "JSON path(s), in an item, of its article URL.", required=True),
+    Key("item_title", (str, list), _JSON_PATHS,
+        "JSON path(s) of an item's title, used when the article lacks one."),
+    Key("item_date", (str, list), _JSON_PATHS,
+        "JSON path(s) of an item's date: text, or epoch seconds or milliseconds."),
+    Key("total", (str, list), _JSON_PATHS,
+        "JSON path(s) of the total item count (else paging stops at a short page)."),
+    Key("max_pages", int, {"type": "integer", "minimum": 1},
+        "JSON pages followed at most (default: the site's max_pages)."),
+)
+JSON_LIST_KEYS: dict[str, type | tuple[type, ...]] = {
+    key.name: key.types for key in JSON_LIST_TABLE}
+JSON_LIST_REQUIRED = tuple(key.name for key in JSON_LIST_TABLE if key.required)
 
 
 def _paths(key: str, value: Any) -> tuple[str, ...]:
@@ -344,17 +376,19 @@ def _paths(key: str, value: Any) -> tuple[str, ...]:
     return tuple(paths)
 
 
-def parse_json_list(raw: Any, hosts: tuple[str, ...]) -> JsonList:
+def parse_json_list(raw: Any, hosts: tuple[str, ...],
+                    elsewhere: Mapping[str, str] | None = None) -> JsonList:
     """A ``[[sites.json_lists]]`` table as a :class:`JsonList`; ValueError says what is
-    wrong (the caller adds the site)."""
+    wrong (the caller adds the site). ``elsewhere``: keys of other tables, with where
+    they belong (a site's key written after its json_lists table lands in it)."""
     if not isinstance(raw, dict):
         raise ValueError("each json_lists entry must be a table")
-    for key, value in raw.items():
-        if key not in JSON_LIST_KEYS:
-            raise ValueError(f"unknown key {key!r} (known keys: {', '.join(JSON_LIST_KEYS)})")
-        expected = JSON_LIST_KEYS[key]
-        if not isinstance(value, expected) or isinstance(value, bool):
-            raise ValueError(f"{key} has the wrong type ({type(value).__name__})")
+    keys = {key.name: key for key in JSON_LIST_TABLE}
+    for name, value in raw.items():
+        if name not in keys:
+            raise ValueError(unknown_key(name, list(keys), elsewhere))
+        if wrong_type(keys[name], value):
+            raise ValueError(f"{name} has the wrong type ({type(value).__name__})")
     for key in JSON_LIST_REQUIRED:
         if key not in raw:
             raise ValueError(f"missing required key {key!r}")

@@ -9,34 +9,28 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
 import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from parknews.crawler.jsonlists import JsonList, parse_json_list
+from parknews.crawler.jsonlists import JSON_LIST_TABLE, JsonList, parse_json_list
+from parknews.crawler.sitekeys import (
+    CRON,
+    HTTP_URL,
+    STRINGS,
+    TEXT,
+    Key,
+    key_names,
+    suggestion,
+    table_schema,
+    unknown_key,
+    wrong_type,
+)
 
 SITE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-
-# Optional keys and their expected types; unknown keys are an error (a typo must not pass).
-OPTIONAL_KEYS: dict[str, type | tuple[type, ...]] = {
-    "park": str,
-    "region": str,
-    "allowed_domains": list,
-    "max_pages": int,
-    "encoding": str,
-    "sitemaps": bool,
-    "max_depth": int,
-    "article_patterns": list,
-    "list_patterns": list,
-    "schedule": str,
-    "render": bool,
-    "json_lists": list,
-    "columns": list,
-    "skip_columns": list,
-}
-
 
 class SitesError(ValueError):
     """A sites file that cannot be used, with a message meant for the user."""
@@ -166,10 +160,129 @@ def check_schedule(expression: str, where: str) -> str:
     return expression.strip()
 
 
+# --- the model: the keys of each table --------------------------------------------------
+# What the loader accepts and what `parknews schema` writes come from these lists
+# (crawler/sitekeys.py); [[sites.json_lists]] is crawler/jsonlists.py's JSON_LIST_TABLE.
+
+SITE_TABLE: tuple[Key, ...] = (
+    Key("id", str, {"type": "string", "pattern": SITE_ID.pattern},
+        "Letters, digits, '_', '-' or '.', at most 64 characters: names the site in --site, "
+        "in the archive, in lock and log files. Unique in the file.", required=True),
+    Key("name", str, TEXT, "Shown in reports, alerts and Datasette.", required=True),
+    Key("start_urls", (list, str),
+        {"anyOf": [HTTP_URL, {"type": "array", "minItems": 1, "items": HTTP_URL}]},
+        "Where the crawl starts, any page of the site: a home page (its news columns are "
+        "found), a column, a list or an article.", required=True),
+    Key("park", str, {"type": "string"}, "The park (园区) the site belongs to."),
+    Key("region", str, {"type": "string"}, "Province or city."),
+    Key("allowed_domains", list, STRINGS,
+        "The hosts the crawl may visit, their subdomains too (default: the start URLs' "
+        "hosts)."),
+    Key("max_pages", int, {"type": "integer", "minimum": 1},
+        "Distinct pages followed per list or column (default: PARKNEWS_MAX_LIST_PAGES, "
+        "500)."),
+    Key("encoding", str, {"type": "string", "minLength": 1},
+        "Decode every page with this codec, for a site that lies about its charset."),
+    Key("sitemaps", bool, {"type": "boolean"},
+        "Read robots.txt Sitemap: lines (else /sitemap.xml) and RSS/Atom feeds.",
+        default=True),
+    Key("max_depth", int, {"type": "integer", "minimum": 1},
+        "Links followed from a start URL at most (default: no limit)."),
+    Key("article_patterns", list, STRINGS,
+        "Regular expressions: links whose absolute URL matches one are articles."),
+    Key("list_patterns", list, STRINGS,
+        "Regular expressions: links whose absolute URL matches one are further list "
+        "pages."),
+    Key("schedule", str, CRON,
+        "When `parknews schedule` and the `parknews cron` lines crawl the site: 5 cron "
+        "fields, or 6 with seconds first (default: default_schedule)."),
+    Key("render", bool, {"type": "boolean"},
+        "Pages drawn by JavaScript: rendered in headless Chromium.", default=False),
+    Key("json_lists", list, {"type": "array", "items": {"$ref": "#/$defs/json_list"}},
+        "JSON list APIs asked directly: [[sites.json_lists]] tables."),
+    Key("columns", list, STRINGS,
+        "Only these news columns of hub pages (a part of a column's name, or a regular "
+        "expression searched in its URL)."),
+    Key("skip_columns", list, STRINGS, "Never these columns (matched as columns)."),
+)
+# Optional keys and their expected types; unknown keys are an error (a typo must not pass).
+OPTIONAL_KEYS: dict[str, type | tuple[type, ...]] = {
+    key.name: key.types for key in SITE_TABLE if not key.required}
+
+ALERT_KINDS = ("json", "dingtalk", "wecom", "feishu")  # crawler/alerts.py FORMATS
+
+ALERT_TABLE: tuple[Key, ...] = (
+    Key("kind", str, {"enum": list(ALERT_KINDS)},
+        "The message format: json POSTs the health record itself; dingtalk (钉钉), "
+        "wecom (企业微信) and feishu (飞书) get their robots' text message.", required=True),
+    Key("url", str, {"type": "string", "pattern": "^https?://"},
+        "Where the message is POSTed (the robot's webhook).", required=True),
+)
+
+TOP_TABLE: tuple[Key, ...] = (
+    Key("sites", list, {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/site"}},
+        "The sites: one [[sites]] table each.", required=True),
+    Key("default_schedule", str, CRON,
+        "The schedule of every site that sets none: 5 cron fields, or 6 with seconds "
+        "first.", default=DEFAULT_SCHEDULE),
+    Key("alerts", list, {"type": "array", "items": {"$ref": "#/$defs/alert"}},
+        "Where site-health alerts go: [[alerts]] tables."),
+)
+TOP_LEVEL_KEYS = tuple(key_names(TOP_TABLE))
+
+_IN_SITE = "a [[sites]] key: write it in a [[sites]] table"
+_AT_TOP = "a top-level key: write it before the first [[sites]] table"
+# a key of another table, and where it belongs (TOML puts a key in the table above it)
+_ELSEWHERE = {
+    "top": {name: _IN_SITE for name in key_names(SITE_TABLE)},
+    "site": {name: _AT_TOP for name in TOP_LEVEL_KEYS if name != "sites"},
+    "json_list": {name: "a [[sites]] key: write it before the site's first "
+                        "[[sites.json_lists]] table"
+                  for name in key_names(SITE_TABLE) if name not in key_names(JSON_LIST_TABLE)},
+    "alert": {},
+}
+
+
+def json_schema() -> dict:
+    """The JSON Schema (draft 2020-12) of a sites file, as `parknews schema` writes it."""
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        **table_schema(TOP_TABLE, "parknews sites file",
+                       "What parknews crawls: [[sites]] tables, the default schedule, "
+                       "[[alerts]] targets. Reference: docs/sites-file.md."),
+        "$defs": {
+            "site": table_schema(SITE_TABLE, "[[sites]]",
+                                 "A site: only id, name and start_urls are required."),
+            "json_list": table_schema(JSON_LIST_TABLE, "[[sites.json_lists]]",
+                                      "A JSON list API asked directly."),
+            "alert": table_schema(ALERT_TABLE, "[[alerts]]",
+                                  "A target of site-health alerts."),
+        },
+    }
+
+
+def schema_text() -> str:
+    """``json_schema()`` as the text of docs/sites.schema.json."""
+    return json.dumps(json_schema(), ensure_ascii=False, indent=2) + "\n"
+
+
+def _check_keys(raw: dict, table: tuple[Key, ...], where: str, elsewhere: str) -> None:
+    """Unknown keys first (so that `start_url` is named as a typo of `start_urls` rather
+    than as a missing key), then the types of the known ones."""
+    keys = {key.name: key for key in table}
+    for name, value in raw.items():
+        if name not in keys:
+            raise SitesError(f"{where}: {unknown_key(name, list(keys), _ELSEWHERE[elsewhere])}")
+        if wrong_type(keys[name], value):
+            raise SitesError(f"{where}: {name} has the wrong type ({type(value).__name__})")
+
+
+
 def parse_site(index: int, raw: object) -> Site:
     if not isinstance(raw, dict):
         raise SitesError(f"site #{index + 1}: each [[sites]] entry must be a table")
     where = _where(index, raw)
+    _check_keys(raw, SITE_TABLE, where, "site")
     for key in ("id", "name", "start_urls"):
         if key not in raw:
             raise SitesError(f"{where}: missing required key {key!r}")
@@ -185,17 +298,7 @@ def parse_site(index: int, raw: object) -> Site:
     if not isinstance(urls, list) or not urls:
         raise SitesError(f"{where}: start_urls must list at least one URL")
     start_urls = tuple(_check_url(u, where) for u in urls)
-    options: dict = {}
-    for key, value in raw.items():
-        if key in ("id", "name", "start_urls"):
-            continue
-        if key not in OPTIONAL_KEYS:
-            known = ", ".join(["id", "name", "start_urls", *OPTIONAL_KEYS])
-            raise SitesError(f"{where}: unknown key {key!r} (known keys: {known})")
-        expected = OPTIONAL_KEYS[key]
-        if not isinstance(value, expected) or (isinstance(value, bool) and expected is not bool):
-            raise SitesError(f"{where}: {key} has the wrong type ({type(value).__name__})")
-        options[key] = value
+    options = {key: value for key, value in raw.items() if key in OPTIONAL_KEYS}
     if "allowed_domains" in options:
         domains = options["allowed_domains"]
         if not all(isinstance(d, str) and d for d in domains):
@@ -215,7 +318,7 @@ def parse_site(index: int, raw: object) -> Site:
         lists = []
         for number, entry in enumerate(options["json_lists"], start=1):
             try:
-                lists.append(parse_json_list(entry, hosts))
+                lists.append(parse_json_list(entry, hosts, _ELSEWHERE["json_list"]))
             except ValueError as exc:
                 raise SitesError(f"{where}: json_lists entry #{number}: {exc}") from None
         options["json_lists"] = tuple(lists)
@@ -225,9 +328,6 @@ def parse_site(index: int, raw: object) -> Site:
         except LookupError:
             raise SitesError(f"{where}: unknown encoding {options['encoding']!r}") from None
     return Site(id=ident, name=name.strip(), start_urls=start_urls, **options)
-
-
-ALERT_KINDS = ("json", "dingtalk", "wecom", "feishu")  # crawler/alerts.py FORMATS
 
 
 @dataclass(frozen=True)
@@ -252,8 +352,11 @@ def parse_alerts(raw: object, origin: str) -> tuple[AlertTarget, ...]:
         raise SitesError(f"{origin}: 'alerts' must be an array of tables ([[alerts]])")
     targets = []
     for number, table in enumerate(raw, 1):
-        kind, url = (table.get("kind"), table.get("url")) if isinstance(table, dict) else (
-            None, None)
+        if not isinstance(table, dict):
+            raise SitesError(f"{origin}: alert #{number}: each [[alerts]] entry must be a "
+                             f"table")
+        _check_keys(table, ALERT_TABLE, f"{origin}: alert #{number}", "alert")
+        kind, url = table.get("kind"), table.get("url")
         if kind not in ALERT_KINDS:
             raise SitesError(f"{origin}: alert #{number}: kind must be one of "
                              f"{', '.join(ALERT_KINDS)}, not {kind!r}")
@@ -275,8 +378,14 @@ def parse_sites_file(text: str, origin: str = "sites.toml") -> SitesFile:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise SitesError(f"{origin}: not valid TOML: {exc}") from None
+    unknown = [key for key in data if key not in TOP_LEVEL_KEYS]
+    for key in sorted(unknown, key=lambda k: suggestion(k, TOP_LEVEL_KEYS, _ELSEWHERE["top"])
+                      is None):  # a typo of a known key first ([[site]], default_schedul)
+        if suggestion(key, TOP_LEVEL_KEYS, _ELSEWHERE["top"]) or data.get("sites"):
+            raise SitesError(f"{origin}: " + unknown_key(key, TOP_LEVEL_KEYS, _ELSEWHERE["top"],
+                                                         what="top-level key"))
     raw_sites = data.get("sites")
-    if raw_sites is None:
+    if not raw_sites:
         raise SitesError(f"{origin}: no [[sites]] tables found")
     if not isinstance(raw_sites, list):
         raise SitesError(f"{origin}: 'sites' must be an array of tables ([[sites]])")

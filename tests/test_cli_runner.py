@@ -44,8 +44,8 @@ def test_the_group_lists_every_command():
     assert result.exit_code == 0
     assert set(COMMANDS) == {
         "crawl", "crawl-locked", "cron", "dedup-report", "demo", "discover", "extract",
-        "health", "ingest", "init", "reextract", "reindex", "schedule", "search", "seed",
-        "serve", "worker"}
+        "health", "ingest", "init", "reextract", "reindex", "schedule", "schema", "search",
+        "seed", "serve", "worker"}
     for name in COMMANDS:
         assert f"  {name} " in result.output, name
 

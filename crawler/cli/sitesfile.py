@@ -1,4 +1,5 @@
-"""``parknews init`` (a commented starter sites file, to begin with)."""
+"""``parknews init`` (a commented starter sites file, to begin with) and ``parknews
+schema`` (the JSON Schema of the sites file, for editors)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ SITES_FILE_NAME = "sites.toml"
 STARTER = """\
 # parknews sites file: what to crawl. Every key: docs/sites-file.md in parknews' docs.
 # Try a site before adding it: `parknews discover URL --save sites.toml` appends its table.
+# Editors complete and check this file with `parknews schema -o sites.schema.json` and a
+# first line `#:schema ./sites.schema.json` (VS Code's Even Better TOML).
 #
 # Top-level keys (before the first [[sites]] table):
 #
@@ -143,4 +146,33 @@ def init_command(directory: Path):
     click.echo(next_steps(path, directory))
 
 
-COMMANDS = (init_command,)
+@click.command("schema")
+@click.option("-o", "--output", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="Write it to this file instead of standard output.")
+def schema_command(output: Path | None):
+    """Print the JSON Schema (draft 2020-12) of the sites file, for editors that complete
+    and check TOML against one.
+
+    It is the model the loader checks files against: every key of the top level,
+    [[sites]], [[sites.json_lists]] and [[alerts]], with its type, bounds and meaning;
+    any other key is refused. The same schema is kept in docs/sites.schema.json. With
+    VS Code's Even Better TOML (taplo), a first line `#:schema ./sites.schema.json` in
+    sites.toml points it at the file.
+
+    \b
+    Example:
+      parknews schema -o sites.schema.json
+    """
+    from parknews.crawler.sites import schema_text
+
+    if output is None:
+        click.echo(schema_text(), nl=False)
+        return
+    try:
+        output.write_text(schema_text(), encoding="utf-8")
+    except OSError as exc:
+        fail(f"cannot write {output}: {exc.strerror or exc}")
+    click.echo(f"wrote {output}", err=True)
+
+
+COMMANDS = (init_command, schema_command)
