@@ -17,8 +17,8 @@ import sqlite3
 import statistics
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import NamedTuple
 
 RECENT_RUNS = 10  # runs looked at per site
@@ -281,6 +281,17 @@ class Health:
     checked_at: str
     changed: bool  # the status differs from the one last alerted about
     last_run: str | None = None
+
+
+def in_zone(health: Health, zone: tzinfo) -> Health:
+    """The health with its times (since, checked_at, last_run: stored in UTC) shown in
+    ``zone``, the sites file's time zone."""
+    def moved(stamp: str | None) -> str | None:
+        moment = _parse(stamp) if stamp else None
+        return moment.astimezone(zone).isoformat(timespec="seconds") if moment else stamp
+
+    return replace(health, since=moved(health.since), checked_at=moved(health.checked_at),
+                   last_run=moved(health.last_run))
 
 
 def _runs(conn: sqlite3.Connection, site_id: str) -> list[Run]:

@@ -13,8 +13,10 @@ import json
 import re
 import tomllib
 from dataclasses import dataclass
+from datetime import tzinfo
 from pathlib import Path
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from parknews.crawler.jsonlists import JSON_LIST_TABLE, JsonList, parse_json_list
 from parknews.crawler.sitekeys import (
@@ -109,6 +111,8 @@ def _check_pattern(pattern: object, key: str, where: str) -> str:
 
 CRON_FIELDS = ("minute", "hour", "day", "month", "day_of_week")
 DEFAULT_SCHEDULE = "17 6 * * *"  # every day at 06:17, when no schedule is given
+# the time zone of the schedules, the cron lines and the times of health reports
+DEFAULT_TIMEZONE = "Asia/Shanghai"
 
 
 _WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
@@ -136,9 +140,10 @@ def crontab_weekdays(spec: str) -> str:
     return ",".join(dict.fromkeys(parts))
 
 
-def cron_trigger(expression: str):
+def cron_trigger(expression: str, timezone: tzinfo | None = None):
     """An APScheduler CronTrigger for 5 fields, or 6 with seconds first, weekdays read as
-    crontab reads them (0 = Sunday); ValueError naming the problem otherwise."""
+    crontab reads them (0 = Sunday), firing at those times in ``timezone`` (default: the
+    machine's); ValueError naming the problem otherwise."""
     from apscheduler.triggers.cron import CronTrigger
 
     fields = expression.split()
@@ -148,7 +153,17 @@ def cron_trigger(expression: str):
     if fields[-1] != "*":
         fields[-1] = crontab_weekdays(fields[-1])
     second = fields.pop(0) if len(fields) == 6 else "0"
-    return CronTrigger(second=second, **dict(zip(CRON_FIELDS, fields, strict=True)))
+    return CronTrigger(second=second, timezone=timezone,
+                       **dict(zip(CRON_FIELDS, fields, strict=True)))
+
+
+def time_zone(name: str) -> ZoneInfo:
+    """The time zone of an IANA name (Asia/Shanghai, UTC); ValueError naming it."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"timezone {name!r} is not a known time zone (an IANA name such "
+                         f"as Asia/Shanghai or UTC)") from None
 
 
 def check_schedule(expression: str, where: str) -> str:
@@ -225,6 +240,9 @@ TOP_TABLE: tuple[Key, ...] = (
     Key("default_schedule", str, CRON,
         "The schedule of every site that sets none: 5 cron fields, or 6 with seconds "
         "first.", default=DEFAULT_SCHEDULE),
+    Key("timezone", str, {"type": "string", "minLength": 1},
+        "The IANA time zone of the schedules, of the `parknews cron` lines (CRON_TZ) and "
+        "of the times in health reports and alerts.", default=DEFAULT_TIMEZONE),
     Key("alerts", list, {"type": "array", "items": {"$ref": "#/$defs/alert"}},
         "Where site-health alerts go: [[alerts]] tables."),
 )
@@ -340,10 +358,17 @@ class AlertTarget:
 
 @dataclass(frozen=True)
 class SitesFile:
-    """A whole sites file, read once: its sites (default schedule applied) and alerts."""
+    """A whole sites file, read once: its sites (default schedule applied), alerts and
+    time zone (an IANA name, checked)."""
 
     sites: list[Site]
     alerts: tuple[AlertTarget, ...] = ()
+    timezone: str = DEFAULT_TIMEZONE
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The time zone of the schedules and of the times shown."""
+        return ZoneInfo(self.timezone)
 
 
 def parse_alerts(raw: object, origin: str) -> tuple[AlertTarget, ...]:
@@ -400,7 +425,15 @@ def parse_sites_file(text: str, origin: str = "sites.toml") -> SitesFile:
         if site.id in seen:
             raise SitesError(f"{origin}: site id {site.id!r} appears more than once")
         seen.add(site.id)
-    return SitesFile(sites, parse_alerts(data.get("alerts", []), origin))
+    zone = data.get("timezone", DEFAULT_TIMEZONE)
+    if not isinstance(zone, str):
+        raise SitesError(f"{origin}: timezone must be a time zone name such as "
+                         f"'Asia/Shanghai'")
+    try:
+        time_zone(zone)
+    except ValueError as exc:
+        raise SitesError(f"{origin}: {exc}") from None
+    return SitesFile(sites, parse_alerts(data.get("alerts", []), origin), zone)
 
 
 def load_sites(path: str | Path) -> list[Site]:

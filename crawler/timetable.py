@@ -29,11 +29,18 @@ import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 
 from parknews.crawler.locks import LOCKED_EXIT, SiteBusy, SiteLock, default_lock_dir
-from parknews.crawler.sites import Site, SitesError, cron_trigger, load_sites, select_sites
+from parknews.crawler.sites import (
+    Site,
+    SitesError,
+    cron_trigger,
+    load_sites,
+    load_sites_file,
+    select_sites,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -45,16 +52,18 @@ CLI_MODULE = "parknews.crawler.cli"  # what `python -m` runs: cron has no PATH
 
 # --- schedules -----------------------------------------------------------------------
 
-def site_trigger(expression: str):
+def site_trigger(expression: str, timezone: tzinfo | None = None):
     """The APScheduler trigger of a cron expression (5 fields, or 6 with seconds first),
-    with weekday numbers read as crontab reads them (0 = Sunday). ValueError if invalid."""
-    return cron_trigger(expression)
+    with weekday numbers read as crontab reads them (0 = Sunday), in ``timezone`` (the
+    sites file's; default: the machine's). ValueError if invalid."""
+    return cron_trigger(expression, timezone)
 
 
-def schedule_trigger(site: Site):
-    """The trigger of a site's schedule; ``SitesError`` naming the site if invalid."""
+def schedule_trigger(site: Site, timezone: tzinfo | None = None):
+    """The trigger of a site's schedule, in ``timezone``; ``SitesError`` naming the site
+    if invalid."""
     try:
-        return site_trigger(site.schedule or "")
+        return site_trigger(site.schedule or "", timezone)
     except ValueError as exc:
         raise SitesError(f"site {site.id!r}: schedule {site.schedule!r} is not a valid cron "
                          f"expression ({exc})") from None
@@ -107,21 +116,28 @@ class RunRecord:
     def duration(self) -> float | None:
         return None if self.finished_at is None else self.finished_at - self.started_at
 
-    def to_json(self) -> dict:
+    def to_json(self, timezone: tzinfo | None = None) -> dict:
+        """The record as a JSON object, its times also as ISO 8601 in ``timezone``
+        (default: the machine's)."""
         data = asdict(self)
         del data["signalled"]
         for key in ("scheduled_at", "started_at", "finished_at"):
             value = data[key]
-            data[key + "_iso"] = (datetime.fromtimestamp(value).astimezone()
-                                  .isoformat(timespec="milliseconds") if value else None)
+            data[key + "_iso"] = (_moment(value, timezone).isoformat(timespec="milliseconds")
+                                  if value else None)
         data["duration"] = None if self.duration is None else round(self.duration, 3)
         return data
 
 
-def _stamp(ts: float | None) -> str:
+def _moment(ts: float, timezone: tzinfo | None = None) -> datetime:
+    return datetime.fromtimestamp(ts, timezone) if timezone else (
+        datetime.fromtimestamp(ts).astimezone())
+
+
+def _stamp(ts: float | None, timezone: tzinfo | None = None) -> str:
     if ts is None:
         return "?"
-    return datetime.fromtimestamp(ts).astimezone().isoformat(timespec="seconds")
+    return _moment(ts, timezone).isoformat(timespec="seconds")
 
 
 @dataclass(frozen=True)
@@ -150,8 +166,9 @@ class Scheduler:
     """Crawl each site on its schedule until stopped; see the module docstring and
     ``SchedulerOptions``.
 
-    Each crawl's output is appended to ``<log_dir>/<site id>.log`` and each run to
-    ``<lock_dir>/runs.jsonl``. Raises
+    Schedules fire in the sites file's ``timezone`` (default Asia/Shanghai), whatever the
+    machine's zone; the times logged are that zone's too. Each crawl's output is appended
+    to ``<log_dir>/<site id>.log`` and each run to ``<lock_dir>/runs.jsonl``. Raises
     ``SitesError`` for a bad sites file, an invalid schedule or an unknown site id, and
     ``parknews.archive.store.ArchiveError`` for a database path that cannot hold the archive (the
     archive is created, or migrated, before any crawl starts).
@@ -167,8 +184,10 @@ class Scheduler:
         options = options or SchedulerOptions()
         self.sites_file = Path(sites_file).resolve()
         self.db_path = Path(db_path).resolve()
-        self.sites = select_sites(load_sites(self.sites_file), tuple(options.site_ids))
-        self.triggers = {site.id: schedule_trigger(site) for site in self.sites}
+        sites_file = load_sites_file(self.sites_file)
+        self.timezone = sites_file.zone
+        self.sites = select_sites(sites_file.sites, tuple(options.site_ids))
+        self.triggers = {site.id: schedule_trigger(site, self.timezone) for site in self.sites}
         known = {site.id for site in self.sites}
         unknown = [s for s in options.site_args if s not in known]
         if unknown:
@@ -213,6 +232,7 @@ class Scheduler:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         _quiet_apscheduler()
         self._aps = BackgroundScheduler(
+            timezone=self.timezone,
             # a job thread waits for its crawl process: one thread per site, all may run
             executors={"default": ThreadPoolExecutor(max(1, len(self.sites)))},
             job_defaults={"max_instances": 1, "coalesce": True,
@@ -224,8 +244,8 @@ class Scheduler:
             self._aps.add_job(self._run_site, self.triggers[site.id], args=[site.id],
                               id=site.id, name=f"crawl {site.id}")
         self._aps.start()
-        logger.info("scheduler started: %d site(s), locks in %s, crawl logs in %s",
-                    len(self.sites), self.lock_dir, self.log_dir)
+        logger.info("scheduler started: %d site(s), times in %s, locks in %s, crawl logs "
+                    "in %s", len(self.sites), self.timezone.key, self.lock_dir, self.log_dir)
         for job in self._aps.get_jobs():
             logger.info("site %s: schedule %r, next run %s", job.id,
                         self._schedule_of(job.id),
@@ -327,8 +347,8 @@ class Scheduler:
             record = RunRecord(site_id, "running", self._latest_fire_time(site_id, now), now,
                                log_file=str(log_path))
             with open(log_path, "ab") as log:
-                log.write(f"\n=== {_stamp(now)} run of {site_id} (due "
-                          f"{_stamp(record.scheduled_at)})\n".encode())
+                log.write(f"\n=== {_stamp(now, self.timezone)} run of {site_id} (due "
+                          f"{_stamp(record.scheduled_at, self.timezone)})\n".encode())
                 log.flush()
                 process = subprocess.Popen(
                     self.command(site_id), cwd=self.cwd, stdin=subprocess.DEVNULL,
@@ -338,7 +358,7 @@ class Scheduler:
             record.pid = process.pid
             self._running[site_id] = (record, process)
         logger.info("site %s: run started (pid %d, due %s)", site_id, process.pid,
-                    _stamp(record.scheduled_at))
+                    _stamp(record.scheduled_at, self.timezone))
         try:
             self._finish(record, process.wait(), log_path)
         finally:
@@ -375,7 +395,8 @@ class Scheduler:
         site_id = event.job_id
         with self._lock:
             running = self._running.get(site_id)
-        holder = ({"pid": running[0].pid, "started_at": _stamp(running[0].started_at)}
+        holder = ({"pid": running[0].pid,
+                   "started_at": _stamp(running[0].started_at, self.timezone)}
                   if running else None)
         scheduled = event.scheduled_run_times[-1].timestamp() if event.scheduled_run_times \
             else None
@@ -395,7 +416,8 @@ class Scheduler:
             self.history.append(record)
             try:
                 with open(self.runs_log, "a", encoding="utf-8") as out:
-                    out.write(json.dumps(record.to_json(), ensure_ascii=False) + "\n")
+                    out.write(json.dumps(record.to_json(self.timezone), ensure_ascii=False)
+                              + "\n")
             except OSError as exc:
                 logger.error("cannot write %s: %s", self.runs_log, exc)
 
@@ -465,10 +487,11 @@ def _calendar_weekdays(spec: str) -> str | None:
     return ",".join(_DAY_NAMES[d] for d in order) + " "
 
 
-def oncalendar(expression: str) -> str | None:
+def oncalendar(expression: str, timezone: str | None = None) -> str | None:
     """The systemd OnCalendar= equivalent of a cron expression (5 fields, or 6 with
-    seconds first), or None when there is no simple one (cron reads a restricted day of
-    month and a restricted weekday as either, systemd as both)."""
+    seconds first), in ``timezone`` (an IANA name, appended as systemd reads it) or the
+    machine's, or None when there is no simple one (cron reads a restricted day of month
+    and a restricted weekday as either, systemd as both)."""
     fields = expression.split()
     if len(fields) == 5:
         fields = ["0", *fields]
@@ -483,7 +506,8 @@ def oncalendar(expression: str) -> str | None:
     if any(p is None for p in parts):
         return None
     sec, minute, hour, day, month, weekday = parts
-    return f"{weekday}*-{month}-{day} {hour}:{minute}:{sec}"
+    return f"{weekday}*-{month}-{day} {hour}:{minute}:{sec}" + (
+        f" {timezone}" if timezone else "")
 
 
 _CRON_ATOM = r"(?:\*|\d+|[a-z]{3})"
@@ -503,18 +527,47 @@ def _cron_quote(value: str) -> str:
     return shlex.quote(value).replace("%", r"\%")  # cron turns a bare % into a newline
 
 
-def cron_entry(site: Site, command: Sequence[str], lock_dir: Path, workdir: Path) -> list[str]:
+def cron_timezone_lines(timezone: str) -> list[str]:
+    """The lines that make cron read the schedules in ``timezone`` (an IANA name):
+    ``CRON_TZ=``, which cronie honours (Fedora, RHEL, Arch …) for the lines after it,
+    with a comment saying so and what a cron that ignores it does."""
+    if _machine_keeps(timezone):
+        note = "the machine's clock keeps that zone too, so any cron reads them right."
+    else:
+        note = (f"a cron without CRON_TZ (Debian's, Ubuntu's) reads them in the machine's "
+                f"zone ({time.tzname[0]}): set the machine's zone to {timezone}, or use "
+                f"`parknews schedule`.")
+    return [f"# The schedules are {timezone} times (the sites file's timezone). CRON_TZ "
+            f"makes cronie read the lines after it so; {note}",
+            f"CRON_TZ={timezone}"]
+
+
+def _machine_keeps(timezone: str) -> bool:
+    """The machine's local time has the zone's offsets, winter and summer, this year."""
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(timezone)
+    year = datetime.now().year
+    for month in (1, 7):
+        moment = datetime(year, month, 1, 12)
+        if moment.astimezone().utcoffset() != moment.replace(tzinfo=zone).utcoffset():
+            return False
+    return True
+
+
+def cron_entry(site: Site, command: Sequence[str], lock_dir: Path, workdir: Path,
+               timezone: str | None = None) -> list[str]:
     """The crontab line that runs ``command`` (a site's locked crawl) on the site's
     schedule, in ``workdir``, its output appended to ``<lock_dir>/<id>.log``. Cron has no
     seconds nor APScheduler's extras: such a schedule gives comment lines saying so,
-    with the systemd OnCalendar= equivalent when there is a simple one."""
+    with the systemd OnCalendar= equivalent (in ``timezone``) when there is a simple one."""
     line = (f"cd {_cron_quote(str(workdir))} && mkdir -p {_cron_quote(str(lock_dir))} && "
             f"{' '.join(_cron_quote(c) for c in command)} >> "
             f"{_cron_quote(str(lock_dir / (site.id + '.log')))} 2>&1")
     schedule = site.schedule or ""
     if len(schedule.split()) == 5 and all(map(_CRONTAB_FIELD.fullmatch, schedule.split())):
         return [f"{schedule} {line}"]
-    calendar = oncalendar(schedule)
+    calendar = oncalendar(schedule, timezone)
     why = ("has seconds, which cron cannot do" if len(schedule.split()) == 6 else
            "uses APScheduler syntax that cron does not read")
     lines = [f"# site {site.id}: schedule {schedule!r} {why}."]

@@ -12,7 +12,12 @@ from parknews.crawler.cli import main
 from parknews.crawler.cli.sitesfile import STARTER
 from parknews.crawler.jsonlists import JSON_LIST_KEYS
 from parknews.crawler.locks import LOCKED_EXIT, SiteLock
-from parknews.crawler.sites import OPTIONAL_KEYS, load_sites_file, parse_sites_file
+from parknews.crawler.sites import (
+    OPTIONAL_KEYS,
+    TOP_LEVEL_KEYS,
+    load_sites_file,
+    parse_sites_file,
+)
 
 # a commented key line ("# key = value") or table header ("# [[alerts]]")
 COMMENTED = re.compile(r"^# (\[\[[\w.]+\]\]$|[a-z_]+ = .*)$")
@@ -62,7 +67,7 @@ def test_every_commented_key_is_valid_once_uncommented():
 
 def test_every_top_level_key_is_shown():
     data = tomllib.loads(uncommented(STARTER))
-    assert {"default_schedule", "sites", "alerts"} <= set(data)
+    assert set(data) == set(TOP_LEVEL_KEYS)
 
 
 def test_init_never_overwrites(tmp_path):

@@ -333,7 +333,9 @@ def test_cron_prints_one_line_per_site(tmp_path):
     assert dede.startswith("# cd ") and dede.endswith("2>&1")
     assert "--set RETRY_TIMES=0 --set DOWNLOAD_DELAY=2" in dede
     assert "# site dede: schedule '*/3 * * * * *' has seconds, which cron cannot do." in lines
-    assert any("OnCalendar=*-*-* *:*:00/3 with AccuracySec=1s" in line for line in lines)
+    assert any("OnCalendar=*-*-* *:*:00/3 Asia/Shanghai with AccuracySec=1s" in line
+               for line in lines)
+    assert "CRON_TZ=Asia/Shanghai" in lines
 
 
 def test_schedules_read_weekdays_as_crontab_does():

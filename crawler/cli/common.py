@@ -126,17 +126,22 @@ def print_summary(results) -> None:
 
 
 def check_health(db_path: str, targets, site_ids: list[str] | None,
-                 alert: bool) -> list:
+                 alert: bool, zone=None) -> list:
     """Evaluate site health, and alert ``targets`` (the sites file's ``[[alerts]]``: a
-    SitesFile's ``alerts``) about changes."""
-    from parknews.archive.health import evaluate, mark_alerted
+    SitesFile's ``alerts``) about changes; the times of the results and of the alerts
+    are shown in ``zone`` (the sites file's time zone; default its default)."""
+    from zoneinfo import ZoneInfo
+
+    from parknews.archive.health import evaluate, in_zone, mark_alerted
     from parknews.archive.store import open_archive
     from parknews.crawler.alerts import send
+    from parknews.crawler.sites import DEFAULT_TIMEZONE
 
     targets = list(targets) if alert else []
+    zone = zone or ZoneInfo(DEFAULT_TIMEZONE)
     db = open_archive(db_path)
     try:
-        results = evaluate(db.conn, site_ids)
+        results = [in_zone(health, zone) for health in evaluate(db.conn, site_ids)]
         names = dict(db.conn.execute("select id, name from sites"))
         for health in results:
             if not (health.changed and targets):

@@ -109,7 +109,7 @@ def run_crawl_command(args: CrawlArgs) -> None:
     results = run_crawl(sites, args.db_path, _crawl_settings(args, overrides))
     print_summary(results)
     print_failures(args.db_path, started, [site.id for site in sites])
-    _report_health(args, sites_file.alerts, [site.id for site in sites])
+    _report_health(args, sites_file, [site.id for site in sites])
     release_locks(locks)
     if skipped:
         click.echo(f"skipped, being crawled by another process: {', '.join(skipped)}")
@@ -143,8 +143,9 @@ def _crawl_settings(args: CrawlArgs, overrides: dict) -> dict:
     return overrides
 
 
-def _report_health(args: CrawlArgs, alerts, site_ids: list[str]) -> None:
-    healths = check_health(args.db_path, alerts, site_ids, alert=True)
+def _report_health(args: CrawlArgs, sites_file: SitesFile, site_ids: list[str]) -> None:
+    healths = check_health(args.db_path, sites_file.alerts, site_ids, alert=True,
+                           zone=sites_file.zone)
     for item in healths:
         if item.status == "unhealthy":
             click.echo(f"unhealthy: {item.site_id}: "

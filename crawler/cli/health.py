@@ -16,7 +16,8 @@ from parknews.crawler.sites import SitesError, load_sites_file
 @click.option("--db", "db_path", required=True, type=click.Path(dir_okay=False),
               help="The archive whose crawl runs are judged.")
 @click.option("--sites", "sites_file", default=None, type=click.Path(dir_okay=False),
-              help="A sites file whose [[alerts]] targets are told about changes.")
+              help="A sites file whose [[alerts]] targets are told about changes, and "
+                   "whose timezone the times are shown in.")
 @click.option("--site", "site_ids", multiple=True, metavar="ID", help="Only these sites.")
 @click.option("--alert/--no-alert", default=True, show_default=True,
               help="Send alerts for sites that turned unhealthy or recovered.")
@@ -26,7 +27,8 @@ def health(db_path, sites_file, site_ids, alert, as_json):
     halved, or none), articles removed (most rechecked ones answer 404/410), empty
     bodies, lost dates, error rate up, no new article for longer than usual. Alerts
     (generic JSON, DingTalk, WeCom, Feishu) go out when a site turns unhealthy or
-    recovers, not on every check.
+    recovers, not on every check. Times are shown in the sites file's `timezone`
+    (Asia/Shanghai without --sites).
 
     \b
     Example:
@@ -38,8 +40,9 @@ def health(db_path, sites_file, site_ids, alert, as_json):
 
     existing_archive(db_path)
     try:
-        targets = load_sites_file(sites_file).alerts if sites_file else ()
-        results = check_health(db_path, targets, list(site_ids) or None, alert)
+        loaded = load_sites_file(sites_file) if sites_file else None
+        results = check_health(db_path, loaded.alerts if loaded else (),
+                               list(site_ids) or None, alert, loaded and loaded.zone)
     except (SitesError, ArchiveError) as exc:
         fail(str(exc))
     for item in results:

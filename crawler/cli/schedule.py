@@ -19,13 +19,14 @@ from parknews.crawler.locks import (
     default_lock_dir,
     hold_site_locks,
 )
-from parknews.crawler.sites import SitesError, load_sites, select_sites
+from parknews.crawler.sites import SitesError, load_sites_file, select_sites
 from parknews.crawler.timetable import (
     DEFAULT_STOP_TIMEOUT,
     Scheduler,
     SchedulerOptions,
     crawl_locked_argv,
     cron_entry,
+    cron_timezone_lines,
     cron_workdir,
     locked_site_ids,
     schedule_trigger,
@@ -64,8 +65,8 @@ def _sites_options(func):
               help="The log level of the scheduler itself.")
 def schedule_command(sites_file, db_path, site_ids, lock_dir, settings, run_for, stop_timeout,
                      log_level):
-    """Crawl each site on its schedule (sites.toml `schedule`, else `default_schedule`),
-    until Ctrl-C or SIGTERM.
+    """Crawl each site on its schedule (sites.toml `schedule`, else `default_schedule`,
+    in its `timezone`, Asia/Shanghai by default), until Ctrl-C or SIGTERM.
 
     Each due crawl runs in its own process and holds the site's lock for its whole life;
     a site whose previous run (from here, from cron or by hand) is still going is skipped,
@@ -114,16 +115,22 @@ def cron_command(sites_file, db_path, site_ids, lock_dir, settings):
     Cron has no seconds: a 6-field schedule is printed as a comment with the systemd
     OnCalendar= equivalent when there is a simple one.
 
+    The times are the sites file's `timezone` (Asia/Shanghai by default): a CRON_TZ= line
+    before the sites' lines makes cronie read them so (it applies to the lines after it,
+    so put these lines after your others); a comment says what a cron without CRON_TZ
+    does.
+
     \b
     Example:
       parknews cron --sites sites.toml --db parknews.db >> my.crontab
-      (parknews cron --db /srv/parknews/parknews.db; crontab -l) | crontab -
+      (crontab -l; parknews cron --db /srv/parknews/parknews.db) | crontab -
     """
     overrides = parse_set(settings, per_site=True)
     try:
-        sites = select_sites(load_sites(sites_file), site_ids)
+        loaded = load_sites_file(sites_file)
+        sites = select_sites(loaded.sites, site_ids)
         for site in sites:
-            schedule_trigger(site)
+            schedule_trigger(site, loaded.zone)
         unknown = [s for s in overrides.per_site if s not in {site.id for site in sites}]
         if unknown:
             raise SitesError(f"unknown site id(s) in --set: {', '.join(unknown)}")
@@ -136,9 +143,11 @@ def cron_command(sites_file, db_path, site_ids, lock_dir, settings):
     click.echo(f"# parknews: crawls of {sites_path} into {db} (printed by `parknews cron`).")
     click.echo(f"# Each run holds {locks}/<id>.lock; a run due while the previous one is "
                f"still going exits with status {LOCKED_EXIT}.")
+    for line in cron_timezone_lines(loaded.timezone):
+        click.echo(line)
     for site in sites:
         command = crawl_locked_argv(site.id, locks, sites_path, db, overrides.args(site.id))
-        for line in cron_entry(site, command, locks, workdir):
+        for line in cron_entry(site, command, locks, workdir, loaded.timezone):
             click.echo(line)
 
 

@@ -26,6 +26,10 @@ STARTER = """\
 # schedule: a cron expression, minute hour day-of-month month weekday (default: every day
 # at 06:17).
 # default_schedule = "17 6 * * *"
+#
+# The time zone of those schedules, of the `parknews cron` lines (CRON_TZ) and of the
+# times in health reports and alerts (default: China's).
+# timezone = "Asia/Shanghai"
 
 # One [[sites]] table per site. Only id, name and start_urls are required.
 [[sites]]
