@@ -1,10 +1,17 @@
-"""Datasette plugin of parknews: article bodies shown as readable paragraphs.
+"""Datasette plugin of parknews: the archive as something to read.
 
 Registered through the ``datasette`` entry point in pyproject.toml, so any Datasette that
-has parknews installed (``parknews serve`` or plain ``datasette``) uses it. Bodies are
-escaped text, never markup: archived HTML and script stay inert. On databases holding the
-Chinese search index (archive/search.py) it makes the table search box and ``?_search=``
-cut queries into bigrams, and it serves the search page ``/-/search``.
+has parknews installed (``parknews serve`` or plain ``datasette``) uses it. On every
+database that is a parknews archive it gives an article page (row template of
+``articles``: title, one meta line, the body at a readable measure, images and
+attachments, links to the original, its capture and earlier versions, and the other
+members of its repost cluster), the search page ``/-/search``, ``/-/health`` and
+``/-/capture`` (an article's WARC record as inert text). On databases holding the Chinese
+search index (archive/search.py) the table search box and ``?_search=`` cut queries into
+bigrams as the index was cut.
+
+Bodies and every other value are escaped text, never markup: archived HTML and script
+stay inert.
 
 A published archive is read-only: every write action is denied (to root too), the write
 API's URLs answer 403, and the plugin's own pages run under ``sql_time_limit_ms``.
@@ -14,15 +21,18 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
 import markupsafe
 from datasette import hookimpl
-from datasette.utils import sqlite_timelimit, tilde_encode
+from datasette.utils import sqlite_timelimit, tilde_encode, urlsafe_components
 from datasette.utils.asgi import Response
 
 from parknews.archive import search
+from parknews.archive.datasette_plugin import article as article_page
+from parknews.archive.datasette_plugin import capture, reading
 
 CSS_PATH = "/-/parknews.css"
 CSS = (Path(__file__).parent / "static" / "parknews.css").read_text(encoding="utf-8")
@@ -31,13 +41,52 @@ CSS = (Path(__file__).parent / "static" / "parknews.css").read_text(encoding="ut
 PARAGRAPH_COLUMNS = frozenset({("articles", "body"), ("articles", "summary")})
 
 
-def paragraphs_html(text: str) -> markupsafe.Markup:
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    inner = markupsafe.Markup("").join(
-        markupsafe.Markup("<p>{}</p>").format(line) for line in lines
-    )
-    return markupsafe.Markup('<div class="pn-text">{}</div>').format(inner)
+paragraphs_html = reading.paragraphs_html
 
+
+# ------------------------------------------------------------------ which databases
+
+@dataclass(frozen=True)
+class Archive:
+    """What the plugin knows of a database that is a parknews archive."""
+
+    searchable: bool  # holds the Chinese search index
+
+
+def _describe(conn: sqlite3.Connection) -> Archive | None:
+    tables = {row[0] for row in conn.execute(
+        "select name from sqlite_master where type = 'table'")}
+    if not {"articles", "sites"} <= tables:
+        return None
+    columns = {row[1] for row in conn.execute("pragma table_info(articles)")}
+    if not {"url", "site_id", "title", "body", "published_at"} <= columns:
+        return None
+    return Archive(searchable=_has_index(conn))
+
+
+def archive_of(datasette, name: str | None) -> Archive | None:
+    """The Archive a database is, or None (not an archive, or no such database). Read
+    once per database file and remembered."""
+    if not name:
+        return None
+    db = datasette.databases.get(name)
+    if db is None or db.is_memory or not db.path:
+        return None
+    known = datasette.__dict__.setdefault("_parknews_archives", {})
+    key = (name, str(db.path))
+    if key not in known:
+        try:
+            conn = db.connect()
+            try:
+                known[key] = _describe(conn)
+            finally:
+                conn.close()
+        except sqlite3.Error:
+            known[key] = None
+    return known[key]
+
+
+# ------------------------------------------------------------------ cells
 
 @hookimpl
 def render_cell(value, column, table):
@@ -86,7 +135,8 @@ async def refuse_write(request):
 @hookimpl
 def register_routes():
     return [(r"^/-/parknews\.css$", _css), (r"^/-/search$", search_page),
-            (r"^/-/health$", health_page), (WRITE_URLS, refuse_write)]
+            (r"^/-/health$", health_page), (r"^/-/capture$", capture_page),
+            (WRITE_URLS, refuse_write)]
 
 
 def _time_limit(datasette) -> int:
@@ -119,15 +169,79 @@ def prepare_connection(conn, database, datasette):
                          deterministic=True)
 
 
+def _wants_default(request) -> bool:
+    """Datasette's own row view was asked for (every column as stored)."""
+    return request is not None and any(
+        request.args.get(name) is not None for name in ("_raw", "_col", "_nocol"))
+
+
 @hookimpl
-def extra_template_vars(datasette):
-    return {"parknews_search_url": datasette.urls.path("/-/search")}
+def extra_template_vars(template, database, table, view_name, request, datasette):
+    found = {"parknews_search_url": datasette.urls.path("/-/search")}
+    if table != "articles" or _wants_default(request) or not archive_of(datasette, database):
+        return found
+    if template == "row.html" and view_name == "row":
+        async def article_vars():
+            return {**found, **await _article_vars(datasette, database, request)}
+        return article_vars
+    return found
+
+
+async def _article_vars(datasette, database: str, request) -> dict:
+    url = urlsafe_components(request.url_vars["pks"])[0]
+    db = datasette.get_database(database)
+
+    def read(conn):
+        with sqlite_timelimit(conn, _time_limit(datasette)):
+            return article_page.read_article(conn, url)
+
+    article = await db.execute_fn(read)
+    if article is None:
+        return {}
+
+    def row_url(other: str) -> str:
+        return datasette.urls.row(database, "articles", tilde_encode(other))
+
+    return {"parknews_article_template": "parknews_article.html",
+            "article": article_page.page_context(article, database=database,
+                                                 row_url=row_url, paths=datasette.urls)}
 
 
 @hookimpl
 def menu_links(datasette):
     return [{"href": datasette.urls.path("/-/search"), "label": "全文搜索 Search"},
             {"href": datasette.urls.path("/-/health"), "label": "站点健康 Site health"}]
+
+
+async def capture_page(request, datasette):
+    """An article's archived capture (``?url=``, and ``&version=`` for an earlier one), its
+    WARC record read back and shown escaped: the page's markup as text."""
+    db = _search_database(datasette, request.args.get("db"))
+    url = request.args.get("url") or ""
+    if db is None or not url or archive_of(datasette, db.name) is None:
+        return Response.html("<p>没有这篇存档 No such capture.</p>", status=404)
+    try:
+        version = int(request.args["version"]) if request.args.get("version") else None
+    except ValueError:
+        version = None
+
+    def find(conn):
+        with sqlite_timelimit(conn, _time_limit(datasette)):
+            return capture.pointer(conn, url, version)
+
+    found = await db.execute_fn(find)
+    if found is None:
+        return Response.html("<p>这个网址没有存档快照 No capture of this URL.</p>", status=404)
+    plugin = datasette.plugin_config("parknews") or {}
+    record = await capture.read(capture.warc_dir(db.path, plugin.get("warc_dir")), found)
+    html = await datasette.render_template("parknews_capture.html", {
+        "url": url, "database": db.name, "capture": found, "record": record,
+        "limit": capture.MAX_CHARS,
+        "article_url": datasette.urls.row(db.name, "articles", tilde_encode(url)),
+    }, request=request)
+    return Response.html(html, status=200 if "error" not in record else 404,
+                         headers={"Content-Security-Policy": capture.CSP,
+                                  "X-Content-Type-Options": "nosniff"})
 
 
 CHART_RUNS = 30  # runs drawn per site

@@ -1,0 +1,189 @@
+"""The archive as a reader meets it in Datasette (archive/datasette_plugin): the article
+page and its capture."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+
+import pytest
+from datasette.utils import tilde_encode
+
+from parknews.archive.publish import make_datasette
+from parknews.archive.store import ArchiveWriter, open_archive
+from parknews.archive.warc import CaptureWriter, Exchange
+
+STORY = ("青梧科技园举办“专精特新”企业培育政策宣讲会，邀请青梧高新区经济发展局、市中小企业服务中心"
+         "相关负责人，为园区80余家企业详细解读认定标准和扶持政策。\n"
+         "宣讲会上，政策解读人员从专业化、精细化、特色化、创新能力四个维度逐项讲解了省级认定指标。\n"
+         "据了解，青梧科技园目前已有国家级专精特新“小巨人”企业5家、省级企业38家。")
+ORIGINAL = "http://qw.example/news/2024/0510/1.html"
+REPOST = "http://portal.example/news/show-1191.html"
+SECOND_REPOST = "http://city.example/zw/t20240512_7.html"
+HOSTILE_PAGE = (b"<html><head><title>t</title><script>window.__pwned=1</script></head>"
+                b"<body><p>\xe5\x9b\xad\xe5\x8c\xba</p><img src=x onerror=alert(1)></body></html>")
+SITES = [
+    {"id": "qw", "name": "青梧科技园", "park": "青梧高新区", "region": "浙江",
+     "start_urls": ["http://qw.example/"], "updated_at": "t"},
+    {"id": "portal", "name": "园创科技网", "park": None, "region": None,
+     "start_urls": ["http://portal.example/"], "updated_at": "t"},
+    {"id": "city", "name": "青梧市政府", "park": "青梧高新区", "region": "浙江",
+     "start_urls": ["http://city.example/"], "updated_at": "t"},
+]
+
+
+def _other_articles() -> list[dict]:
+    rows = []
+    for i in range(12):
+        site = ("qw", "portal", "city")[i % 3]
+        rows.append({
+            "url": f"http://{site}.example/other/{i}.html", "site_id": site,
+            "title": f"{'园区' if i % 2 else '开发区'}新闻第{i}号：新材料项目签约",
+            "body": f"第{i}则新闻。项目总投资{i + 3}亿元。",
+            "published_at": f"2024-0{3 + i % 3}-{10 + i:02d}T08:00:00",
+            "source": ("青梧日报", "新华社", None)[i % 3],
+            "fetched_at": "2024-06-01T00:00:00+00:00"})
+    return rows
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory):
+    """An archive with one story on three sites (clustered, the original on qw), an
+    article with an earlier version, a capture of the original, and a dozen others."""
+    tmp = tmp_path_factory.mktemp("reading")
+    path = tmp / "parks.db"
+    warc_dir = tmp / "parks-warc"
+    with CaptureWriter(warc_dir, "20240601T000000Z", "qw") as warc:
+        capture = warc.write_exchange(Exchange(
+            url=ORIGINAL, status=200, response_body=HOSTILE_PAGE,
+            response_headers=[("Content-Type", "text/html; charset=utf-8")],
+            fetched_at="2024-06-01T00:00:00+00:00"))
+    db = open_archive(path)
+    writer = ArchiveWriter(db, batch_size=1, dedup=True)
+    writer.upsert_sites(SITES)
+    pointer = {f"warc_{key}": value for key, value in capture.pointer().items()
+               if key in ("file", "offset", "length", "record_id")}
+    writer.add_article({
+        "url": ORIGINAL, "site_id": "qw", "title": "园区举办“专精特新”企业培育政策宣讲会",
+        "body": "初稿：" + STORY, "published_at": "2024-05-10T09:48:00", "source": "青梧科技园",
+        "author": "企业服务部", "editor": "林小禾", "fetched_at": "2024-05-31T00:00:00+00:00",
+        "content_hash": "v1"})
+    writer.add_article({
+        "url": ORIGINAL, "site_id": "qw", "title": "园区举办“专精特新”企业培育政策宣讲会",
+        "body": STORY, "published_at": "2024-05-10T09:48:00", "source": "青梧科技园",
+        "author": "企业服务部", "editor": "林小禾", "summary": "八十余家企业听取政策解读。",
+        "fetched_at": "2024-06-01T00:00:00+00:00", "content_hash": "v2",
+        "images": [{"src": "http://qw.example/img/1.png", "caption": "宣讲会现场"},
+                   {"src": "javascript:alert(1)", "caption": "坏图"}],
+        "attachments": [{"name": "认定办法.pdf", "url": "http://qw.example/files/rules.pdf"}],
+        **pointer})
+    writer.add_article({
+        "url": REPOST, "site_id": "portal", "title": "青梧科技园举办“专精特新”企业培育政策宣讲会",
+        "body": STORY, "published_at": "2024-05-11", "source": "青梧科技园",
+        "fetched_at": "2024-06-01T00:00:00+00:00"})
+    writer.add_article({
+        "url": SECOND_REPOST, "site_id": "city", "title": "专精特新政策宣讲会在青梧科技园举行",
+        "body": STORY, "published_at": "2024-05-13T10:00:00", "source": "青梧科技园",
+        "fetched_at": "2024-06-01T00:00:00+00:00"})
+    for row in _other_articles():
+        writer.add_article(row)
+    writer.close()
+    db.close()
+    return path
+
+
+@pytest.fixture
+def ds(archive):
+    return make_datasette(archive, immutable=True)
+
+
+def _page(url: str) -> str:
+    return "/parks/articles/" + tilde_encode(url)
+
+
+def _text(html: str) -> str:
+    return unescape(re.sub(r"<[^>]+>", " ", html))
+
+
+# ------------------------------------------------------------------ the article page
+
+
+@pytest.mark.asyncio
+async def test_the_article_page_reads_as_an_article(ds):
+    response = await ds.client.get(_page(ORIGINAL))
+    assert response.status_code == 200
+    html = response.text
+    assert '<h1 class="pn-title">园区举办“专精特新”企业培育政策宣讲会</h1>' in html
+    byline = re.search(r'<p class="pn-byline">(.*?)</p>', html, re.S)[1]
+    text = _text(byline)
+    for shown in ("2024-05-10 09:48", "来源：青梧科技园", "作者：企业服务部", "编辑：林小禾",
+                  "青梧科技园", "青梧高新区"):
+        assert shown in text, shown
+    body = re.search(r'<div class="pn-text">(.*?)</div>', html, re.S)[1]
+    assert re.findall(r"<p>(.*?)</p>", body) == STORY.splitlines()
+    assert '<div class="pn-text pn-summary"><p>八十余家企业听取政策解读。</p></div>' in html
+    # images and attachments listed as links, a javascript: one as text only
+    assert '<a href="http://qw.example/img/1.png" rel="noopener noreferrer nofollow"' in html
+    assert ">宣讲会现场</a>" in html and "坏图" in html
+    assert 'href="javascript:' not in html
+    assert '<a href="http://qw.example/files/rules.pdf"' in html and "认定办法.pdf" in html
+    # the links: original, capture, versions (one earlier), every column, JSON
+    assert f'class="pn-original-link" href="{ORIGINAL}"' in html
+    assert "/-/capture?db=parks&amp;url=" in html
+    assert "/parks/versions?url=" in html and "另有 1 个旧版本" in html
+    assert 'href="?_raw=1"' in html
+    assert f'href="/parks/articles/{tilde_encode(ORIGINAL)}.json"' in html
+    assert "2024-06-01 08:00" in html  # fetched, in China time
+
+
+@pytest.mark.asyncio
+async def test_also_published_by_lists_the_cluster_with_the_original_marked(ds):
+    html = (await ds.client.get(_page(ORIGINAL))).text
+    also = re.search(r'<section class="pn-also" id="pn-also">(.*?)</section>', html, re.S)[1]
+    assert "同一报道共 3 篇" in also and "原发 original" in _text(also)
+    items = re.findall(r"<li(?: class=\"pn-original\")?>(.*?)</li>", also, re.S)
+    assert [re.search(r'<a href="[^"]+">([^<]+)</a>', item)[1] for item in items] == [
+        "园创科技网", "青梧市政府"]
+    assert "2024-05-11" in items[0] and "14 小时后" in items[0]  # lag after the original
+    assert "2024-05-13 10:00" in items[1] and "3 天后" in items[1]
+
+    html = (await ds.client.get(_page(REPOST))).text
+    also = re.search(r'<section class="pn-also" id="pn-also">(.*?)</section>', html, re.S)[1]
+    first = re.search(r'<li class="pn-original">(.*?)</li>', also, re.S)[1]
+    assert "原发 original" in first and f'href="{_page(ORIGINAL)}"' in first
+    assert "青梧科技园" in first and "2024-05-10 09:48" in first
+    assert "转载 repost" in _text(also) and "青梧市政府" in also
+
+
+@pytest.mark.asyncio
+async def test_every_column_stays_one_click_away(ds):
+    raw = await ds.client.get(_page(ORIGINAL), params={"_raw": "1"})
+    assert raw.status_code == 200
+    assert 'class="rows-and-columns"' in raw.text and "content_hash" in raw.text
+    assert "pn-article" not in raw.text
+    data = (await ds.client.get(_page(ORIGINAL) + ".json")).json()
+    assert data["rows"][0][0] == ORIGINAL and "warc_file" in data["columns"]
+
+
+@pytest.mark.asyncio
+async def test_the_capture_is_shown_as_inert_text(ds):
+    response = await ds.client.get("/-/capture", params={"db": "parks", "url": ORIGINAL})
+    assert response.status_code == 200
+    assert "default-src 'none'" in response.headers["content-security-policy"]
+    html = response.text
+    assert "<script>window.__pwned" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in html
+    assert "园区" in html  # decoded as the page's charset
+    assert "200" in _text(html)
+    missing = await ds.client.get("/-/capture", params={"url": "http://nowhere.example/"})
+    assert missing.status_code == 404
+    uncaptured = await ds.client.get("/-/capture", params={"url": REPOST})
+    assert uncaptured.status_code == 404
+
+
+@pytest.mark.asyncio
+async def test_a_page_of_another_table_is_datasettes_own(ds):
+    response = await ds.client.get("/parks/sites/qw")
+    assert response.status_code == 200
+    assert 'class="rows-and-columns"' in response.text and "pn-article" not in response.text
+
