@@ -45,6 +45,7 @@ class SiteResult:
     empty: int
     finish_reason: str
     blocked: int = 0  # pages answered by an anti-bot wall (crawler/antibot.py)
+    disallowed: int = 0  # URLs robots.txt disallows: not fetched, and not failures
     notes: tuple[str, ...] = ()  # what the summary says besides the counts
 
     @classmethod
@@ -63,6 +64,7 @@ class SiteResult:
             empty=stats.get("extraction/empty", 0) + stats.get("discovery/unusable_article", 0),
             finish_reason=str(stats.get("finish_reason", "unknown")),
             blocked=stats.get("discovery/blocked", 0),
+            disallowed=stats.get("discovery/robots_disallowed", 0),
             notes=site_notes(stats),
         )
 

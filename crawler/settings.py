@@ -149,6 +149,9 @@ PARKNEWS_FINGERPRINT_TTL = 20 * 3600  # seconds a request fingerprint is kept (p
 PARKNEWS_ROBOTS_CACHE_TTL = 3600  # seconds a host's robots.txt is shared by the workers
 
 # -- housekeeping ----------------------------------------------------------------------
+# No server in a crawl: neither Scrapy's telnet console nor its RemoteControl HTTP server
+# (Scrapy 2.19+: it runs Python code sent to it, and writes a job file with its token).
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"

@@ -110,14 +110,18 @@ def open_existing_archive(db_path: str, **options):
 
 
 def print_summary(results) -> None:
+    """A line per site: pages, list pages, new, changed, unchanged and withdrawn articles,
+    known articles skipped, failures, URLs robots.txt disallows (not failures), empty
+    pages, and how the crawl finished."""
     click.echo("")
     click.echo(f"{'site':<16} {'pages':>6} {'lists':>6} {'new':>5} {'changed':>8} "
-               f"{'same':>5} {'gone':>5} {'skipped':>8} {'failed':>7} {'empty':>6}  finish")
+               f"{'same':>5} {'gone':>5} {'skipped':>8} {'failed':>7} {'robots':>7} "
+               f"{'empty':>6}  finish")
     for r in results:
         click.echo(f"{r.site_id:<16} {r.pages:>6} {r.list_pages:>6} {r.articles_new:>5} "
                    f"{r.articles_changed:>8} {r.articles_unchanged:>5} "
                    f"{r.articles_withdrawn:>5} {r.skipped_known:>8} {r.failures:>7} "
-                   f"{r.empty:>6}  {r.finish_reason}")
+                   f"{getattr(r, 'disallowed', 0):>7} {r.empty:>6}  {r.finish_reason}")
     notes = [(r.site_id, note) for r in results for note in getattr(r, "notes", ())]
     if notes:  # anti-bot walls, lists drawn by JavaScript (crawler/runner.py site_notes)
         click.echo("")
@@ -125,11 +129,17 @@ def print_summary(results) -> None:
             click.echo(f"{site_id}: {note}")
 
 
+def _say(message: str, event: str, **fields) -> None:
+    click.echo(message, err=True)
+
+
 def check_health(db_path: str, targets, site_ids: list[str] | None,
-                 alert: bool, zone=None) -> list:
+                 alert: bool, zone=None, say=_say) -> list:
     """Evaluate site health, and alert ``targets`` (the sites file's ``[[alerts]]``: a
     SitesFile's ``alerts``) about changes; the times of the results and of the alerts
-    are shown in ``zone`` (the sites file's time zone; default its default)."""
+    are shown in ``zone`` (the sites file's time zone; default its default). What was
+    sent or failed is told through ``say(message, event, **fields)`` (default: on
+    standard error)."""
     from zoneinfo import ZoneInfo
 
     from parknews.archive.health import evaluate, in_zone, mark_alerted
@@ -150,9 +160,11 @@ def check_health(db_path: str, targets, site_ids: list[str] | None,
                                   for t in targets) if e]
             if len(errors) < len(targets):
                 mark_alerted(db.conn, health)
-                click.echo(f"alert sent: {health.site_id} is {health.status}", err=True)
+                say(f"alert sent: {health.site_id} is {health.status}", "alert_sent",
+                    site=health.site_id, status=health.status)
             for error in errors:
-                click.echo(f"alert for {health.site_id} failed: {error}", err=True)
+                say(f"alert for {health.site_id} failed: {error}", "alert_failed",
+                    site=health.site_id, error=error)
     finally:
         db.close()
     return results

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import atexit
 import json
+import logging
 import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -43,6 +44,9 @@ class CrawlArgs:
     full: bool = False
     progress: bool | None = None
     log_level: str | None = None
+    verbose: bool = False
+    log_file: str | None = None
+    log_format: str = "text"
     lock_dir: str | None = None
     use_locks: bool = True
 
@@ -60,9 +64,20 @@ class CrawlArgs:
               help="Walk every list page and recheck every known article now (a full pass).")
 @click.option("--progress/--no-progress", default=None,
               help="A progress line per site every few seconds. Default: on when standard "
-                   "error is a terminal (then the log shows warnings only), off under cron.")
+                   "error is a terminal and the log is text, off under cron.")
+@click.option("-v", "--verbose", is_flag=True,
+              help="Scrapy's INFO log too (its settings, each site's start, its stats). "
+                   "Default: warnings and errors only.")
 @click.option("--log-level", default=None, type=LOG_LEVELS,
-              help="Scrapy's log level. Default: INFO, or WARNING with progress lines.")
+              help="The log's level (wins over -v). Default: WARNING.")
+@click.option("--log-file", default=None, type=click.Path(dir_okay=False),
+              help="Append the log to this file instead of standard error (the summary "
+                   "still goes to standard output).")
+@click.option("--log-format", default="text", show_default=True,
+              type=click.Choice(["text", "json"]),
+              help="json: one JSON object a line (time, level, site, event, message, url), "
+                   "with the run's summary, unhealthy sites and alerts as events, for log "
+                   "collectors.")
 @click.option("--lock-dir", default=None, type=click.Path(file_okay=False),
               help="Where the per-site lock files are, shared with `parknews schedule` and "
                    "the `parknews cron` lines. Default: '<db name>-locks' beside the db.")
@@ -77,6 +92,10 @@ def crawl(**options):
     once. A site another crawl holds is skipped, with a message naming it and that
     crawl's pid; the other sites are crawled.
 
+    It prints a summary per site (URLs robots.txt disallows counted apart from the
+    failures), the URLs that failed, and unhealthy sites; its log holds warnings and
+    errors (-v: Scrapy's INFO too).
+
     \b
     Exit status: 0 done; 1 bad input, or every site crawled failed;
     75 (EX_TEMPFAIL) some site was skipped because another crawl holds it.
@@ -89,34 +108,91 @@ def crawl(**options):
 
 
 def run_crawl_command(args: CrawlArgs) -> None:
+    from parknews.crawler import logs
+
     overrides = dict(parse_set(args.settings).common)
     sites_file = _checked_sites_file(args)
     sites = select_sites(sites_file.sites, args.site_ids)
+    options = _log_options(args, overrides, sites_file)
+    try:
+        handler = logs.install(options)
+    except OSError as exc:
+        fail(f"cannot write the log file {options.file}: {exc.strerror or exc}")
+    say = _sayer(options)
+    try:
+        _crawl(args, overrides, sites_file, sites, say)
+    finally:
+        logs.uninstall(handler)
+
+
+def _crawl(args: CrawlArgs, overrides: dict, sites_file: SitesFile, sites: list,
+           say) -> None:
     locks: list[SiteLock] = []
     skipped: list[str] = []
     if args.use_locks:  # before Scrapy is imported: a refused site costs a fraction of a second
         locks, skipped = _take_site_locks(args.lock_dir or default_lock_dir(args.db_path),
-                                          [site.id for site in sites])
+                                          [site.id for site in sites], say)
         atexit.register(release_locks, locks)  # also the kernel's job at exit
         sites = [site for site in sites if site.id not in skipped]
         if not sites:
-            click.echo(f"parknews: nothing crawled: every site is being crawled by another "
-                       f"process (exit status {LOCKED_EXIT})", err=True)
+            say(f"parknews: nothing crawled: every site is being crawled by another "
+                f"process (exit status {LOCKED_EXIT})", "nothing_crawled", logging.ERROR)
             sys.exit(LOCKED_EXIT)
     from parknews.crawler.runner import run_crawl
 
     started = datetime.now(UTC).isoformat(timespec="seconds")  # as pages.fetched_at
     results = run_crawl(sites, args.db_path, _crawl_settings(args, overrides))
     print_summary(results)
+    _summary_events(results)
     print_failures(args.db_path, started, [site.id for site in sites])
-    _report_health(args, sites_file, [site.id for site in sites])
+    _report_health(args, sites_file, [site.id for site in sites], say)
     release_locks(locks)
     if skipped:
         click.echo(f"skipped, being crawled by another process: {', '.join(skipped)}")
-    if results and all(r.pages == r.failures for r in results):
+    if results and all(r.pages == r.failures + r.disallowed for r in results):
         fail("every site failed: nothing was fetched")
     if skipped:
         sys.exit(LOCKED_EXIT)
+
+
+def _log_options(args: CrawlArgs, overrides: dict, sites_file: SitesFile):
+    """Where the log goes and what it holds: --set LOG_LEVEL / LOG_FILE as before, then
+    --log-level, -v, --log-file, --log-format."""
+    from parknews.crawler.logs import LogOptions, site_hosts
+
+    level = (str(overrides.get("LOG_LEVEL") or "").strip() or args.log_level
+             or ("INFO" if args.verbose else "WARNING")).upper()
+    return LogOptions(level=level, file=args.log_file or overrides.get("LOG_FILE") or None,
+                      format=args.log_format, timezone=sites_file.zone,
+                      hosts=site_hosts(sites_file.sites))
+
+
+def _sayer(options):
+    """How the crawl tells what is not in its summary (a site skipped, an alert sent):
+    on standard error, or as an event of the JSON log."""
+    from parknews.crawler.logs import event
+
+    def say(message: str, name: str, level: int = logging.WARNING, **fields) -> None:
+        if options.format == "json":
+            event(level, message.removeprefix("parknews: "), name, **fields)
+        else:
+            click.echo(message, err=True)
+
+    return say
+
+
+def _summary_events(results) -> None:
+    """The summary, a JSON log event per site (what print_summary prints)."""
+    from parknews.crawler.logs import event
+
+    for r in results:
+        event(logging.INFO, f"site {r.site_id}: {r.pages} pages, {r.articles_new} new, "
+              f"{r.failures} failed, {r.disallowed} disallowed by robots.txt", "summary",
+              site=r.site_id, pages=r.pages, list_pages=r.list_pages, new=r.articles_new,
+              changed=r.articles_changed, unchanged=r.articles_unchanged,
+              withdrawn=r.articles_withdrawn, skipped_known=r.skipped_known,
+              failed=r.failures, robots_disallowed=r.disallowed, empty=r.empty,
+              blocked=r.blocked, finish_reason=r.finish_reason, notes=list(r.notes))
 
 
 def _checked_sites_file(args: CrawlArgs) -> SitesFile:
@@ -134,25 +210,33 @@ def _checked_sites_file(args: CrawlArgs) -> SitesFile:
 
 
 def _crawl_settings(args: CrawlArgs, overrides: dict) -> dict:
-    progress = sys.stderr.isatty() if args.progress is None else args.progress
+    from parknews.crawler.logs import crawl_log_settings
+
+    progress = (sys.stderr.isatty() and args.log_format == "text" if args.progress is None
+                else args.progress)
     overrides.setdefault("PARKNEWS_PROGRESS", progress)
-    overrides.setdefault("LOG_LEVEL",
-                         (args.log_level or ("WARNING" if progress else "INFO")).upper())
+    overrides.update(crawl_log_settings())  # the log is ours (crawler/logs.py)
     if args.full:
         overrides.update(PARKNEWS_FULL_PASS=True, PARKNEWS_RECHECK_DAYS=0)
     return overrides
 
 
-def _report_health(args: CrawlArgs, sites_file: SitesFile, site_ids: list[str]) -> None:
+def _report_health(args: CrawlArgs, sites_file: SitesFile, site_ids: list[str],
+                   say) -> None:
+    from parknews.crawler.logs import event
+
     healths = check_health(args.db_path, sites_file.alerts, site_ids, alert=True,
-                           zone=sites_file.zone)
+                           zone=sites_file.zone, say=say)
     for item in healths:
         if item.status == "unhealthy":
-            click.echo(f"unhealthy: {item.site_id}: "
-                       + "; ".join(p["message"] for p in item.problems))
+            problems = "; ".join(p["message"] for p in item.problems)
+            click.echo(f"unhealthy: {item.site_id}: {problems}")
+            event(logging.WARNING, f"site {item.site_id} is unhealthy: {problems}",
+                  "unhealthy", site=item.site_id, since=item.since, problems=item.problems)
 
 
-def _take_site_locks(lock_dir: str | Path, site_ids: list[str]) -> tuple[list, list[str]]:
+def _take_site_locks(lock_dir: str | Path, site_ids: list[str], say=None
+                     ) -> tuple[list, list[str]]:
     """Take the lock of each site that no other process holds: (the locks taken, the ids
     of the sites skipped). Each skipped site is reported on standard error with its
     holder's pid and start time when the lock file tells them."""
@@ -165,34 +249,48 @@ def _take_site_locks(lock_dir: str | Path, site_ids: list[str]) -> tuple[list, l
         pid = holder.get("pid")
         since = f" since {holder['started_at']}" if holder.get("started_at") else ""
         who = f"pid {pid}{since}" if pid else "pid unknown"
-        click.echo(f"parknews: site {lock.site_id}: another crawl of it is running ({who}; "
-                   f"lock {lock.path}): skipped", err=True)
+        message = (f"parknews: site {lock.site_id}: another crawl of it is running ({who}; "
+                   f"lock {lock.path}): skipped")
+        if say is None:
+            click.echo(message, err=True)
+        else:
+            say(message, "site_locked", site=lock.site_id, holder_pid=pid)
     return locks, [lock.site_id for lock in busy]
 
 
 def print_failures(db_path: str, since: str, site_ids: list[str]) -> None:
-    """Each URL that failed in this run, with its reason, a few per site."""
+    """Each URL that failed in this run, with its reason, a few per site; then, apart,
+    the URLs robots.txt disallows (not fetched, as the site asks: no failure)."""
     from sqlite_utils import Database
+
+    from parknews.crawler.spiders.park import ROBOTS_DISALLOWED
 
     db = Database(db_path)
     if "pages" not in db.table_names():
         return
-    shown_header = False
-    for site_id in site_ids:
-        rows = list(db.query(
-            "select url, status, error from pages where site_id = ? and fetched_at >= ?"
-            " and error is not null order by fetched_at, url", [site_id, since]))
-        if not rows:
-            continue
-        if not shown_header:
-            click.echo("")
-            click.echo("failures (url: reason):")
-            shown_header = True
-        for row in rows[:FAILURES_SHOWN]:
-            click.echo(f"  {site_id}  {row['url']}: {row['error']}")
-        if len(rows) > FAILURES_SHOWN:
-            click.echo(f"  {site_id}  … and {len(rows) - FAILURES_SHOWN} more: "
-                       f"select * from pages where site_id = '{site_id}' and error is not null")
+    for header, condition, more in (
+            ("failures (url: reason):", "error is not null and error != ?",
+             f"error is not null and error != '{ROBOTS_DISALLOWED}'"),
+            ("disallowed by robots.txt (not fetched, as the sites ask):", "error = ?",
+             f"error = '{ROBOTS_DISALLOWED}'")):
+        shown_header = False
+        for site_id in site_ids:
+            rows = list(db.query(
+                f"select url, status, error from pages where site_id = ? and fetched_at >= ?"
+                f" and {condition} order by fetched_at, url",
+                [site_id, since, ROBOTS_DISALLOWED]))
+            if not rows:
+                continue
+            if not shown_header:
+                click.echo("")
+                click.echo(header)
+                shown_header = True
+            for row in rows[:FAILURES_SHOWN]:
+                reason = "" if condition == "error = ?" else f": {row['error']}"
+                click.echo(f"  {site_id}  {row['url']}{reason}")
+            if len(rows) > FAILURES_SHOWN:
+                click.echo(f"  {site_id}  … and {len(rows) - FAILURES_SHOWN} more: "
+                           f"select * from pages where site_id = '{site_id}' and {more}")
 
 
 @click.command()

@@ -741,6 +741,7 @@ class ParkSpider(scrapy.Spider):
         assert self.site is not None
         request = failure.request  # type: ignore[attr-defined]
         status = None
+        disallowed = False
         if failure.check(AntiBotBlocked):
             status = failure.value.status
             reason = str(failure.value)
@@ -752,12 +753,18 @@ class ParkSpider(scrapy.Spider):
             reason = f"HTTP {status}"
         else:
             reason = f"{failure.type.__name__}: {failure.getErrorMessage()}"
-        self.crawler.stats.inc_value("discovery/failed")
+            disallowed = reason == ROBOTS_DISALLOWED
+        # a page robots.txt disallows is not fetched, as the site asks: no failure of it
+        self.crawler.stats.inc_value("discovery/robots_disallowed" if disallowed
+                                     else "discovery/failed")
         url = (request.meta.get("redirect_urls") or [request.url])[0]  # the URL as linked
         if request.meta.get("role") == "column":
             self._column_fact(url, items=0, error=reason)
         url = _json_page_url(url, request.meta)
-        logger.warning("failed %s: %s", url, reason)
+        if disallowed:
+            logger.info("disallowed by robots.txt, not fetched: %s", url)
+        else:
+            logger.warning("failed %s: %s", url, reason)
         yield FetchedPage(
             url=url,
             site_id=self.site.id,
@@ -767,6 +774,11 @@ class ParkSpider(scrapy.Spider):
             error=reason,
             referer=request.meta.get("referer_url"),
         )
+
+
+# The reason recorded in pages.error for a URL that robots.txt disallows (Scrapy's
+# RobotsTxtMiddleware refuses it with IgnoreRequest): counted apart from the failures.
+ROBOTS_DISALLOWED = "IgnoreRequest: Forbidden by robots.txt"
 
 
 def _json_page_url(url: str, meta: dict) -> str:
