@@ -36,6 +36,9 @@ SETTINGS = {
     "default_page_size": 50,
     "truncate_cells_html": 300,
     "facet_time_limit_ms": 500,
+    # Suggesting facets tries each column of the table (~30 queries a page): seconds at a
+    # million rows. The articles' facets are set (site, park, 来源, month).
+    "suggest_facets": False,
     "allow_csv_stream": False,
     "default_allow_sql": False,
 }
@@ -70,26 +73,32 @@ def metadata_for(db_name: str) -> dict:
                         "label_column": "title",
                         "fts_table": "articles_fts",  # Chinese bigram index, see the plugin
                         "fts_pk": "rowid",
-                        "facets": ["site_id", "source", "status", {"date": "published_at"}],
+                        # summed from the article counts (datasette_plugin/facets.py)
+                        "facets": [{"parknews": "site"}, {"parknews": "park"},
+                                   {"parknews": "source"}, {"parknews": "month"}],
+                        "facet_size": 10,
                         "columns": {
                             "url": "规范网址 Canonical URL",
                             "site_id": "站点 Site",
                             "title": "标题 Title",
                             "body": "正文 Body text",
-                            "published_at": "发布时间 Published (ISO 8601)",
+                            "published_at": "发布时间 Published, as the page gives it "
+                                            "(China time)",
                             "source": "来源 Source outlet",
                             "author": "作者 Author",
                             "summary": "核心提示/摘要 Summary",
                             "editor": "责任编辑 Editor",
-                            "fetched_at": "抓取时间 Fetched (UTC)",
-                            "first_seen_at": "首次发现 First seen (UTC)",
+                            "fetched_at": "抓取时间 Fetched (stored in UTC, shown in "
+                                          "China time)",
+                            "first_seen_at": "首次发现 First seen (UTC, shown in China time)",
                             "content_hash": "正文指纹 Hash of the normalised body",
                             "language": "语言 Language of the body",
                             "attachments": "附件 Attachments: JSON list of name and URL",
                             "images": "图片 Images: JSON list of src and caption",
                             "status": "状态 live, or withdrawn (404/410 since)",
                             "version": "版本 1 for the first text, +1 for each change",
-                            "checked_at": "核对时间 Last fetched or confirmed unchanged (UTC)",
+                            "checked_at": "核对时间 Last fetched or confirmed unchanged "
+                                          "(UTC, shown in China time)",
                             "warc_file": "存档文件 WARC file of the capture",
                         },
                     },
@@ -123,6 +132,7 @@ def metadata_for(db_name: str) -> dict:
                         "title": "聚类成员 Cluster members",
                         "facets": ["cluster_id", "is_original", "exact"],
                     },
+                    **{name: {"hidden": True} for name in INTERNAL_TABLES},
                     "crawl_runs": {
                         "title": "抓取运行 Crawl runs",
                         "description": "每次运行、每个站点一行：请求、状态、新增/修改/未变/撤下。"
@@ -162,6 +172,11 @@ def metadata_for(db_name: str) -> dict:
         },
     }
 
+
+# Bookkeeping no reader needs: hidden from the home and database pages (still reachable by
+# URL). The search index's own tables Datasette hides itself.
+INTERNAL_TABLES = ("_sqlite_migrations", "dedup_signatures", "dedup_state", "search_meta",
+                   "article_counts_by_month", "article_counts_by_source")
 
 VERSIONS_SQL = """select 'current' as state, version, fetched_at, null as replaced_at, title,
   content_hash, body, warc_file, warc_offset, status

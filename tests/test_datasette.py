@@ -31,12 +31,14 @@ async def test_articles_table_has_titles_facets_and_site_labels(archive_path):
     html = response.text
     assert "文章 Articles" in html
     assert "云溪新闻0" in html and "云溪新闻1" in html
-    assert "云溪经开区" in html  # site_id shown through the sites label column
+    assert "云溪经开区" in html  # the site's name, not its id
     data = (await ds.client.get("/parks/articles.json?_extra=facet_results")).json()
     facets = data["facet_results"]
-    assert {"site_id", "source", "published_at"} <= set(facets)
+    assert list(facets) == ["site", "park", "source", "month"]
     sources = {v["value"] for v in facets["source"]["results"]}
     assert sources == {"云溪日报", "管委会"}
+    assert [v["label"] for v in facets["site"]["results"]] == ["云溪经开区"]
+    assert [v["value"] for v in facets["month"]["results"]] == ["2023-01", "2022-07"]
 
 
 @pytest.mark.asyncio

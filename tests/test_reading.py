@@ -1,14 +1,16 @@
 """The archive as a reader meets it in Datasette (archive/datasette_plugin): the article
-page and its capture."""
+page, its capture, and the articles table with its facets."""
 
 from __future__ import annotations
 
 import re
+import sqlite3
 from html import unescape
 
 import pytest
 from datasette.utils import tilde_encode
 
+from parknews.archive import counts
 from parknews.archive.publish import make_datasette
 from parknews.archive.store import ArchiveWriter, open_archive
 from parknews.archive.warc import CaptureWriter, Exchange
@@ -186,4 +188,143 @@ async def test_a_page_of_another_table_is_datasettes_own(ds):
     response = await ds.client.get("/parks/sites/qw")
     assert response.status_code == 200
     assert 'class="rows-and-columns"' in response.text and "pn-article" not in response.text
+
+
+# ------------------------------------------------------------------ the articles table
+
+
+@pytest.mark.asyncio
+async def test_the_articles_table_lists_titles_first(ds):
+    response = await ds.client.get("/parks/articles")
+    assert response.status_code == 200
+    html = response.text
+    table = re.search(r'<table class="pn-articles">(.*?)</table>', html, re.S)[1]
+    headers = re.findall(r"<th [^>]*>(.*?)</th>", table, re.S)
+    assert _text(headers[0]).strip() == "标题 Title" and len(headers) == 5
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", table.split("<tbody>")[1], re.S)
+    assert len(rows) == 15
+    row = next(row for row in rows if _page(SECOND_REPOST) in row)
+    cells = re.findall(r'<td class="pn-col-(\w+)">(.*?)</td>', row, re.S)
+    assert [name for name, _ in cells] == ["title", "site", "date", "source", "url"]
+    assert f'<a href="{_page(SECOND_REPOST)}">专精特新政策宣讲会在青梧科技园举行</a>' in cells[0][1]
+    assert "青梧市政府" in cells[1][1] and "2024-05-13 10:00" in cells[2][1]
+    assert _text(cells[4][1]).strip() == "city.example/zw/t20240512_7.html"
+    assert f'title="{SECOND_REPOST}"' in cells[4][1]
+    # the glossary folded away, every column one click away
+    assert '<details class="pn-glossary">' in html
+    assert re.search(r'<details class="pn-glossary">\s*<summary>', html)
+    assert "?_raw=1" in html
+    raw = (await ds.client.get("/parks/articles", params={"_raw": "1"})).text
+    assert 'class="rows-and-columns"' in raw and "pn-articles" not in raw.split("<section")[1]
+
+
+def test_long_urls_are_shortened_to_host_and_last_part():
+    from parknews.archive.datasette_plugin.reading import short_url
+
+    url = "http://www.czgx.gov.cn/art/2024/5/3/art_1229371_58774409.html?from=list&page=2"
+    assert short_url(url) == "www.czgx.gov.cn/…/art_1229371_58774409.…"
+    assert len(short_url(url)) <= 40 and short_url("http://a.cn/x.html") == "a.cn/x.html"
+
+
+@pytest.mark.asyncio
+async def test_dates_are_shown_in_china_time_in_one_format(ds):
+    html = (await ds.client.get("/parks/articles", params={"_raw": "1"})).text
+    assert '<time datetime="2024-06-01T00:00:00+00:00"' in html  # fetched_at, UTC stored
+    assert ">2024-06-01 08:00</time>" in html
+    assert ">2024-05-11</time>" in html  # a date alone stays a date
+
+
+async def _facets(ds, **params) -> dict:
+    data = (await ds.client.get("/parks/articles.json",
+                                params={"_extra": "facet_results", **params})).json()
+    return {name: {v["value"]: v["count"] for v in info["results"]}
+            for name, info in data["facet_results"].items()}
+
+
+def _expected(archive, where: str = "1", params=()) -> dict:
+    conn = sqlite3.connect(archive)
+    try:
+        def grouped(expression, extra=""):
+            return dict(conn.execute(
+                f"select {expression}, count(*) from articles a left join sites s "
+                f"on s.id = a.site_id where {where} and {expression} is not null "
+                f"and {expression} != '' {extra} group by 1", params).fetchall())
+        return {"site": grouped("a.site_id"), "park": grouped("s.park"),
+                "source": grouped("a.source"),
+                "month": grouped("substr(a.published_at, 1, 7)")}
+    finally:
+        conn.close()
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("params, where, values", [
+    ({}, "1", ()),
+    ({"site_id": "qw"}, "a.site_id = ?", ("qw",)),
+    ({"_park": "青梧高新区"}, "s.park = ?", ("青梧高新区",)),
+    ({"_month": "2024-05"}, "a.published_at like ?", ("2024-05%",)),
+    ({"source": "新华社"}, "a.source = ?", ("新华社",)),
+    ({"source": "新华社", "_month": "2024-04"}, "a.source = ? and a.published_at like ?",
+     ("新华社", "2024-04%")),
+    ({"site_id": "city", "_month": "2024-05"}, "a.site_id = ? and a.published_at like ?",
+     ("city", "2024-05%")),
+    ({"_search": "园区"}, "a.rowid in (select rowid from articles_fts where articles_fts "
+     "match '\"园区\"')", ()),
+    ({"title__contains": "新材料"}, "a.title like ?", ("%新材料%",)),
+])
+async def test_facets_count_what_the_page_shows(ds, archive, params, where, values):
+    assert await _facets(ds, **params) == _expected(archive, where, values)
+
+
+@pytest.mark.asyncio
+async def test_park_and_month_filter_the_table(ds):
+    rows = (await ds.client.get("/parks/articles.json", params={
+        "_park": "青梧高新区", "_month": "2024-05", "_shape": "array"})).json()
+    conn = sqlite3.connect(ds.databases["parks"].path)
+    expected = {url for (url,) in conn.execute(
+        "select url from articles where site_id in (select id from sites where park = ?) "
+        "and published_at like '2024-05%'", ["青梧高新区"])}
+    conn.close()
+    assert {row["url"] for row in rows} == expected and ORIGINAL in expected
+    page = (await ds.client.get("/parks/articles", params={"_month": "2024-5"})).text
+    assert "not YYYY-MM" in page and "pn-articles" not in page.split("</form>")[1]
+
+
+def test_the_counts_follow_inserts_updates_and_deletes(tmp_path):
+    db = open_archive(tmp_path / "a.db")
+    writer = ArchiveWriter(db, batch_size=1)
+    writer.upsert_sites(SITES)
+    for row in _other_articles():
+        writer.add_article(row)
+    writer.add_article({**_other_articles()[0], "body": "改过的正文。", "source": "新来源",
+                        "published_at": "2023-12-01", "content_hash": "x"})
+    writer.close()
+    conn = db.conn
+    conn.execute("update articles set site_id = 'city' where url = ?",
+                 ["http://qw.example/other/3.html"])
+    conn.execute("delete from articles where url = ?", ["http://portal.example/other/1.html"])
+    conn.execute("insert into articles(url, site_id, body) values ('u', 'qw', '无日期无来源')")
+    conn.commit()
+
+    def snapshot():
+        return (sorted(conn.execute(f"select * from {counts.BY_MONTH}").fetchall()),
+                sorted(conn.execute(f"select * from {counts.BY_SOURCE}").fetchall()))
+
+    kept = snapshot()
+    counts.refill(conn)
+    assert snapshot() == kept
+    assert ("qw", "", 1) in kept[0] and ("qw", "2023-12", 1) in kept[0]
+    assert all(n > 0 for *_, n in kept[0] + kept[1])
+    db.close()
+
+
+@pytest.mark.asyncio
+async def test_internal_tables_are_hidden_but_reachable(ds):
+    home = (await ds.client.get("/")).text
+    database = (await ds.client.get("/parks")).text
+    for name in ("_sqlite_migrations", "dedup_signatures", "dedup_state", "search_meta",
+                 counts.BY_MONTH, counts.BY_SOURCE):
+        assert f'href="/parks/{name}"' not in home, name
+        assert f'href="/parks/{name}"' not in database, name
+        assert (await ds.client.get(f"/parks/{name}")).status_code == 200
+    assert 'href="/parks/articles"' in database and 'href="/parks/articles"' in home
 

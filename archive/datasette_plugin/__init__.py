@@ -5,10 +5,11 @@ has parknews installed (``parknews serve`` or plain ``datasette``) uses it. On e
 database that is a parknews archive it gives an article page (row template of
 ``articles``: title, one meta line, the body at a readable measure, images and
 attachments, links to the original, its capture and earlier versions, and the other
-members of its repost cluster), the search page ``/-/search``, ``/-/health`` and
-``/-/capture`` (an article's WARC record as inert text). On databases holding the Chinese
-search index (archive/search.py) the table search box and ``?_search=`` cut queries into
-bigrams as the index was cut.
+members of its repost cluster), an articles table of titles (``_table.html``), the facets
+site, park, 来源 and month summed from the archive's counts (``facets``), dates in China
+time, the search page ``/-/search``, ``/-/health`` and ``/-/capture`` (an article's WARC
+record as inert text). On databases holding the Chinese search index (archive/search.py)
+the table search box and ``?_search=`` cut queries into bigrams as the index was cut.
 
 Bodies and every other value are escaped text, never markup: archived HTML and script
 stay inert.
@@ -27,12 +28,13 @@ from urllib.parse import urlencode
 
 import markupsafe
 from datasette import hookimpl
+from datasette.filters import FilterArguments
 from datasette.utils import sqlite_timelimit, tilde_encode, urlsafe_components
 from datasette.utils.asgi import Response
 
 from parknews.archive import search
 from parknews.archive.datasette_plugin import article as article_page
-from parknews.archive.datasette_plugin import capture, reading
+from parknews.archive.datasette_plugin import capture, facets, reading
 
 CSS_PATH = "/-/parknews.css"
 CSS = (Path(__file__).parent / "static" / "parknews.css").read_text(encoding="utf-8")
@@ -89,9 +91,12 @@ def archive_of(datasette, name: str | None) -> Archive | None:
 # ------------------------------------------------------------------ cells
 
 @hookimpl
-def render_cell(value, column, table):
+def render_cell(value, column, table, database, datasette):
     if (table, column) in PARAGRAPH_COLUMNS and isinstance(value, str) and value.strip():
         return paragraphs_html(value)
+    if column in reading.TIME_COLUMNS and isinstance(value, str) and \
+            archive_of(datasette, database):
+        return reading.time_html(value, column)
     return None
 
 
@@ -169,8 +174,24 @@ def prepare_connection(conn, database, datasette):
                          deterministic=True)
 
 
+@hookimpl
+def register_facet_classes():
+    return [facets.ArticleFacet]
+
+
+@hookimpl
+def filters_from_request(request, database, table, datasette):
+    """``_park=`` and ``_month=`` on an archive's articles."""
+    if table != "articles" or archive_of(datasette, database) is None:
+        return None
+    where, params, described = facets.extra_filters(request)
+    if not where:
+        return None
+    return FilterArguments(where, params, described, {})
+
+
 def _wants_default(request) -> bool:
-    """Datasette's own row view was asked for (every column as stored)."""
+    """Datasette's own row or table view was asked for (all columns, chosen columns)."""
     return request is not None and any(
         request.args.get(name) is not None for name in ("_raw", "_col", "_nocol"))
 
@@ -184,6 +205,10 @@ def extra_template_vars(template, database, table, view_name, request, datasette
         async def article_vars():
             return {**found, **await _article_vars(datasette, database, request)}
         return article_vars
+    if template == "table.html" and view_name == "table":
+        async def table_vars():
+            return {**found, **await _table_vars(datasette, database)}
+        return table_vars
     return found
 
 
@@ -205,6 +230,44 @@ async def _article_vars(datasette, database: str, request) -> dict:
     return {"parknews_article_template": "parknews_article.html",
             "article": article_page.page_context(article, database=database,
                                                  row_url=row_url, paths=datasette.urls)}
+
+
+async def _table_vars(datasette, database: str) -> dict:
+    db = datasette.get_database(database)
+    sites = {row["id"]: (row["name"], row["park"]) for row in await db.execute(
+        "select id, name, park from sites")}
+    table_path = datasette.urls.table(database, "articles")
+
+    def article_rows(rows) -> list[dict]:
+        shown = []
+        for row in rows:
+            site_id = row["site_id"]
+            if isinstance(site_id, dict):  # expanded by Datasette: {"value", "label"}
+                site_id = site_id.get("value")
+            name, park = sites.get(site_id, (None, None))
+            shown.append({
+                "title": row["title"] or "(无标题 untitled)",
+                "page": datasette.urls.row(database, "articles", tilde_encode(row["url"])),
+                "site_id": site_id, "site_name": name or site_id,
+                "site_filter": table_path + "?" + urlencode({"site_id": site_id}),
+                "park": park,
+                "park_filter": table_path + "?" + urlencode({"_park": park}) if park else None,
+                "date": reading.china_time(row["published_at"]) or "",
+                "date_raw": row["published_at"] or "",
+                "source": row["source"] or "",
+                "url": row["url"], "href": reading.safe_href(row["url"]),
+                "short_url": reading.short_url(row["url"]),
+                "withdrawn": row["status"] == "withdrawn" if "status" in row.keys() else False,
+            })
+        return shown
+
+    def sort_facets(results: list[dict]) -> list[dict]:
+        order = list(facets.DIMENSIONS)
+        return sorted(results, key=lambda info: (
+            order.index(info["name"]) if info["name"] in order else len(order)))
+
+    return {"parknews_articles_table": True, "parknews_article_rows": article_rows,
+            "parknews_sort_facets": sort_facets}
 
 
 @hookimpl

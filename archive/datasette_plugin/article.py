@@ -97,7 +97,8 @@ def page_context(article: dict, *, database: str, row_url, paths) -> dict:
         "json": paths.row(database, "articles", _tilde(url), format="json"),
         "site": paths.table(database, "articles") + "?" + urlencode(
             {"site_id": article["site_id"]}),
-        "park": None,
+        "park": (paths.table(database, "articles") + "?" + urlencode(
+            {"_park": article["site_park"]}) if article.get("site_park") else None),
     }
     return {
         "url": url,
