@@ -224,15 +224,30 @@ SITE_TABLE: tuple[Key, ...] = (
 OPTIONAL_KEYS: dict[str, type | tuple[type, ...]] = {
     key.name: key.types for key in SITE_TABLE if not key.required}
 
-ALERT_KINDS = ("json", "dingtalk", "wecom", "feishu")  # crawler/alerts.py FORMATS
+ALERT_KINDS = ("json", "dingtalk", "wecom", "feishu", "apprise")  # crawler/alerts.py
+SIGNED_KINDS = ("dingtalk", "feishu")  # robots that may have a signing secret
+APPRISE_URL = r"^[A-Za-z][A-Za-z0-9+.-]*://\S"  # any scheme apprise may know
 
 ALERT_TABLE: tuple[Key, ...] = (
     Key("kind", str, {"enum": list(ALERT_KINDS)},
         "The message format: json POSTs the health record itself; dingtalk (钉钉), "
-        "wecom (企业微信) and feishu (飞书) get their robots' text message.", required=True),
-    Key("url", str, {"type": "string", "pattern": "^https?://"},
-        "Where the message is POSTed (the robot's webhook).", required=True),
+        "wecom (企业微信) and feishu (飞书/Lark) get their robots' text message; apprise "
+        "sends through an apprise URL (e-mail, Slack, ntfy …: the alerts extra).",
+        required=True),
+    Key("url", str, {"type": "string", "pattern": APPRISE_URL},
+        "The robot's webhook, whole (an http(s) URL the message is POSTed to); for "
+        "kind = \"apprise\", an apprise URL (mailto://, json://, …).", required=True),
+    Key("secret", str, {"type": "string", "minLength": 1},
+        "dingtalk: the robot's 加签 secret (SEC…), feishu: its 签名校验 secret; the "
+        "message is signed with it."),
 )
+# what the JSON Schema adds to the alert table: the kinds' own rules
+ALERT_RULES = [
+    {"if": {"properties": {"kind": {"not": {"const": "apprise"}}}},
+     "then": {"properties": {"url": HTTP_URL}}},
+    {"if": {"properties": {"kind": {"not": {"enum": list(SIGNED_KINDS)}}}},
+     "then": {"not": {"required": ["secret"]}}},
+]
 
 TOP_TABLE: tuple[Key, ...] = (
     Key("sites", list, {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/site"}},
@@ -273,8 +288,9 @@ def json_schema() -> dict:
                                  "A site: only id, name and start_urls are required."),
             "json_list": table_schema(JSON_LIST_TABLE, "[[sites.json_lists]]",
                                       "A JSON list API asked directly."),
-            "alert": table_schema(ALERT_TABLE, "[[alerts]]",
-                                  "A target of site-health alerts."),
+            "alert": {**table_schema(ALERT_TABLE, "[[alerts]]",
+                                     "A target of site-health alerts."),
+                      "allOf": ALERT_RULES},
         },
     }
 
@@ -353,7 +369,8 @@ class AlertTarget:
     """An ``[[alerts]]`` table: where site-health changes are sent."""
 
     kind: str  # one of ALERT_KINDS
-    url: str
+    url: str  # the webhook (an http(s) URL), or for kind "apprise" an apprise URL
+    secret: str | None = None  # dingtalk, feishu: the robot's signing secret
 
 
 @dataclass(frozen=True)
@@ -381,13 +398,22 @@ def parse_alerts(raw: object, origin: str) -> tuple[AlertTarget, ...]:
             raise SitesError(f"{origin}: alert #{number}: each [[alerts]] entry must be a "
                              f"table")
         _check_keys(table, ALERT_TABLE, f"{origin}: alert #{number}", "alert")
-        kind, url = table.get("kind"), table.get("url")
+        kind, url, secret = table.get("kind"), table.get("url"), table.get("secret")
         if kind not in ALERT_KINDS:
             raise SitesError(f"{origin}: alert #{number}: kind must be one of "
                              f"{', '.join(ALERT_KINDS)}, not {kind!r}")
-        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+        if kind == "apprise":
+            if not isinstance(url, str) or not re.match(APPRISE_URL, url):
+                raise SitesError(f"{origin}: alert #{number}: url must be an apprise URL "
+                                 f"(mailto://…, json://…)")
+        elif not isinstance(url, str) or not re.match(HTTP_URL["pattern"], url):
             raise SitesError(f"{origin}: alert #{number}: url must be an http(s) URL")
-        targets.append(AlertTarget(kind, url))
+        if secret is not None and kind not in SIGNED_KINDS:
+            raise SitesError(f"{origin}: alert #{number}: secret is for the signed robots "
+                             f"({', '.join(SIGNED_KINDS)}), not {kind}")
+        if secret is not None and not secret.strip():
+            raise SitesError(f"{origin}: alert #{number}: secret must not be empty")
+        targets.append(AlertTarget(kind, url.strip(), secret and secret.strip()))
     return tuple(targets)
 
 

@@ -59,7 +59,7 @@ def test_every_commented_key_is_valid_once_uncommented():
     site = data["sites"][0]
     assert set(site) == {"id", "name", "start_urls", *OPTIONAL_KEYS}
     assert set(site["json_lists"][0]) == set(JSON_LIST_KEYS)
-    assert set(data["alerts"][0]) == {"kind", "url"}
+    assert set(data["alerts"][0]) == {"kind", "url", "secret"}
     parsed = parse_sites_file(text, "uncommented")
     assert parsed.sites[0].park == "武汉经济技术开发区（汉南区）"
     assert parsed.alerts[0].kind == "dingtalk"

@@ -89,7 +89,7 @@ def test_the_schema_and_the_loader_know_the_same_keys():
     assert schema_keys(schema) == set(TOP_LEVEL_KEYS)
     assert schema_keys(schema, "site") == {"id", "name", "start_urls", *OPTIONAL_KEYS}
     assert schema_keys(schema, "json_list") == set(JSON_LIST_KEYS)
-    assert schema_keys(schema, "alert") == {"kind", "url"}
+    assert schema_keys(schema, "alert") == {"kind", "url", "secret"}
     for table in (schema, *schema["$defs"].values()):
         assert table["additionalProperties"] is False
     # every key the schema knows is one the loader accepts: the uncommented init file
@@ -179,6 +179,9 @@ BAD = [
     SITE + ALERT.replace('"json"', '"slack"'),
     SITE + ALERT.replace("http://127.0.0.1:9/hook", "mailto:a@b"),
     SITE + '[[alerts]]\nkind = "json"\n',
+    SITE + ALERT + 'secret = "SEC1"\n',  # only the signed robots have a secret
+    SITE + ALERT.replace('"json"', '"dingtalk"').replace("http://", "json://"),
+    SITE + ALERT.replace('"json"', '"apprise"').replace("http://127.0.0.1:9/hook", "a@b.cn"),
 ]
 
 
@@ -195,6 +198,9 @@ GOOD = [
     + 'method = "get"\nbody = { a = 1 }\n',
     SITE + 'schedule = "*/30 * * * * *"\n' + ALERT,
     'default_schedule = "0 */6 * * *"\n' + SITE + SITE.replace('"yx"', '"yx2"'),
+    SITE + ALERT.replace('"json"', '"dingtalk"') + 'secret = "SEC1"\n',
+    SITE + ALERT.replace('"json"', '"feishu"') + 'secret = "s"\n',
+    SITE + ALERT.replace('"json"', '"apprise"').replace("http://", "mailto://"),
 ]
 
 

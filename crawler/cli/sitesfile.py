@@ -101,8 +101,10 @@ start_urls = ["https://www.whkfq.gov.cn/xwzx/yw/kfqyw/qnxw/"]
 # Alerts when a site turns unhealthy or recovers (after each `parknews crawl`, and by
 # `parknews health --sites sites.toml`): one [[alerts]] table per target, after the sites.
 # [[alerts]]
-# kind = "dingtalk"                # json (a POST of the health record), dingtalk, wecom, feishu
+# kind = "dingtalk"                # json (a POST of the health record), dingtalk, wecom,
+#                                  # feishu, or apprise (url: an apprise URL, e.g. mailto://)
 # url = "https://oapi.dingtalk.com/robot/send?access_token=YOUR_TOKEN"
+# secret = "SEC..."                # dingtalk 加签 / feishu 签名校验 secret (signs each message)
 """
 
 
