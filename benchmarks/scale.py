@@ -1,0 +1,334 @@
+#!/usr/bin/env python3
+"""Scale: one ``parknews crawl`` of N small park sites, against one big site.
+
+N generated park sites (``tests/mockservers/scale.py``: each on its own loopback address
+127.x.y.1, a home page with two news boxes, two columns, ``--articles`` articles, list
+pages of ``--per-page``) and one site holding the same N × ``--articles`` articles (lists
+of 20) are served by one asyncio server in its own process. Three crawls, each a fresh
+archive, each a ``parknews crawl`` in its own process:
+
+- polite: the N sites with the shipped politeness (crawler/settings.py: delay,
+  AutoThrottle, robots.txt);
+- no delay: the N sites with DOWNLOAD_DELAY=0 and AutoThrottle off;
+- one site: the big site with no delay (the comparison: the same articles, one host).
+
+For each: wall time of the command, time from its start to the first request the server
+saw, pages/s (requests served / wall time), peak memory of the crawl's process tree
+(the sum of its processes' PSS, psutil's memory_full_info, sampled every 0.25 s), peak
+open files of the tree, articles stored against articles served (and the served ones
+not stored), failed pages (timeouts apart), and the smallest interval between two
+requests to one host (with the number of hosts asked twice within the delay).
+
+The machine's cores are shared: absolute speeds are noisy, the ratios of one run mean
+more (wall polite / wall one site is the target's: ≤ 1.25 at 2,500 sites × 4).
+
+Examples:
+
+    python benchmarks/scale.py --sites 300
+    python benchmarks/scale.py --sites 300 1000 2500
+    python benchmarks/scale.py --sites 10000 --skip nodelay
+
+Progress goes to stderr, the Markdown report to stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # tests/mockservers
+
+BIG_PER_PAGE = 20
+NO_DELAY = ["DOWNLOAD_DELAY=0", "AUTOTHROTTLE_ENABLED=False"]
+
+
+def log(message: str) -> None:
+    print(f"[{datetime.now():%H:%M:%S}] {message}", file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------- the server process
+
+def serve(sites: int, articles: int, per_page: int, info_file: Path) -> None:
+    """Serve ``sites`` small sites and one big site (index ``sites``) holding
+    ``sites * articles`` articles; write what is served to ``info_file``; then, for
+    each line ``PATH`` on standard input, write the request log so far to PATH (JSON)
+    and empty it."""
+    import asyncio
+    import resource
+
+    from mockservers.scale import ScaleServer, ScaleSite, build_site, site_address
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    small = [ScaleSite(i, site_address(i)) for i in range(sites)]
+    big = ScaleSite(sites, site_address(sites))
+    server = ScaleServer([*small, big])
+
+    async def main() -> None:
+        await server.start()
+        for site in small:
+            build_site(site, articles, per_page)
+        build_site(big, sites * articles, BIG_PER_PAGE)
+        info_file.write_text(json.dumps({
+            "sites": [[s.id, s.base_url, sorted(s.article_paths)] for s in small],
+            "big": [big.id, big.base_url, sorted(big.article_paths)]}))
+        loop = asyncio.get_running_loop()
+        while True:
+            line = await loop.run_in_executor(None, sys.stdin.readline)
+            if not line:
+                return
+            hits, server.hits = server.hits, []
+            first, server.first_hit = server.first_hit, None
+            Path(line.strip()).write_text(json.dumps({
+                "first": first, "hits": [[h.host, h.time, h.path, h.status] for h in hits]}))
+            print("ok", flush=True)
+
+    asyncio.run(main())
+
+
+class Served:
+    def __init__(self, workdir: Path, sites: int, articles: int, per_page: int):
+        self.info_file = workdir / f"served-{sites}.json"
+        self.args = [sys.executable, __file__, "--stage", "serve", str(sites), str(articles),
+                     str(per_page), str(self.info_file)]
+
+    def __enter__(self) -> Served:
+        self.info_file.unlink(missing_ok=True)
+        self.proc = subprocess.Popen(self.args, cwd=ROOT, stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True)
+        while not self.info_file.exists() or not self.info_file.read_text():
+            if self.proc.poll() is not None:
+                raise SystemExit("the sites' server did not start")
+            time.sleep(0.2)
+        time.sleep(0.2)
+        self.info = json.loads(self.info_file.read_text())
+        return self
+
+    def hits(self, path: Path) -> dict:
+        self.proc.stdin.write(f"{path}\n")
+        self.proc.stdin.flush()
+        self.proc.stdout.readline()
+        return json.loads(path.read_text())
+
+    def __exit__(self, *exc) -> None:
+        self.proc.stdin.close()
+        self.proc.terminate()
+        self.proc.wait(timeout=20)
+
+
+# --------------------------------------------------------------------- measuring
+
+def run_measured(command: list[str], label: str) -> dict:
+    """Run a command; its wall time, start time, peak PSS and open files of its tree."""
+    import psutil
+
+    log(f"{label}: {' '.join(command[3:])[:200]}")
+    started_at = time.time()
+    started = time.perf_counter()
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, cwd=ROOT)
+    peak = {"pss": 0, "fds": 0, "procs": 0}
+    done = threading.Event()
+
+    def sample() -> None:
+        try:
+            root = psutil.Process(proc.pid)
+        except psutil.Error:
+            return
+        while not done.is_set():
+            pss = fds = 0
+            try:
+                tree = [root, *root.children(recursive=True)]
+            except psutil.Error:
+                break
+            for member in tree:
+                try:
+                    pss += member.memory_full_info().pss
+                    fds += member.num_fds()
+                except psutil.Error:
+                    pass
+            peak["pss"] = max(peak["pss"], pss)
+            peak["fds"] = max(peak["fds"], fds)
+            peak["procs"] = max(peak["procs"], len(tree))
+            done.wait(0.25)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    stdout, stderr = proc.communicate()
+    done.set()
+    sampler.join()
+    seconds = time.perf_counter() - started
+    if proc.returncode != 0:
+        log(f"  exit status {proc.returncode}: {stderr[-1500:]}")
+    log(f"  {seconds:.1f} s, peak PSS {peak['pss'] / 2**20:.0f} MB, "
+        f"{peak['fds']} open files at most")
+    return {"wall": seconds, "started_at": started_at, "pss_mb": peak["pss"] / 2**20,
+            "fds": peak["fds"], "procs": peak["procs"], "status": proc.returncode,
+            "stdout": stdout, "stderr": stderr}
+
+
+def min_gap(hits: list[list]) -> tuple[float | None, dict[str, float]]:
+    last: dict[str, float] = {}
+    gaps: dict[str, float] = {}
+    for host, moment, _path, _status in sorted(hits, key=lambda h: h[1]):
+        if host in last:
+            gap = moment - last[host]
+            gaps[host] = min(gap, gaps.get(host, gap))
+        last[host] = moment
+    return (min(gaps.values()) if gaps else None), gaps
+
+
+def crawl(served: Served, workdir: Path, name: str, sites: list[list], settings: list[str],
+          max_pages: int | None = None) -> dict:
+    sites_file = workdir / f"{name}.toml"
+    lines = []
+    for site_id, base_url, _ in sites:
+        lines += ["[[sites]]", f'id = "{site_id}"', f'name = "{site_id}"',
+                  f'start_urls = ["{base_url}/"]']
+        if max_pages:
+            lines.append(f"max_pages = {max_pages}")
+        lines.append("")
+    sites_file.write_text("\n".join(lines), encoding="utf-8")
+    db_path = workdir / f"{name}.db"
+    command = [sys.executable, "-m", "parknews.crawler.cli", "crawl", "--sites",
+               str(sites_file), "--db", str(db_path), "--no-lock", "--no-progress"]
+    for setting in settings:
+        command += ["--set", setting]
+    run = run_measured(command, name)
+    log_ = served.hits(workdir / f"{name}-hits.json")
+    hits = log_["hits"]
+    served_urls: set[str] = set()
+    by_host = {base_url.split("//")[1].split(":")[0]: (base_url, set(paths))
+               for _, base_url, paths in sites}
+    article_fetches = 0
+    for host, _, path, status in hits:
+        base_url, paths = by_host.get(host, ("", set()))
+        if status == 200 and path in paths:
+            served_urls.add(base_url + path)
+            article_fetches += 1
+    conn = sqlite3.connect(db_path)
+    stored = {url for (url,) in conn.execute("select url from articles")}
+    failed = conn.execute("select count(*) from pages where error is not null").fetchone()[0]
+    timeouts = conn.execute("select count(*) from pages where error like '%imeout%'"
+                            ).fetchone()[0]
+    runs = conn.execute("select count(*) from crawl_runs").fetchone()[0]
+    conn.close()
+    smallest, gaps = min_gap(hits)
+    first = log_["first"]
+    result = {
+        "name": name, "sites": len(sites), "wall": run["wall"],
+        "first_request": (first - run["started_at"]) if first else None,
+        "requests": len(hits), "rate": len(hits) / run["wall"] if run["wall"] else 0,
+        "pss_mb": run["pss_mb"], "fds": run["fds"], "procs": run["procs"],
+        "served": len(served_urls), "article_fetches": article_fetches,
+        "stored": len(stored), "missing": len(served_urls - stored),
+        "failed": failed, "timeouts": timeouts, "runs": runs,
+        "min_gap": smallest, "gaps": gaps, "status": run["status"],
+    }
+    log(f"  {len(hits)} requests, {result['stored']} articles stored of {result['served']} "
+        f"served, {failed} failed pages ({timeouts} timeouts), first request after "
+        f"{result['first_request'] or 0:.1f} s")
+    return result
+
+
+def shipped_delay() -> float:
+    from parknews.crawler import settings
+
+    return float(settings.DOWNLOAD_DELAY)
+
+
+# --------------------------------------------------------------------- report
+
+def report(rows: list[dict], args, started: datetime, load) -> str:
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                            capture_output=True, text=True).stdout.strip()
+    delay = shipped_delay()
+    out = [
+        "# Scale benchmark", "",
+        f"- **Date:** {started:%Y-%m-%d %H:%M}–{datetime.now(UTC):%H:%M} UTC, commit "
+        f"{commit}; {os.cpu_count()} cores (shared: absolute speeds are noisy, ratios "
+        f"within one run mean more); load average at the start {load[0]:.2f} / "
+        f"{load[1]:.2f} / {load[2]:.2f}.",
+        f"- **Command:** `{' '.join(['python benchmarks/scale.py', *sys.argv[1:]])}`",
+        f"- **Sites:** {args.articles} articles each, {args.per_page} a list page; the one "
+        f"site holds the same articles, {BIG_PER_PAGE} a list page. Shipped delay "
+        f"{delay:g} s.", "",
+        "| crawl | sites | wall s | first request s | requests | pages/s | peak PSS MB "
+        "| open files | articles stored / served | lost | failed (timeouts) "
+        "| min interval to a host s | hosts under the delay |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        under = sum(1 for gap in row["gaps"].values() if gap < delay - 0.001)
+        gap = f"{row['min_gap']:.3f}" if row["min_gap"] is not None else "–"
+        first = f"{row['first_request']:.1f}" if row["first_request"] is not None else "–"
+        out.append(
+            f"| {row['name']} | {row['sites']:,} | {row['wall']:.1f} | {first} | "
+            f"{row['requests']:,} | {row['rate']:.1f} | {row['pss_mb']:.0f} | {row['fds']:,} "
+            f"| {row['stored']:,} / {row['served']:,} | {row['missing']} | {row['failed']} "
+            f"({row['timeouts']}) | {gap} | "
+            f"{under if row['name'].startswith('polite') else '–'} |")
+    out.append("")
+    for size in sorted({row["sites"] for row in rows if row["name"].startswith("polite")}):
+        polite = next(r for r in rows if r["name"] == f"polite-{size}")
+        one = next((r for r in rows if r["name"] == f"one-site-{size}"), None)
+        if one:
+            ratio = polite["wall"] / one["wall"]
+            out.append(f"- {size:,} sites: polite wall / one site's wall = {ratio:.2f} "
+                       f"(target at 2,500 × 4: ≤ 1.25)")
+    return "\n".join(out)
+
+
+# --------------------------------------------------------------------- main
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 epilog=__doc__.split("\n\n", 1)[1],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sites", type=int, nargs="+", default=[300],
+                    help="how many sites (several: one run each), default 300")
+    ap.add_argument("--articles", type=int, default=4, help="articles a site (4)")
+    ap.add_argument("--per-page", type=int, default=3, help="articles a list page (3)")
+    ap.add_argument("--skip", nargs="*", default=[], choices=["polite", "nodelay", "one"],
+                    help="crawls to leave out")
+    ap.add_argument("--workdir", type=Path, help="where the archives go (default: temporary)")
+    ap.add_argument("--stage", nargs="+", help=argparse.SUPPRESS)  # internal
+    args = ap.parse_args(argv)
+    if args.stage:
+        _, sites, articles, per_page, info = args.stage
+        serve(int(sites), int(articles), int(per_page), Path(info))
+        return 0
+    started = datetime.now(UTC)
+    load = os.getloadavg()
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="parknews-scale-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for size in args.sites:
+        log(f"serving {size} sites and one of {size * args.articles} articles")
+        with Served(workdir, size, args.articles, args.per_page) as served:
+            sites, big = served.info["sites"], served.info["big"]
+            if "one" not in args.skip:
+                pages = -(-len(big[2]) // BIG_PER_PAGE) + 1
+                rows.append(crawl(served, workdir, f"one-site-{size}", [big], NO_DELAY,
+                                  max_pages=pages))
+            if "polite" not in args.skip:
+                rows.append(crawl(served, workdir, f"polite-{size}", sites, []))
+            if "nodelay" not in args.skip:
+                rows.append(crawl(served, workdir, f"nodelay-{size}", sites, NO_DELAY))
+    print(report(rows, args, started, load))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
