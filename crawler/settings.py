@@ -29,6 +29,9 @@ CONCURRENT_REQUESTS_PER_DOMAIN = 2
 # cost ~6 ms of the crawl loop per response (measured: benchmarks/throughput.py).
 CONCURRENT_ITEMS = 16
 DOWNLOAD_DELAY = 0.5
+# the delay is a floor: never less between two requests to a host (Scrapy would otherwise
+# wait 0.5-1.5 times it: DOWNLOAD_DELAY_JITTER = 0.5); AutoThrottle may raise it
+DOWNLOAD_DELAY_JITTER = 0
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 0.5
 AUTOTHROTTLE_MAX_DELAY = 30
@@ -155,3 +158,14 @@ TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"
+# Feed exports (scrapy crawl park -a site=ID -O items.jsonl): the articles stored, as
+# text (crawler/export.py: an add-on gives each feed the filter, exporters per format)
+ADDONS = {"parknews.crawler.export.ArticleFeeds": 0}
+FEED_EXPORTERS = {
+    "jsonlines": "parknews.crawler.export.JsonLinesArticleExporter",
+    "jsonl": "parknews.crawler.export.JsonLinesArticleExporter",
+    "jl": "parknews.crawler.export.JsonLinesArticleExporter",
+    "json": "parknews.crawler.export.JsonArticleExporter",
+    "csv": "parknews.crawler.export.CsvArticleExporter",
+    "xml": "parknews.crawler.export.XmlArticleExporter",
+}

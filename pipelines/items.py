@@ -2,7 +2,9 @@
 
 ``FetchedPage`` is what the spider yields for every response (and every failure);
 ``Article`` is what extraction makes of an article page. Both are plain dataclasses,
-so Scrapy handles them through itemadapter and they pickle across processes.
+so Scrapy handles them through itemadapter and they pickle across processes. A page
+holds raw bytes; what a feed export (``scrapy crawl park -O items.jsonl``) writes of it
+is ``FetchedPage.article_record()``: the stored article's fields, text only.
 """
 
 from __future__ import annotations
@@ -59,3 +61,19 @@ class FetchedPage:
     warc: dict[str, Any] | None = None  # the capture: file, offset, length, record_id, digest
     # work done ahead for the archive writer by the extraction workers
     prepared: Prepared | None = None
+
+    def article_record(self) -> dict[str, Any] | None:
+        """The article this page stores in the archive (extracted, with text; not a 304,
+        which keeps the stored row), as a record of text fields; None for any other page."""
+        article = self.article
+        if self.status == 304 or article is None or not article.body.strip():
+            return None
+        record = {"url": self.url, "site_id": self.site_id}
+        record.update((name, value) for name, value in asdict(article).items()
+                      if name not in EXPORT_SKIPPED)
+        record.update(fetched_at=self.fetched_at, status=self.status, referer=self.referer)
+        return record
+
+
+# Article fields a record leaves out: the page's URL stands for the article's
+EXPORT_SKIPPED = frozenset({"url"})
