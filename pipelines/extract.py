@@ -373,15 +373,39 @@ def _add_media(root: html.HtmlElement, container: etree._Element | None, lines: 
         logger.exception("media extraction failed for %s", url)
 
 
+def _nearest(page_lines: list[str], values: list[tuple[str, str]], title_at: int | None
+             ) -> str | None:
+    """Of ``(value, text)`` pairs from field-named elements, the value whose line sits
+    nearest after the headline (else nearest before it; else the first)."""
+    if not values:
+        return None
+    if title_at is None:
+        return values[0][0]
+    best: tuple[int, str] | None = None
+    for value, text in values:
+        at = md.locate(page_lines, text)
+        if at is None:
+            continue
+        distance = at - title_at if at > title_at else rules.INFO_ZONE_LINES + title_at - at
+        if distance <= 3 * rules.INFO_ZONE_LINES and (best is None or distance < best[0]):
+            best = (distance, value)
+    return best[1] if best else None
+
+
 def _extract_tree(root: html.HtmlElement, url: str | None, article: Article,
                   source: str | None = None) -> None:
     metas = md.meta_fields(root)
     baidu = md.baidu_fields(root)
     markup = md.markup_fields(root)
-    title = md.find_title(root, metas)
+    title, agreed = md.find_title(root, metas)
+    names = md.site_names(root, metas)
 
     remove_hidden(root)
     unwrap_inline_blocks(root)
+    md.join_split_dates(root)
+    headlines = [] if agreed else md.headline_candidates(root, metas)
+    linked = md.linked_texts(root)
+    named = md.class_fields(root)
     page = root.find("body")
     page_lines = tree_lines(page if page is not None else root)
     found = find_container(root, source)
@@ -396,12 +420,22 @@ def _extract_tree(root: html.HtmlElement, url: str | None, article: Article,
     else:
         body = body_from_page(root, url)
 
+    first_at = md.locate(page_lines, body.lines[0] if body.lines else None)
+    if headlines:  # no reference agrees: the headline nearest above the body
+        placed = [(md.locate_title(page_lines, text, first_at), text) for text in headlines]
+        above = [(at, text) for at, text in placed
+                 if at is not None and (first_at is None or at <= first_at)]
+        if above:
+            title = max(above)[1]
+    title_at = md.locate_title(page_lines, title, first_at)
+    if title and title_at is not None:
+        title = md.join_subtitle(page_lines, title_at, title)
+
     lines, inline = md.split_body_meta(body.lines, title)
     body_text = "\n".join(lines)
     _add_media(root, found[1] if found and body.method.startswith("container:") else None,
                lines, url, article)
 
-    title_at = md.locate(page_lines, title)
     body_at = md.locate(page_lines, lines[0] if lines else None,
                         0 if title_at is None else title_at + 1)
     if body_at is None:
@@ -415,19 +449,34 @@ def _extract_tree(root: html.HtmlElement, url: str | None, article: Article,
         end = md.locate(page_lines, lines[-1], body_at)
         end = body_at + len(lines) if end is None else end
         tail_zone = page_lines[end + 1:end + 1 + rules.INFO_ZONE_LINES]
-    head = md.zone_fields(head_zone)
-    tail = md.zone_fields(tail_zone)
+    head = md.zone_fields(head_zone, unlabelled=title_at is not None, linked=linked)
+    if "date" not in head and title_at is not None:
+        # the headline shown more than once (e-papers): the info line may follow an
+        # earlier copy
+        for at in reversed([i for i in md.title_lines(page_lines, title) if i < title_at]):
+            earlier = md.zone_fields(page_lines[at + 1:at + 1 + rules.INFO_ZONE_LINES],
+                                     unlabelled=True, linked=linked)
+            if "date" in earlier:
+                head = {**earlier, **head}
+                break
+    tail = md.zone_fields(tail_zone, linked=linked)
+    by_class = {field: _nearest(page_lines, [(v, t) for f, v, t in named if f == field],
+                                title_at) for field in ("date", "source", "author")}
 
     hidden_date = _first(baidu.get("date"), *map(md.parse_date, metas.get("date", [])))
     article.title = title
     article.body = body_text
     article.published_at = _pick_date(_first(head.get("date"), inline.get("date"),
-                                             tail.get("date")), hidden_date)
-    article.source = _first(head.get("source"), inline.get("source"), tail.get("source"),
+                                             tail.get("date"), by_class["date"]), hidden_date)
+    head_source = head.get("source")
+    own_name = head_source is not None and md.squash(head_source) in names
+    article.source = _first(inline.get("tail_source"), None if own_name else head_source,
+                            inline.get("source"), tail.get("source"), by_class["source"],
                             baidu.get("source"),
-                            *(md.clean_value(v) for v in metas.get("source", [])))
+                            *(md.clean_value(v) for v in metas.get("source", [])),
+                            head_source)
     article.author = _first(head.get("author"), inline.get("author"), tail.get("author"),
-                            baidu.get("author"), markup.get("author"))
+                            by_class["author"], baidu.get("author"), markup.get("author"))
     article.editor = _first(inline.get("editor"), tail.get("editor"), head.get("editor"),
                             baidu.get("editor"))
     article.summary = _first(head.get("summary"), inline.get("summary"),

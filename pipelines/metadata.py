@@ -28,6 +28,11 @@ _EDITOR_SUFFIX = re.compile(
     r"\s*[（(【\[]\s*(?:责任编辑|责编|编辑)\s*[:：]\s*(?P<value>[^）)】\]]{1,30})[）)】\]]\s*$"
 )
 _PUNCT = re.compile(r"[\W_]+")
+_SOURCE_SUFFIX = re.compile(
+    r"\s*[（(【\[]\s*(?:信息来源|文章来源|稿件来源|来源于|来源|稿源|出处)\s*[:：]\s*"
+    r"(?P<value>[^）)】\]]{1,30})[）)】\]]\s*$"
+)
+_MARKUP = re.compile(r"<[^>]{0,200}>")  # tags a CMS left inside a meta value
 _COLON = re.compile(r"[:：]")  # a name holding a colon ran into an unknown label
 SHORT_VALUE = 40
 
@@ -36,13 +41,20 @@ SHORT_VALUE = 40
 
 
 def parse_date(text: str | None) -> str | None:
-    """The first date in ``text`` as ISO 8601 ("2022-07-05" or "2022-07-05T09:30:00")."""
+    """The first date in ``text`` as ISO 8601 ("2022-07-05" or "2022-07-05T09:30:00");
+    numeric forms first, then month names ("Nov 6, 2009", "十一月 6th, 2009")."""
     if not text:
         return None
     for m in rules.DATE_RE.finditer(text):
         date = _iso(m)
         if date:
             return date
+    for pattern in rules.MONTH_DATE_RES:
+        for m in pattern.finditer(text):
+            month = rules.MONTH_NAMES.get(m["mon"].lower())
+            day = int(m["d"])
+            if month and 1 <= day <= 31:
+                return f"{int(m['y']):04d}-{month:02d}-{day:02d}"
     return None
 
 
@@ -71,7 +83,7 @@ def clean_value(value: str | None, max_len: int = 40) -> str | None:
         return None
     if max_len <= SHORT_VALUE:  # a name: hit counters or toolbars may have run into it
         value = rules.TOOLBAR_TAIL.sub("", rules.COUNTER.sub(" ", value).strip())
-    value = normalize_space(value).strip(" :：,，;；、|｜丨【】[]()（）<>《》\"'")
+    value = balance_brackets(normalize_space(value).strip(" :：,，;；、|｜丨-—\"'"))
     if value.lower() in rules.EMPTY_VALUES or len(value) > max_len:
         return None
     if value in rules.LABEL_FIELDS:
@@ -79,6 +91,35 @@ def clean_value(value: str | None, max_len: int = 40) -> str | None:
     if max_len <= SHORT_VALUE and _COLON.search(value):
         return None
     return value
+
+
+def balance_brackets(value: str) -> str:
+    """Outer brackets off, unless they pair with one inside: "《人民日报》" is 人民日报,
+    "人民网-《人民日报" is 人民网-《人民日报》, "（北京）新华社" stays."""
+    pairs = rules.BRACKET_PAIRS
+    closers = {c: o for o, c in pairs.items()}
+    while value and value[0] in pairs and value.endswith(pairs[value[0]]):
+        value = value[1:-1].strip()
+    while value and value[-1] in closers and closers[value[-1]] not in value:
+        value = value[:-1].rstrip()
+    while value and value[0] in pairs and pairs[value[0]] not in value:
+        value = value[1:].lstrip()
+    for opener, closer in pairs.items():
+        if value.count(opener) > value.count(closer) and value.rfind(opener) > 0:
+            value += closer
+    return value
+
+
+def strip_roles(value: str | None) -> str | None:
+    """An author value without role words (记者, 通讯员…) and the outlet before them."""
+    if not value:
+        return None
+    first = rules.AUTHOR_ROLE.search(value)
+    if first and first.start() and (first.start() > rules.OUTLET_MAX or rules.OUTLET_HINT.search(
+            value[:first.start()].strip() + " ")):
+        value = value[first.start():]
+    value = normalize_space(rules.AUTHOR_ROLE.sub(" ", value)).strip(" /、，,")
+    return value or None
 
 
 def squash(text: str) -> str:
@@ -93,6 +134,9 @@ def label_values(line: str) -> Iterator[tuple[str, str, str]]:
         end = matches[i + 1].start() if i + 1 < len(matches) else len(line)
         raw = line[m.end():end]
         label = m["label"] or m["short"]
+        opened = raw.lstrip()[:1]
+        if opened in "[【" and opened:  # "来源：[ 人民网 ]"
+            raw = raw.lstrip()[1:]
         field = rules.LABEL_FIELDS[label]
         date = (rules.DATE_RE.match(raw.lstrip()) or rules.ROC_DATE_RE.match(raw.lstrip())
                 if field == "date" else None)
@@ -119,7 +163,7 @@ def line_fields(line: str) -> dict[str, str]:
         else:
             value = clean_value(raw, rules.FIELD_MAX[field])
             if value and field == "author":
-                value = rules.AUTHOR_PREFIX.sub("", value) or None
+                value = strip_roles(value)
         if value:
             found[field] = (rank, value)
     return {field: value for field, (_, value) in found.items()}
@@ -155,7 +199,7 @@ def meta_fields(root: etree._Element) -> dict[str, list[str]]:
     for rule in rules.META_RULES:
         for meta in metas:
             if meta.get(rule.attr) in rule.names:
-                value = normalize_space(meta.get("content") or "")
+                value = normalize_space(_MARKUP.sub("", meta.get("content") or ""))
                 if value:
                     found.setdefault(rule.field, []).append(value)
     return found
@@ -216,45 +260,114 @@ def strip_site_suffix(text: str) -> str | None:
     return max(parts, key=len).strip()
 
 
-def find_title(root: etree._Element, metas: dict[str, list[str]]) -> str | None:
-    """The headline.
+def cut_title(text: str) -> str:
+    """A headline without an info line run into it ("标题 发布时间：2014-07-15")."""
+    for m in rules.LABEL_RE.finditer(text):
+        label = m["label"] or m["short"]
+        if rules.LABEL_FIELDS[label] in ("date", "source", "author", "editor", "hits") and (
+                m.start() >= rules.TITLE_MIN):
+            return text[: m.start()].strip()
+    return text
+
+
+def site_names(root: etree._Element, metas: dict[str, list[str]]) -> set[str]:
+    """Squashed names the site calls itself: ``SiteName``/``og:site_name`` and the parts
+    of ``<title>`` but its longest (the headline, first or last)."""
+    names = {squash(v) for v in metas.get("site_name", [])}
+    el = root.find(".//title")
+    if el is not None:
+        parts = [p for p in rules.TITLE_SEPARATORS.split(text_of(el)) if p.strip()]
+        if len(parts) > 1:  # the first part or the longest is the headline
+            longest = max(parts, key=len)
+            names.update(squash(p) for p in parts[1:] if p is not longest)
+    names.discard("")
+    return names
+
+
+def is_chrome_title(text: str, names: set[str]) -> bool:
+    """A breadcrumb or the site's own name where a headline was looked for."""
+    return bool(rules.BREADCRUMB.search(text)) or squash(text) in names
+
+
+def _title_elements(root: etree._Element):
+    """``(rule, element, text)`` of every headline-like element, in rule order."""
+    for rule in rules.TITLE_RULES:
+        for el in root.xpath(rule.xpath):
+            if len(block_text(el)) > rules.TITLE_MAX * 2:
+                continue  # a wrapper, not a headline (measured fast, before text_of)
+            full = text_of(el)
+            text = cut_title(full)
+            if rules.TITLE_MIN <= len(text) <= rules.TITLE_MAX and squash(text):
+                yield rule, el, text, text != full
+
+
+def headline_candidates(root: etree._Element, metas: dict[str, list[str]]) -> list[str]:
+    """Texts of headline-like elements (h1-h5, title/heading class vocabulary) that are
+    not links, breadcrumbs or the site's name; for placing against the body."""
+    names = site_names(root, metas)
+    found: list[str] = []
+    for _, el, text, cut in _title_elements(root):
+        if cut or el.find(".//a") is not None or el.tag == "a" or is_chrome_title(text, names):
+            continue  # an info line, a link, a breadcrumb or the site's name
+        if is_meta_line(text):
+            continue
+        if text not in found:
+            found.append(text)
+    return found
+
+
+def find_title(root: etree._Element, metas: dict[str, list[str]]) -> tuple[str | None, bool]:
+    """The headline, and whether a reference title agrees with it.
 
     Candidates are title-like elements (``rules.TITLE_RULES``); they must agree with a
     reference title (``<title>``, ``ArticleTitle``, ``og:title``): the longest element
     text found inside one wins, else the shortest holding one. Without agreement the
     metas, then the first standalone place (an ``<h1>``, ``.title h2``…), then
-    ``<title>`` minus its suffixes.
+    ``<title>`` minus its suffixes (the caller may still prefer the headline element
+    nearest above the body: ``headline_candidates``). Breadcrumbs and the site's own
+    name are never the headline.
     """
     page_title = root.find(".//title")
     refs = [text_of(page_title)] if page_title is not None else []
     refs += metas.get("title", [])
     keys = [(squash(r), squash(strip_site_suffix(r) or "")) for r in refs if squash(r)]
+    names = site_names(root, metas)
     inside: str | None = None
     around: str | None = None
     fallback: str | None = None
-    for rule in rules.TITLE_RULES:
-        for el in root.xpath(rule.xpath):
-            if len(block_text(el)) > rules.TITLE_MAX * 2:
-                continue  # a wrapper, not a headline (measured fast, before text_of)
-            text = text_of(el)
-            key = squash(text)
-            if not (rules.TITLE_MIN <= len(text) <= rules.TITLE_MAX) or not key:
-                continue
-            if any(key in full and len(key) * 2 >= len(head) for full, head in keys):
-                if inside is None or len(key) > len(squash(inside)):
-                    inside = text
-            elif any(head and head in key and len(key) <= len(head) * 6 // 5 + 4
-                     for _, head in keys):
-                if around is None or len(key) < len(squash(around)):
-                    around = text
-            elif fallback is None and rule.standalone and el.find(".//a") is None:
-                fallback = text
+    for rule, el, text, _ in _title_elements(root):
+        key = squash(text)
+        if is_chrome_title(text, names):
+            continue
+        if any(key in full and len(key) * 2 >= len(head) for full, head in keys):
+            if inside is None or len(key) > len(squash(inside)):
+                inside = text
+        elif any(head and head in key and len(key) <= len(head) * 6 // 5 + 4
+                 for _, head in keys):
+            if around is None or len(key) < len(squash(around)):
+                around = text
+        elif fallback is None and rule.standalone and el.find(".//a") is None:
+            fallback = text
     if inside or around:
-        return inside or around
+        return inside or around, True
     for value in metas.get("title", []):
         if rules.TITLE_MIN <= len(value) <= rules.TITLE_MAX:
-            return strip_site_suffix(value)
-    return fallback or html_title(root)
+            return strip_site_suffix(value), True
+    if fallback:
+        return fallback, False
+    title = html_title(root)
+    if title and is_chrome_title(title, names):
+        title = None
+    return title, False
+
+
+def join_subtitle(lines: list[str], at: int, title: str) -> str:
+    """The headline with the "——subtitle" line shown under it, when there is one."""
+    if at + 1 < len(lines):
+        nxt = lines[at + 1]
+        if rules.SUBTITLE_LEAD.match(nxt) and len(nxt) <= rules.SUBTITLE_MAX:
+            return title + nxt
+    return title
 
 
 # --------------------------------------------------------------------- the lines
@@ -273,23 +386,137 @@ def locate(lines: list[str], needle: str | None, start: int = 0) -> int | None:
     return None
 
 
-def zone_fields(lines: Iterable[str]) -> dict[str, str]:
-    """Fields from info lines (first value of each field wins)."""
+def is_list_line(line: str, linked: set[str]) -> bool:
+    """A line of a link list (related news, a sidebar): its text, dates aside, begins
+    with the text of a link."""
+    key = squash(rules.DATE_RE.sub(" ", line))
+    return bool(key) and any(key.startswith(t) or t.startswith(key) for t in linked)
+
+
+def linked_texts(root: etree._Element) -> set[str]:
+    """Squashed texts of the page's links long enough to be headlines."""
+    found = set()
+    for a in root.iter("a"):
+        key = squash(block_text(a))
+        if len(key) >= rules.LINK_TEXT_MIN:
+            found.add(key)
+    return found
+
+
+def locate_title(lines: list[str], title: str | None, before: int | None = None
+                 ) -> int | None:
+    """The headline's line: of the lines equal to it, the last one not after ``before``
+    (the body's first line), else the first; else the first line it leads."""
+    if not title:
+        return None
+    exact = title_lines(lines, title)
+    if exact:
+        usable = ([i for i in exact if before is None or i < before]
+                  or [i for i in exact if i <= before])
+        return usable[-1] if usable else exact[0]
+    return locate(lines, title)
+
+
+def title_lines(lines: list[str], title: str | None) -> list[int]:
+    """Indexes of the lines that are the headline exactly."""
+    key = squash(title or "")
+    return [i for i, line in enumerate(lines) if key and squash(line) == key]
+
+
+def zone_fields(lines: Iterable[str], unlabelled: bool = False,
+                linked: set[str] | None = None) -> dict[str, str]:
+    """Fields from info lines (first value of each field wins). With ``unlabelled`` (the
+    lines between headline and body) a short line holding a date is the info line even
+    without a label, and an outlet after its date is the 来源; lines of link lists
+    (``linked``) give no date."""
     found: dict[str, str] = {}
     for line in lines:
+        listed = linked is not None and is_list_line(line, linked)
         for field, value in line_fields(line).items():
-            found.setdefault(field, value)
-        m = rules.DATE_THEN_SOURCE.match(line)
-        if m:
+            if not (listed and field == "date"):
+                found.setdefault(field, value)
+        m = rules.DATE_THEN_SOURCE.match(line) or (
+            rules.SITE_DATE_SOURCE.match(line) if unlabelled else None)
+        if m and not listed:
             found.setdefault("date", _iso(m) or "")
             source = clean_value(m["source"])
             if source:
                 found.setdefault("source", source)
-        elif "date" not in found and len(line) <= 60:
-            date = parse_date(line)
-            if date and rules.DATE_RE.match(line.strip()):
+        elif "date" not in found and not listed:
+            limit = rules.INFO_DATE_LINE_MAX if unlabelled else 60
+            date = parse_date(line) if len(line) <= limit else None
+            if date and (unlabelled or rules.DATE_RE.match(line.strip())):
                 found["date"] = date
     return {k: v for k, v in found.items() if v}
+
+
+def _name_tokens(el: etree._Element) -> set[str]:
+    marks = " ".join(filter(None, (el.get("class"), el.get("id")))).lower()
+    tokens = set(re.split(r"[\s_-]+", marks))
+    tokens.update(marks.split())
+    return tokens
+
+
+_FIELD_BY_NAME = {name: field for field, names in rules.FIELD_CLASS_NAMES.items()
+                  for name in names}
+_NAMED = etree.XPath("//*[@class or @id]")
+
+
+def class_fields(root: etree._Element) -> list[tuple[str, str, str]]:
+    """``(field, value, text)`` of elements whose class or id names a field
+    (``span.pubTime``, ``span#media_name``), in document order; dates never from a link
+    or a list item."""
+    found = []
+    for el in _NAMED(root):
+        tokens = _name_tokens(el)
+        fields = {_FIELD_BY_NAME[t] for t in tokens if t in _FIELD_BY_NAME}
+        if not fields or len(fields) > 1:
+            continue
+        field = fields.pop()
+        text = block_text(el)
+        if not text or len(text) > rules.FIELD_ELEMENT_MAX:
+            continue
+        if field == "date":
+            if el.xpath("ancestor-or-self::a or ancestor::li or .//a"):
+                continue
+            value = parse_date(text)
+        else:
+            parsed = line_fields(text)
+            if parsed:
+                value = parsed.get(field)
+            elif _COLON.search(text):
+                continue  # another field's label
+            else:
+                value = clean_value(text, rules.FIELD_MAX[field])
+            if value and field == "author":
+                value = strip_roles(value)
+        if value:
+            found.append((field, value, text))
+    return found
+
+
+def join_split_dates(root: etree._Element) -> None:
+    """Write a date split over sibling elements (a day in one, "2024年02月" in the
+    next) as one "2024-02-21" in the day's element, so lines and lists read it."""
+    for el in root.iter(etree.Element):
+        if not (_name_tokens(el) & set(rules.DAY_CLASS_NAMES)):
+            continue
+        day = (el.text or "").strip()
+        if not (day.isdigit() and 1 <= int(day) <= 31) or len(el):
+            continue
+        parent = el.getparent()
+        if parent is None:
+            continue
+        for sib in parent:
+            if sib is el or not isinstance(sib.tag, str):
+                continue
+            m = rules.YEAR_MONTH_RE.fullmatch(block_text(sib))
+            if m and 1 <= int(m["m"]) <= 12:
+                el.text = f"{int(m['y']):04d}-{int(m['m']):02d}-{int(day):02d}"
+                sib.text = ""
+                for child in list(sib):
+                    sib.remove(child)
+                break
 
 
 def split_body_meta(lines: list[str], title: str | None) -> tuple[list[str], dict[str, str]]:
@@ -310,6 +537,13 @@ def split_body_meta(lines: list[str], title: str | None) -> tuple[list[str], dic
         m = _EDITOR_SUFFIX.search(kept[-1])
         if m:
             found.setdefault("editor", clean_value(m["value"], 30) or "")
+            kept[-1] = kept[-1][: m.start()].rstrip()
+            if not kept[-1]:
+                kept.pop()
+    if kept:  # "…（来源：某某律师事务所）": the origin's attribution closing the story
+        m = _SOURCE_SUFFIX.search(kept[-1])
+        if m:
+            found["tail_source"] = clean_value(m["value"]) or ""
             kept[-1] = kept[-1][: m.start()].rstrip()
             if not kept[-1]:
                 kept.pop()

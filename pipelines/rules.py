@@ -227,11 +227,11 @@ FIELD_LABELS: tuple[FieldLabel, ...] = (
     FieldLabel("summary", ("核心提示", "内容提要", "内容摘要", "摘要", "导读", "提要", "导语"),
                600),
     FieldLabel("source", ("信息来源", "稿件来源", "文章来源", "新闻来源", "消息来源", "本文来源",
-                          "来源", "出处", "來源", "稿源"), 40),
+                          "来源于", "来源", "出处", "來源", "稿源", "转载自", "转自", "来自"), 40),
     FieldLabel("author", ("作者", "记者", "撰稿", "撰文", "通讯员", "記者", "文"), 30),
     FieldLabel("date", ("发布时间", "发布日期", "发表时间", "发表日期", "发稿时间", "更新时间",
                         "發佈時間", "發布時間", "發布日期", "發佈日期", "更新日期", "時間",
-                        "时间", "日期"), 40),
+                        "时间", "日期", "发布", "发表"), 40),
     FieldLabel("kind", ("文章类型", "信息类别", "信息分类", "所属栏目", "所属分类", "栏目"), 20),
     FieldLabel("tags", ("标签", "关键词", "关键字", "Tags", "TAG"), 120),
     FieldLabel("hits", ("浏览次数", "阅读次数", "点击次数", "浏览量", "阅读量", "点击数", "点击"),
@@ -240,8 +240,15 @@ FIELD_LABELS: tuple[FieldLabel, ...] = (
 LABEL_FIELDS: dict[str, str] = {lab: f.field for f in FIELD_LABELS for lab in f.labels}
 LABEL_RANK: dict[str, int] = {lab: i for f in FIELD_LABELS for i, lab in enumerate(f.labels)}
 FIELD_MAX: dict[str, int] = {f.field: f.max_len for f in FIELD_LABELS}
-# Role words before an author's name ("作者：本报记者 张三").
-AUTHOR_PREFIX = re.compile(r"^(?:本报|本刊|本台|本网)?(?:特约)?(?:记者|通讯员|实习生)\s*")
+# Role words in an author value ("作者：本报记者 张三", "中国企业家》记者 林涛",
+# "新华网黑龙江频道 记者 伊琳 通讯员 李四"): every one goes, and so does an outlet
+# name before the first of them.
+AUTHOR_ROLE = re.compile(
+    r"(?:本报|本刊|本台|本网|本站)?(?:特约|见习|实习|首席|驻\S{1,4})?"
+    r"(?:记者|通讯员|实习生|撰稿人|撰稿|执笔人|执笔|摄影|摄)\s*[:：/]?")
+# Text before the first role word is an outlet, not a name, when it holds one of these.
+OUTLET_HINT = re.compile(r"[》」』]|网|报|社|台|频道|刊|杂志|新闻|客户端|\s\S")
+OUTLET_MAX = 24
 _ALL_LABELS = sorted(LABEL_FIELDS, key=len, reverse=True)
 # "来源：X" — a label at the start of the text or after a space/bracket, then a colon
 # ("文/张三" accepts a slash).
@@ -254,12 +261,46 @@ LABEL_RE = re.compile(
     r"(?:(?P<label>" + "|".join(_LONG_LABELS) + r")\s*[:：]"
     r"|(?:^|(?<=[\s【\[（(|｜丨]))(?P<short>" + "|".join(_SHORT_LABELS) + r")\s*[:：/])\s*"
 )
-# Characters that end a label value besides the next label.
-VALUE_STOP = re.compile(r"\s{2,}|[【】\[\]|｜丨()（）]|\s(?=\S+\s*[:：])")
+# Words that are never part of a 来源/作者 value: toolbar links and counters the
+# template put right after it ("新华社 举报", "第一财经日报 网友评论 0 条").
+VALUE_STOP_WORDS: tuple[str, ...] = (
+    "举报", "纠错", "分享到", "分享", "网友评论", "我来说两句", "发表评论", "评论", "参与互动",
+    "打印", "收藏", "字号", "字体", "点击", "阅读", "浏览", "关注", "订阅", "复制链接",
+)
+# A second word that says who copied the item, not who wrote it ("酷勤网收集").
+VALUE_STOP_SUFFIXES: tuple[str, ...] = ("收集", "整理", "转载", "供稿", "编辑", "制作")
+# Characters that end a label value besides the next label: wide gaps, brackets and
+# bars, a next "label:", a date, a toolbar word, a "…收集" word.
+VALUE_STOP = re.compile(
+    r"\s{2,}|[【】\[\]|｜丨()（）]|\s(?=\S+\s*[:：])|\s*(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}"
+    r"|\s*(?:" + "|".join(VALUE_STOP_WORDS) + r")"
+    r"|\s\S+(?:" + "|".join(VALUE_STOP_SUFFIXES) + r")(?=\s|$)"
+)
+# Bracket pairs a value keeps balanced ("人民网-《人民日报》").
+BRACKET_PAIRS: dict[str, str] = {"《": "》", "（": "）", "(": ")", "【": "】", "[": "]",
+                                 "“": "”", "「": "」", "<": ">"}
 
 DATE_RE = re.compile(
     r"(?P<y>(?:19|20)\d{2})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*日?"
     r"(?:\s*(?P<H>\d{1,2})\s*[:：时]\s*(?P<M>\d{1,2})(?:\s*[:：分]\s*(?P<S>\d{1,2}))?)?"
+)
+# Dates with a month name: "Nov 6, 2009", "6 November 2009", "十一月 6th, 2009".
+MONTH_NAMES: dict[str, int] = {
+    **{name: i for i, names in enumerate((
+        ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"),
+        ("may",), ("jun", "june"), ("jul", "july"), ("aug", "august"),
+        ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
+        ("dec", "december")), 1) for name in names},
+    **{f"{n}月": i for i, n in enumerate(
+        ("一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二"), 1)},
+}
+_MONTH = "|".join(sorted(map(re.escape, MONTH_NAMES), key=len, reverse=True))
+_ORD = r"(?:st|nd|rd|th)?"
+MONTH_DATE_RES: tuple[re.Pattern[str], ...] = (
+    re.compile(rf"(?<![A-Za-z\u4e00-\u9fff])(?P<mon>{_MONTH})\.?\s*(?P<d>\d{{1,2}}){_ORD},?\s+"
+               r"(?P<y>(?:19|20)\d{2})(?!\d)", re.I),
+    re.compile(rf"(?<!\d)(?P<d>\d{{1,2}}){_ORD}\s+(?P<mon>{_MONTH})\.?,?\s+"
+               r"(?P<y>(?:19|20)\d{2})(?!\d)", re.I),
 )
 # A labelled date in the Minguo calendar of Taiwan sites ("發布日期：113-05-14"):
 # years 100-119 are 2011-2030. Only read after a date label, never in free text.
@@ -290,6 +331,38 @@ RECALL_MIN_DENSITY = 0.04
 LEAD_MIN = 15  # a description shorter than this is no lead
 LEAD_WINDOW = 200  # a lead must be found within this many characters of the body start
 INFO_ZONE_LINES = 12  # how far from the title the info line may sit
+# An unlabelled line between the headline and the body holding a date is the info line
+# when it is at most this long ("http://biz.example.com 2005-04-25 08:24 来源: …").
+INFO_DATE_LINE_MAX = 90
+# Link texts this long or longer mark a line as a list item (related news), whose date
+# is not the article's.
+LINK_TEXT_MIN = 6
+# An unlabelled outlet after the info line's date, with the site's own address (or name)
+# before it: "http://www.example.com 2005年03月21日 11:21 《某某周刊》".
+SITE_DATE_SOURCE = re.compile(
+    r"^(?:(?:https?://)?[\w.-]+\.(?:com|cn|net|org|gov)[\w./-]*/?\s*|[^\s\d:：]{2,12}\s*[(（]?\s*)?"
+    + DATE_RE.pattern
+    + r"\s*[)）]?\s*(?P<source>《[^》]{2,20}》|[^\s:：|｜\d《][^\s:：|｜]{1,15})\s*$"
+)
+
+# Elements whose class or id names the field they hold, for pages that give it no label
+# ("<span class="pubTime">", "<span id="media_name">"). Matched as whole tokens of the
+# class/id split at spaces, "_" and "-", case-insensitive, or as the whole name.
+FIELD_CLASS_NAMES: dict[str, tuple[str, ...]] = {
+    "date": ("pubtime", "pub_time", "pub-time", "pubdate", "publishtime", "publish_time",
+             "publishdate", "publish-date", "releasetime", "posttime", "post-time",
+             "datetime", "fbsj", "fbrq", "riqi", "shijian", "time", "date", "article-time",
+             "info_time", "news_time", "newstime", "post_date", "entry-date"),
+    "source": ("media_name", "medianame", "source", "laiyuan", "ly", "copyfrom",
+               "article-source", "article_source", "news_source", "wenzhangly", "sour",
+               "from", "origin", "media"),
+    "author": ("author", "zuozhe", "writer", "byline", "article-author", "news_author"),
+}
+# Parts of a date split over sibling elements ("<div class="day">21</div>
+# <div class="year">2024年02月</div>"): the day's class/id tokens, and the year-month.
+DAY_CLASS_NAMES: tuple[str, ...] = ("day", "ri", "date-day", "day_num", "dd")
+YEAR_MONTH_RE = re.compile(r"(?P<y>(?:19|20)\d{2})\s*[-/.年]\s*(?P<m>\d{1,2})\s*月?")
+FIELD_ELEMENT_MAX = 60  # longer text: a wrapper, not the field's element
 
 # Values that are placeholders rather than data.
 EMPTY_VALUES = frozenset({"", "-", "--", "未知", "暂无", "无", "null", "none", "本站", "admin",
@@ -364,12 +437,24 @@ TITLE_RULES: tuple[TitleRule, ...] = (
     TitleRule("//h1", True),
     TitleRule('//*[self::div or self::span or self::td or self::p or self::strong or self::b]'
               '[contains(@class, "tit") or contains(@class, "Tit") or contains(@class, "TIT")'
-              ' or contains(@id, "tit") or contains(@id, "Tit") or contains(@id, "TIT")]',
-              False),  # title, newsTitle, news_tit
+              ' or contains(@id, "tit") or contains(@id, "Tit") or contains(@id, "TIT")'
+              ' or contains(@class, "eading") or contains(@class, "eadline")'
+              ' or contains(@class, "biaoti") or contains(@id, "biaoti")]',
+              False),  # title, newsTitle, news_tit, Heading, headline, biaoti
     TitleRule(f"//h2[{_cls('title')}]", False),
     TitleRule("//h2", False),
     TitleRule("//h3", False),
+    TitleRule("//h4", False),
+    TitleRule("//h5", False),
 )
 TITLE_MIN, TITLE_MAX = 4, 120
+# Headline-shaped text that is the site's navigation, not a headline: breadcrumbs
+# ("首页 > 新闻动态", "首页 - 新闻动态", "当前位置：…").
+BREADCRUMB = re.compile(
+    r"^(?:首页|主页|网站首页|当前位置|您的位置|你的位置|您现在的位置|所在位置|位置)\s*[:：]?\s*"
+    r"(?:>|＞|»|›|→|-|－|—|/|\||$)|(?:>|＞|»|›|→)\s*\S+\s*(?:>|＞|»|›|→)")
+# A subtitle line joined to the headline above it ("——热烈祝贺…").
+SUBTITLE_LEAD = re.compile(r"^(?:——|—|--)\s*\S")
+SUBTITLE_MAX = 60
 # Separators between the headline and the site/column names in <title>.
 TITLE_SEPARATORS = re.compile(r"\s*(?:_|\||｜|::|--|——|—|－|–|(?<!\d)-(?!\d)|\s-\s)\s*")
