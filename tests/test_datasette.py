@@ -1,4 +1,15 @@
+import json
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from urllib.parse import urlencode
+
 import pytest
+from conftest import free_port, run_cli
+from datasette.app import Datasette
 from datasette.utils import tilde_encode
 from sqlite_utils import Database
 
@@ -91,3 +102,106 @@ async def test_versions_query_shows_current_and_earlier_versions(tmp_path):
     assert page.status_code == 200 and "Versions of an article" in page.text
     runs = await ds.client.get("/parks/crawl_runs")
     assert runs.status_code == 200 and "Crawl runs" in runs.text
+
+
+# ------------------------------------------------------------------ plain Datasette
+
+SEARCH_BODIES = [
+    ("园区招商推介会举行", "园区签约项目12个。"),          # in title and body
+    ("开发区新闻", "今年园区招商引资成效明显。"),          # inside a longer run
+    ("工业園區動態", "園區擴建。"),                      # traditional: not folded by default
+    ("产业园动态", "全区产业发展良好，园 区之间有空格。"),  # the two characters apart
+    ("ＡＩ园区", "Ａｉ产业。"),                           # full-width letters before it
+    ("招商公告", "无关内容。"),
+    ("Park news", "Zone and park English text."),
+]
+
+
+@pytest.fixture
+def search_archive(tmp_path):
+    path = tmp_path / "parks.db"
+    writer = ArchiveWriter(open_archive(path))
+    writer.upsert_sites([{"id": "yx", "name": "云溪经开区", "park": "云溪", "region": "江苏",
+                          "start_urls": ["http://yx/"], "updated_at": "t"}])
+    for i, (title, body) in enumerate(SEARCH_BODIES * 3):
+        writer.add_article({"url": f"http://yx/{i}.html", "site_id": "yx", "title": title,
+                            "body": body, "published_at": f"2024-01-{1 + i:02d}",
+                            "source": "园区日报" if i == 5 else "云溪日报",
+                            "fetched_at": "2026-11-27T00:00:00+00:00"})
+    writer.close()
+    writer.db.close()
+    return path
+
+
+def _cli_search(path, query: str) -> list[str]:
+    result = run_cli("search", "--db", str(path), query, "--json", "--limit", "1000")
+    assert result.returncode == 0, result.stderr
+    return [json.loads(line)["url"] for line in result.stdout.splitlines()]
+
+
+def _all_rows(path) -> int:
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute("select count(*) from articles").fetchone()[0]
+    finally:
+        conn.close()
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("query", ["园区", "园区招商", "园", "park"])
+async def test_plain_datasette_searches_chinese_as_parknews_search(search_archive, query):
+    expected = _cli_search(search_archive, query)
+    assert expected and len(expected) < _all_rows(search_archive)
+    ds = Datasette([str(search_archive)])  # no parknews metadata or settings: the plugin only
+    response = await ds.client.get("/parks/articles.json", params={
+        "_search": query, "_shape": "array", "_size": "max"})
+    assert response.status_code == 200
+    assert sorted(row["url"] for row in response.json()) == sorted(expected)
+    page = await ds.client.get("/parks/articles", params={"_search": query})
+    assert f"{len(expected)} row" in page.text
+
+
+def test_the_datasette_command_searches_chinese(search_archive, tmp_path):
+    """``datasette archive.db`` as a user runs it: the plugin is found by its entry point."""
+    expected = _cli_search(search_archive, "园区")
+    port = free_port()
+    log = (tmp_path / "datasette.log").open("wb")
+    proc = subprocess.Popen([sys.executable, "-m", "datasette", "serve", str(search_archive),
+                             "-h", "127.0.0.1", "-p", str(port)],
+                            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+    url = (f"http://127.0.0.1:{port}/parks/articles.json?"
+           + urlencode({"_search": "园区", "_shape": "array", "_size": "max"}))
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(url, timeout=5) as response:
+                    rows = json.loads(response.read())
+                break
+            except (urllib.error.URLError, OSError):
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail("datasette did not answer: "
+                                + (tmp_path / "datasette.log").read_text(errors="replace"))
+                time.sleep(0.2)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        log.close()
+    assert sorted(row["url"] for row in rows) == sorted(expected)
+
+
+@pytest.mark.asyncio
+async def test_without_a_search_index_a_search_shows_no_rows_and_says_why(search_archive):
+    conn = sqlite3.connect(search_archive)
+    conn.execute("delete from search_meta where key = 'index_version'")
+    conn.commit()
+    conn.close()
+    ds = Datasette([str(search_archive)])
+    rows = (await ds.client.get("/parks/articles.json", params={
+        "_search": "园区", "_shape": "array"})).json()
+    assert rows == []  # never every row
+    page = (await ds.client.get("/parks/articles", params={"_search": "园区"})).text
+    assert "no Chinese search index" in page and 'href="/-/search"' in page
+    assert "parknews reindex" in page
+    unsearched = (await ds.client.get("/parks/articles.json", params={"_shape": "array"}))
+    assert len(unsearched.json()) == _all_rows(search_archive)

@@ -328,3 +328,77 @@ async def test_internal_tables_are_hidden_but_reachable(ds):
         assert (await ds.client.get(f"/parks/{name}")).status_code == 200
     assert 'href="/parks/articles"' in database and 'href="/parks/articles"' in home
 
+
+
+# ------------------------------------------------------------------ search, reposts grouped
+
+
+def _hits(html: str) -> list[str]:
+    return re.findall(r'<div class="pn-hit">(.*?)\n  </div>', html, re.S)
+
+
+@pytest.mark.asyncio
+async def test_a_reposted_story_is_one_search_hit_headed_by_its_original(ds):
+    response = await ds.client.get("/-/search", params={"q": "专精特新"})
+    assert response.status_code == 200
+    hits = _hits(response.text)
+    # the story is on three sites, all three match: one hit, the original's
+    assert len(hits) == 1, hits
+    hit = hits[0]
+    assert f'<a href="{_page(ORIGINAL)}">' in hit.split("</h3>")[0]
+    meta = _text(re.search(r'<div class="pn-meta">(.*?)</div>', hit, re.S)[1])
+    assert "青梧科技园" in meta and "qw" not in meta.split()  # the site's name, not its id
+    assert "2024-05-10 09:48" in meta and "原发 original" in meta
+    details = re.search(r'<details class="pn-reposts">(.*?)</details>', hit, re.S)[1]
+    assert "另有 2 家转载" in re.search(r"<summary>(.*?)</summary>", details, re.S)[1]
+    members = re.findall(r"<li[^>]*>(.*?)</li>", details, re.S)
+    assert [re.search(r'<a href="([^"]+)">', m)[1] for m in members] == [
+        _page(REPOST), _page(SECOND_REPOST)]
+    assert "园创科技网" in members[0] and "14 小时后" in members[0]
+    assert "青梧市政府" in members[1] and "3 天后" in members[1]
+    assert "共 3 篇" in response.text  # the count is of articles, the hits of stories
+
+
+@pytest.mark.asyncio
+async def test_the_original_comes_first_when_a_repost_heads_the_hit(ds):
+    # only the city's copy has these words in its title: it heads the hit
+    response = await ds.client.get("/-/search", params={"q": "专精特新政策宣讲会在"})
+    hits = _hits(response.text)
+    assert len(hits) == 1
+    hit = hits[0]
+    assert f'<a href="{_page(SECOND_REPOST)}">' in hit.split("</h3>")[0]
+    assert "原发 original" not in _text(re.search(r'<div class="pn-meta">(.*?)</div>',
+                                                   hit, re.S)[1])
+    members = re.findall(r"<li([^>]*)>(.*?)</li>", hit, re.S)
+    assert members[0][0] == ' class="pn-original"' and "原发 original" in members[0][1]
+    assert f'href="{_page(ORIGINAL)}"' in members[0][1]
+    assert f'href="{_page(REPOST)}"' in members[1][1]
+
+
+@pytest.mark.asyncio
+async def test_search_pages_count_stories_and_never_repeat_one(ds, archive, monkeypatch):
+    # 园区 matches the story (three copies) and others: page through them, 2 hits a page
+    import parknews.archive.datasette_plugin as plugin
+    from parknews.archive import search as archive_search
+
+    conn = sqlite3.connect(archive)
+    archive_search.register_functions(conn)
+    matching = {hit.url for hit in archive_search.search(conn, "园区", limit=100)[0]}
+    conn.close()
+    assert {ORIGINAL, REPOST, SECOND_REPOST} <= matching
+    monkeypatch.setattr(plugin, "PAGE_SIZE", 2)
+    seen, pages = [], 0
+    while True:
+        pages += 1
+        html = (await ds.client.get("/-/search", params={"q": "园区", "page": pages})).text
+        hits = _hits(html)
+        assert 1 <= len(hits) <= 2
+        for hit in hits:
+            seen.append(re.search(r'<h3><a href="([^"]+)">', hit)[1])
+            seen.extend(re.findall(r'<li[^>]*>.*?<a href="([^"]+)">', hit, re.S))
+        if "下一页 Next" not in html:
+            break
+    assert len(seen) == len(set(seen))  # no article twice, across pages
+    assert set(seen) == {_page(url) for url in matching}
+    stories = len(matching) - 2  # the three copies are one hit
+    assert pages == -(-stories // 2)

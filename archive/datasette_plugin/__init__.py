@@ -34,7 +34,7 @@ from datasette.utils.asgi import Response
 
 from parknews.archive import search
 from parknews.archive.datasette_plugin import article as article_page
-from parknews.archive.datasette_plugin import capture, facets, reading
+from parknews.archive.datasette_plugin import capture, facets, grouping, reading
 
 CSS_PATH = "/-/parknews.css"
 CSS = (Path(__file__).parent / "static" / "parknews.css").read_text(encoding="utf-8")
@@ -175,6 +175,21 @@ def prepare_connection(conn, database, datasette):
 
 
 @hookimpl
+def get_metadata(datasette, key, database, table):
+    """The search index of every archive, for any Datasette the plugin is installed in
+    (plain ``datasette archive.db`` too): ``articles_fts`` is contentless, so Datasette
+    would not find it itself and ``?_search=`` would be ignored, showing every row.
+    Metadata given to Datasette (``parknews serve``'s, ``-m``) is applied over this."""
+    found = {}
+    for name in list(datasette.databases):
+        described = archive_of(datasette, name)
+        if described is not None and described.searchable:
+            found[name] = {"tables": {"articles": {
+                "fts_table": search.FTS_TABLE, "fts_pk": "rowid"}}}
+    return {"databases": found} if found else {}
+
+
+@hookimpl
 def register_facet_classes():
     return [facets.ArticleFacet]
 
@@ -182,12 +197,27 @@ def register_facet_classes():
 @hookimpl
 def filters_from_request(request, database, table, datasette):
     """``_park=`` and ``_month=`` on an archive's articles."""
-    if table != "articles" or archive_of(datasette, database) is None:
+    described_archive = archive_of(datasette, database) if table == "articles" else None
+    if described_archive is None:
         return None
+    if not described_archive.searchable and _asks_search(request):
+        # no index to search: no rows, and a word why (Datasette would show every row)
+        return FilterArguments(["0"], {}, [NO_INDEX_NOTE], {
+            "parknews_no_search_index": True})
     where, params, described = facets.extra_filters(request)
     if not where:
         return None
     return FilterArguments(where, params, described, {})
+
+
+NO_INDEX_NOTE = ("没有搜索索引，无法搜索 (no search index: run parknews reindex; "
+                 "see /-/search)")
+
+
+def _asks_search(request) -> bool:
+    """``?_search=`` or ``?_search_COLUMN=`` with something to search for."""
+    return any((name == "_search" or name.startswith("_search_")) and request.args.get(name)
+               for name in request.args.keys())
 
 
 def _wants_default(request) -> bool:
@@ -378,6 +408,25 @@ def _search_database(datasette, name: str | None):
     return None
 
 
+def _search_result(group: grouping.Group, names: dict, row_url) -> dict:
+    """What the search template shows of one grouped hit."""
+    hit = group.hit
+    return {
+        "url": hit.url, "row_url": row_url(hit.url), "title_html": hit.title_html,
+        "untitled": not hit.title, "snippet": hit.snippet,
+        "date": reading.china_time(hit.published_at) or "",
+        "site_id": hit.site_id, "site_name": names.get(hit.site_id) or hit.site_id,
+        "source": hit.source, "original": group.original, "others": group.others,
+        "unlisted": group.unlisted,
+        "members": [{
+            "page": row_url(m.url), "site_name": m.site_name, "title": m.title or m.url,
+            "date": reading.china_time(m.published_at) or "", "original": m.original,
+            "lag": "" if m.original else reading.lag_text(m.lag_hours),
+            "matched": m.matched,
+        } for m in group.members],
+    }
+
+
 async def search_page(request, datasette):
     """全文搜索: ranked, highlighted results with filters by site, park and dates."""
     args = request.args
@@ -396,10 +445,17 @@ async def search_page(request, datasette):
         if not _has_index(conn):
             return None
         sites = conn.execute("select id, name, park from sites order by id").fetchall()
-        hits, total, parsed = search.search(
-            conn, query, site=site, park=park, date_from=date_from, date_to=date_to,
-            limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-        return sites, hits, total, parsed
+        found: dict = {}
+
+        def fetch(limit: int):
+            hits, total, parsed = search.search(
+                conn, query, site=site, park=park, date_from=date_from, date_to=date_to,
+                limit=limit, offset=0)
+            found.update(total=total, parsed=parsed)
+            return hits, total
+
+        groups, more = grouping.grouped_page(conn, fetch, page, PAGE_SIZE)
+        return sites, groups, more, found["total"], found["parsed"]
 
     def limited(conn):
         with sqlite_timelimit(conn, _time_limit(datasette)):
@@ -415,10 +471,13 @@ async def search_page(request, datasette):
         return Response.html("<p>这个数据库没有搜索索引，请运行 parknews reindex。"
                              " This database has no search index: run parknews reindex.</p>",
                              status=404)
-    sites, hits, total, parsed = result
-    for hit in hits:
-        hit.row_url = datasette.urls.row(db.name, "articles", tilde_encode(hit.url))
-    pages = max(1, -(-total // PAGE_SIZE))
+    sites, groups, more, total, parsed = result
+    names = {row[0]: row[1] for row in sites}
+
+    def row_url(url: str) -> str:
+        return datasette.urls.row(db.name, "articles", tilde_encode(url))
+
+    results = [_search_result(group, names, row_url) for group in groups]
     keep = {k: v for k, v in {"q": query, "site": site, "park": park, "from": date_from,
                               "to": date_to, "db": args.get("db")}.items() if v}
     return Response.html(await datasette.render_template(
@@ -427,12 +486,13 @@ async def search_page(request, datasette):
             "query": query, "site": site, "park": park, "date_from": date_from,
             "date_to": date_to, "sites": sites,
             "parks": sorted({row[2] for row in sites if row[2]}),
-            "hits": hits, "total": total, "note": parsed.note, "searched": bool(parsed.match),
+            "results": results, "total": total, "note": parsed.note,
+            "searched": bool(parsed.match),
             "more_than": search.COUNT_CAP if total > search.COUNT_CAP else None,
             "ranked": search.RANK_WINDOW,
-            "page": page, "pages": pages, "database": db.name,
+            "page": page, "database": db.name,
             "prev_url": "?" + urlencode({**keep, "page": page - 1}) if page > 1 else None,
-            "next_url": "?" + urlencode({**keep, "page": page + 1}) if page < pages else None,
+            "next_url": "?" + urlencode({**keep, "page": page + 1}) if more else None,
         },
         request=request,
     ))
