@@ -87,16 +87,60 @@ def parse_set(values: Iterable[str], *, per_site: bool = False) -> Overrides:
 
 
 def existing_archive(db_path: str, hint: str = "") -> Path:
-    """The path of an archive that must exist already, else the command fails with
-    ``no archive at PATH`` (and ``hint``)."""
-    if not Path(db_path).is_file():
+    """The path of a parknews archive that must exist already, else the command fails:
+    ``no archive at PATH`` (and ``hint``), or ``PATH is not a parknews archive`` for a
+    file that is not one (looked at read-only: the file is left as it was)."""
+    path = Path(db_path)
+    if not path.is_file():
         fail(f"no archive at {db_path}{hint}")
-    return Path(db_path)
+    conn = _read_only(path)
+    try:
+        problem = _not_an_archive(conn)
+    finally:
+        conn.close()
+    if problem:
+        fail(f"{db_path} is not a parknews archive ({problem}); nothing was written to it")
+    return path
+
+
+def _read_only(path: Path):
+    """A connection that cannot write to ``path`` (SQLite's ``mode=ro`` URI)."""
+    import sqlite3
+    from urllib.parse import quote
+
+    uri = f"file:{quote(str(path.resolve()))}?mode=ro"
+    try:
+        return sqlite3.connect(uri, uri=True, check_same_thread=False)
+    except sqlite3.Error as exc:
+        fail(f"cannot open {path} read-only: {exc}")
+
+
+def _not_an_archive(conn) -> str | None:
+    """Why the database is no parknews archive, or None: an archive has the ``articles``
+    table and the parknews migrations recorded in ``_sqlite_migrations``."""
+    import sqlite3
+
+    from parknews.archive.schema import migrations
+
+    try:
+        tables = {name for (name,) in conn.execute(
+            "select name from sqlite_master where type = 'table'")}
+        missing = [what for what, table in (("articles table", "articles"),
+                                             ("parknews migrations", migrations.migrations_table))
+                   if table not in tables]
+        if missing:
+            return "no " + " and no ".join(missing)
+        (count,) = conn.execute(f"select count(*) from {migrations.migrations_table} "
+                                f"where migration_set = ?", [migrations.name]).fetchone()
+    except sqlite3.DatabaseError as exc:
+        return f"not a SQLite database: {exc}"
+    return None if count else "no parknews migrations"
 
 
 def open_existing_archive(db_path: str, **options):
     """Open an archive that must exist already (``existing_archive``), its schema
-    brought up to date; ``options`` go to ``open_archive``."""
+    brought up to date, for a command that writes to it; ``options`` go to
+    ``open_archive``."""
     from parknews.archive.store import ArchiveError, open_archive
 
     existing_archive(db_path)
@@ -104,6 +148,64 @@ def open_existing_archive(db_path: str, **options):
         return open_archive(db_path, **options)
     except ArchiveError as exc:
         fail(str(exc))
+
+
+def open_archive_read_only(db_path: str, check_search_index: bool = True):
+    """Open an archive that must exist already (``existing_archive``) read-only (SQLite's
+    ``mode=ro``), for a command that only reads it (search, dedup-report). An archive
+    written by an older parknews, with migrations pending, is first brought up to date
+    (that is the one write); one whose search index was cut by other rules is refused
+    (``parknews reindex`` rebuilds it)."""
+    from sqlite_utils import Database
+
+    from parknews.archive import search
+    from parknews.archive.schema import migrations
+
+    path = existing_archive(db_path)
+    conn = _read_only(path)
+    if migrations.pending(Database(conn)):
+        conn.close()
+        open_existing_archive(db_path, check_search_index=False).close()
+        conn = _read_only(path)
+    search.register_functions(conn)
+    version = search.index_version(conn)
+    if check_search_index and version != search.INDEX_VERSION:
+        conn.close()
+        fail(f"the search index of {db_path} was built by another version ({version}, "
+             f"now {search.INDEX_VERSION}): run `parknews reindex --db {db_path}` first")
+    return Database(conn)
+
+
+# --- dates ---------------------------------------------------------------------------
+
+_DATE = re.compile(r"^(\d{4})(?:[-/.年](\d{1,2})(?:[-/.月](\d{1,2})日?)?月?)?年?$")
+
+
+class DateParam(click.ParamType):
+    """A date option (``--from``, ``--to``): YYYY-MM-DD, or a month (YYYY-MM) or a year
+    (YYYY); 2024/05/01, 2024.5.1 and 2024年5月1日 are read too and normalised to ISO
+    (2024-05-01). Anything else, or a day that does not exist, is a usage error: a date
+    that cannot be read must not silently match nothing."""
+
+    name = "date"
+
+    def convert(self, value, param, ctx):
+        from datetime import date
+
+        match = _DATE.match(str(value).strip())
+        parts = [int(part) for part in match.groups() if part] if match else []
+        try:
+            if parts:
+                date(*(parts + [1, 1])[:3])
+        except ValueError:
+            parts = []
+        if not parts:
+            self.fail(f"{value!r} is not a date: write YYYY-MM-DD (or YYYY-MM, YYYY)",
+                      param, ctx)
+        return "-".join([f"{parts[0]:04d}", *(f"{part:02d}" for part in parts[1:])])
+
+
+DATE = DateParam()
 
 
 # --- after a crawl -------------------------------------------------------------------

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from parknews.crawler.cli.common import check_health, existing_archive, fail, open_existing_archive
+from parknews.crawler.cli.common import check_health, existing_archive, fail, open_archive_read_only
 from parknews.crawler.sites import SitesError, load_sites_file
 
 
@@ -75,7 +75,7 @@ def dedup_report(db_path, fmt, site, output):
     """
     from parknews.archive.dedup_report import FORMATS
 
-    db = open_existing_archive(db_path)
+    db = open_archive_read_only(db_path, check_search_index=False)
     text = FORMATS[fmt](db.conn, site)
     db.close()
     if output:

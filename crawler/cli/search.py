@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import click
 
-from parknews.crawler.cli.common import fail, open_existing_archive
+from parknews.crawler.cli.common import DATE, fail, open_archive_read_only, open_existing_archive
 
 
 @dataclass(frozen=True)
@@ -33,10 +33,11 @@ class SearchArgs:
 @click.argument("query")
 @click.option("--site", default=None, metavar="ID", help="Only this site's articles.")
 @click.option("--park", default=None, help="Only articles of sites of this park (园区).")
-@click.option("--from", "date_from", default=None, metavar="YYYY-MM-DD",
-              help="Published on or after this date.")
-@click.option("--to", "date_to", default=None, metavar="YYYY-MM-DD",
-              help="Published on or before this date.")
+@click.option("--from", "date_from", default=None, metavar="YYYY-MM-DD", type=DATE,
+              help="Published on or after this date (a month YYYY-MM or a year YYYY: from "
+                   "its start; 2024/05/01 and 2024年5月1日 are read as 2024-05-01).")
+@click.option("--to", "date_to", default=None, metavar="YYYY-MM-DD", type=DATE,
+              help="Published on or before this date (a month or a year: to its end).")
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000),
               help="Results shown.")
 @click.option("--offset", default=0, show_default=True, type=click.IntRange(0),
@@ -62,7 +63,10 @@ def run_search_command(args: SearchArgs) -> None:
     from parknews.archive.search import COUNT_CAP
     from parknews.archive.search import search as run_search
 
-    db = open_existing_archive(args.db_path)
+    if args.date_from and args.date_to and args.date_from[:len(args.date_to)] > args.date_to:
+        raise click.BadParameter(f"--from {args.date_from} is after --to {args.date_to}",
+                                 param_hint="--from")
+    db = open_archive_read_only(args.db_path)
     hits, total, parsed = run_search(db.conn, args.query, site=args.site, park=args.park,
                                      date_from=args.date_from, date_to=args.date_to,
                                      limit=args.limit, offset=args.offset)
