@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from typing import NamedTuple
 
 RECENT_RUNS = 10  # runs looked at per site
+STORED_LOOKED_AT = 2000  # articles of the latest storing run looked at, at most
 
 # thresholds
 DOWN_MIN_REQUESTS = 1
@@ -30,6 +31,10 @@ EMPTY_SHARE = 0.5  # more empty extractions than this share of the pages read
 EMPTY_MIN = 3
 UNDATED_SHARE = 0.5  # more articles without a date than this share of those stored
 UNDATED_MIN = 3
+SHELL_TEXT = 50  # characters of text (spaces aside) under which a stored body is a shell's
+SHELL_SHARE = 0.5  # more page shells than this share of the articles a run stored
+SHELL_MIN = 3  # ... and at least this many (a title shared by this many is no title)
+SHELL_SHOWN = 2  # shells named in the message
 GONE_SHARE = 0.5  # more stored articles answering 404/410 than this share of those rechecked
 GONE_MIN = 3
 ERROR_RATE = 0.2  # errors per request above this ...
@@ -41,7 +46,7 @@ COLUMNS_SHOWN = 3  # columns named in one problem, the rest counted
 
 @dataclass
 class Run:
-    started_at: str
+    started_at: str  # ISO 8601, UTC
     full_pass: bool
     requests: int
     responses: dict[str, int]
@@ -59,11 +64,23 @@ class Run:
     notes: dict = field(default_factory=dict)  # JSON of crawl_runs.notes
 
 
+@dataclass(frozen=True)
+class StoredArticle:
+    """An article as a run stored it (new, or changed since it was stored)."""
+
+    url: str
+    title: str | None
+    text_chars: int  # characters of its body, spaces aside
+    published_at: str | None
+
+
 @dataclass
 class SiteState:
     site_id: str
     runs: list[Run]  # newest first
     new_article_times: list[str] = field(default_factory=list)  # first_seen_at, oldest first
+    # the articles stored (new or changed) by the latest run that stored any
+    stored: list[StoredArticle] = field(default_factory=list)
 
 
 class Rule(NamedTuple):
@@ -173,6 +190,34 @@ def lost_dates(state: SiteState, now: datetime) -> str | None:
     return None
 
 
+def shell_pages(state: SiteState, now: datetime) -> str | None:
+    """Most articles the latest storing run stored are page shells: the page was served,
+    its content was not (drawn by JavaScript, "内容加载中…"): next to no text, or no
+    title of their own (none, or one that several share: the site's name), often no
+    date either. Judged on the articles of the latest run that stored any."""
+    storing = _saw(state, lambda r: r.new + r.changed)
+    if not storing or not state.stored:
+        return None
+    shared = {title for title, count in Counter(a.title for a in state.stored
+                                                if a.title).items() if count >= SHELL_MIN}
+    shells = [a for a in state.stored
+              if a.text_chars < SHELL_TEXT or not a.title or a.title in shared]
+    if len(shells) < SHELL_MIN or len(shells) <= len(state.stored) * SHELL_SHARE:
+        return None
+    short = sum(a.text_chars < SHELL_TEXT for a in shells)
+    untitled = sum(not a.title or a.title in shared for a in shells)
+    undated = sum(not a.published_at for a in shells)
+    what = ", ".join(part for part in (
+        f"{short} with under {SHELL_TEXT} characters of text" if short else "",
+        f"{untitled} without a title of their own" if untitled else "",
+        f"{undated} without a date" if undated else "") if part)
+    examples = ", ".join(a.url for a in shells[:SHELL_SHOWN])
+    return (f"{len(shells)} of {len(state.stored)} articles stored in "
+            f"{_which(storing[0], state)} are page shells ({what}; e.g. {examples}): "
+            f"the pages are served but not their content (drawn by JavaScript, or "
+            f"'loading'); try render = true, or look at the pages")
+
+
 def _rechecked(run: Run) -> int:
     return run.unchanged + run.changed + run.withdrawn
 
@@ -266,6 +311,7 @@ RULES: tuple[Rule, ...] = (
     Rule("columns_changed", columns_changed),
     Rule("empty_bodies", empty_bodies),
     Rule("lost_dates", lost_dates),
+    Rule("shell_pages", shell_pages),
     Rule("articles_gone", articles_gone),
     Rule("errors_rose", errors_rose),
     Rule("quiet_too_long", quiet_too_long),
@@ -307,6 +353,24 @@ def _runs(conn: sqlite3.Connection, site_id: str) -> list[Run]:
             for r in rows]
 
 
+def _stored(conn: sqlite3.Connection, site_id: str, runs: list[Run]) -> list[StoredArticle]:
+    """The articles stored (new, or changed: an earlier version replaced) by the latest
+    run that stored any; the runs of a site never overlap (its lock), so these are the
+    articles first seen or replaced since that run started."""
+    storing = [run for run in runs if run.new + run.changed]
+    if not storing:
+        return []
+    since = storing[0].started_at
+    rows = conn.execute(
+        "select url, title, length(replace(replace(replace(replace(coalesce(body, ''), ' ', ''),"
+        " char(10), ''), char(9), ''), char(12288), '')), published_at from articles"
+        " where site_id = ? and fetched_at >= ? and (first_seen_at >= ? or exists (select 1"
+        " from article_versions v where v.url = articles.url and v.replaced_at >= ?))"
+        " order by url limit ?", [site_id, since, since, since, STORED_LOOKED_AT]).fetchall()
+    return [StoredArticle(url, title, chars or 0, published) for url, title, chars, published
+            in rows]
+
+
 def _notes(text: str | None) -> dict:
     try:
         value = json.loads(text or "{}")
@@ -334,7 +398,7 @@ def evaluate(conn: sqlite3.Connection, site_ids: list[str] | None = None,
         times = [r[0] for r in conn.execute(
             "select first_seen_at from articles where site_id = ? order by first_seen_at",
             [site_id])]
-        state = SiteState(site_id, runs, times)
+        state = SiteState(site_id, runs, times, _stored(conn, site_id, runs))
         problems = [{"rule": rule.name, "message": message} for rule in RULES
                     if (message := rule.check(state, now))]
         status = "unhealthy" if problems else "healthy"

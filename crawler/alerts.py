@@ -50,6 +50,7 @@ RULE_LABELS = {
     "columns_changed": "新闻栏目消失或变空",
     "empty_bodies": "文章正文为空",
     "lost_dates": "文章缺少日期",
+    "shell_pages": "文章只剩页面空壳（正文、标题或日期缺失）",
     "articles_gone": "已存文章被删除（404/410）",
     "errors_rose": "请求失败增多",
     "quiet_too_long": "长期没有新文章",

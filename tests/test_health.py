@@ -202,3 +202,65 @@ def test_a_news_column_gone_from_the_hub_or_emptied_is_a_layout_change():
     assert problems([no_hub, usual, usual]) == []
     assert problems([more, usual, usual]) == []
     assert problems([usual, gone, usual, usual]) == []  # back again: mended
+
+
+def _stored(count: int, **fields) -> list[health.StoredArticle]:
+    base = {"title": None, "text_chars": 800, "published_at": "2026-05-30"}
+    return [health.StoredArticle(f"http://yx.cn/a{n}.html",
+                                 **(base | {"title": f"园区新闻{n}"} | fields))
+            for n in range(count)]
+
+
+def shells(stored, runs=None) -> str | None:
+    state = health.SiteState("yx", runs or [run(new=len(stored)), run()], [], stored)
+    return health.shell_pages(state, NOW)
+
+
+def test_articles_stored_as_page_shells():
+    assert shells(_stored(8)) is None  # whole articles
+    assert shells(_stored(4) + _stored(4, text_chars=12)) is None  # half: not most
+    message = shells(_stored(1) + _stored(5, text_chars=12, published_at=None))
+    assert message.startswith("5 of 6 articles stored in the latest run are page shells "
+                              "(5 with under 50 characters of text, 5 without a date; e.g. "
+                              "http://yx.cn/a0.html, http://yx.cn/a1.html)")
+    # the site's name as every title: no title of their own, whatever the text's length
+    message = shells(_stored(4, title="云溪经济开发区") + _stored(1))
+    assert "4 of 5 articles" in message and "4 without a title of their own" in message
+    assert shells(_stored(2, title=None)) is None  # fewer than SHELL_MIN
+    assert "3 without a title of their own" in shells(_stored(3, title=""))
+    # judged on the latest run that stored articles; one that stored none says nothing
+    quiet = run(new=0)
+    state = health.SiteState("yx", [quiet, run(new=5), run()], [], _stored(5, text_chars=3))
+    assert "in the run of 2026-05-31T00:00:00+00:00" in health.shell_pages(state, NOW)
+    assert shells(_stored(5, text_chars=3), runs=[quiet, quiet]) is None
+    assert [r.name for r in health.RULES if r.check(state, NOW)] == ["shell_pages"]
+
+
+def test_the_stored_articles_are_those_of_the_latest_storing_run(tmp_path):
+    """New and changed articles of the latest run that stored any count; one it fetched
+    again unchanged does not."""
+    from parknews.archive.store import ArchiveWriter, open_archive
+
+    db = open_archive(tmp_path / "s.db")
+    writer = ArchiveWriter(db, batch_size=1)
+    writer.upsert_sites([{"id": "yx", "name": "云溪", "park": None, "region": None,
+                          "start_urls": ["http://yx/"], "updated_at": "t"}])
+    good = {n: ("园区新闻" + str(n), "正文内容。" * 40) for n in range(4)}
+    broken = {0: ("云溪", "首页 新闻中心"), 1: ("云溪", "首页 新闻中心"), 2: good[2],
+              4: ("云溪", "首页 新闻中心")}  # 0, 1 changed, 2 the same, 4 new
+    for day, articles in ((1, good), (2, broken)):
+        stamp = f"2026-05-0{day}T06:00:00+00:00"
+        writer.add_run({"run_id": f"r{day}", "site_id": "yx", "started_at": stamp,
+                        "requests": 5, "responses": {"200": 5}, "list_pages": 1,
+                        "links_found": 5, "articles_new": 4 if day == 1 else 1,
+                        "articles_changed": 0 if day == 1 else 2})
+        for n, (title, body) in articles.items():
+            writer.add_article({"url": f"http://yx/{n}", "site_id": "yx", "title": title,
+                                "body": body, "published_at": "2026-04-30",
+                                "fetched_at": f"2026-05-0{day}T06:01:00+00:00"})
+    writer.close()
+    (result,) = health.evaluate(db.conn, now=NOW, record=False)
+    problems = {p["rule"]: p["message"] for p in result.problems}
+    assert problems["shell_pages"].startswith(
+        "3 of 3 articles stored in the latest run are page shells (3 with under 50 "
+        "characters of text, 3 without a title of their own; e.g. http://yx/0, http://yx/1)")

@@ -8,7 +8,10 @@ Three sites, crawled together by each `parknews crawl` (one Scrapy process a cra
 - trs (127.0.0.83): a list redesign: all but the first article link of each list page
   become `javascript:` items (links per list page fall by far more than half);
 - dede (127.0.0.84): its articles are removed (404) while its lists still link them;
-- destoon (127.0.0.85): its articles are removed and its lists emptied.
+- destoon (127.0.0.85): its articles are removed and its lists emptied;
+- wordpress (127.0.0.86): its article pages become empty shells (the site's name as
+  title, a menu, "内容加载中…" where a script would draw the article): the pages answer
+  200 and the articles are stored, with next to no text.
 
 Every crawl rechecks the stored articles (PARKNEWS_RECHECK_DAYS=0, as a daily crawl
 with a one-day recheck would): a removed article is noticed when it is rechecked. The
@@ -23,11 +26,12 @@ import threading
 
 import pytest
 from conftest import FAST, run_cli
-from mockservers.breakage import empty_lists, relayout_lists, remove_articles
+from mockservers.breakage import empty_lists, relayout_lists, remove_articles, shell_articles
 
 from parknews.crawler.mocksites import serve_mock_sites, sites_toml
 
-HOSTS = {"trs": "127.0.0.83", "dede": "127.0.0.84", "destoon": "127.0.0.85"}
+HOSTS = {"trs": "127.0.0.83", "dede": "127.0.0.84", "destoon": "127.0.0.85",
+         "wordpress": "127.0.0.86"}
 RECEIVER = "127.0.0.89"
 CRAWL = [*FAST, "--set", "PARKNEWS_RECHECK_DAYS=0", "--no-progress"]
 
@@ -87,7 +91,8 @@ def story(tmp_path_factory):
             report("healthy")
             mend = [relayout_lists(sites["trs"]),
                     remove_articles(sites["dede"]),
-                    remove_articles(sites["destoon"]), empty_lists(sites["destoon"])]
+                    remove_articles(sites["destoon"]), empty_lists(sites["destoon"]),
+                    shell_articles(sites["wordpress"])]
             crawl("broken 1")
             crawl("broken 2")  # still broken: nothing new to say
             report("broken")
@@ -165,3 +170,15 @@ def test_articles_removed_and_lists_emptied(story):
     assert f"{'destoon':<16} unhealthy" in story["report broken"]["text"]
     _one_alert_each_way(story, "destoon")
 
+
+
+def test_articles_served_as_empty_page_shells(story):
+    problems = _problems(story, "wordpress")
+    assert list(problems) == ["shell_pages"]  # the shells keep their list dates
+    count = story["articles"]["wordpress"]
+    assert problems["shell_pages"].startswith(
+        f"{count} of {count} articles stored in the run of ")
+    assert (f"are page shells ({count} with under 50 characters of text, {count} without "
+            f"a title of their own; e.g. http://127.0.0.86:") in problems["shell_pages"]
+    assert problems["shell_pages"] in story["report broken"]["text"]
+    _one_alert_each_way(story, "wordpress")

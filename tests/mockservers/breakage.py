@@ -11,7 +11,9 @@ that puts back exactly what was served before::
   href="javascript:void(0)" onclick="openArticle('…')">`` (as many government portals
   do), keeping the first ``keep`` links of each list page as plain links;
 - :func:`empty_lists`: the list pages are served with no article link left;
-- :func:`remove_articles`: every article page (and its continuation pages) answers 404.
+- :func:`remove_articles`: every article page (and its continuation pages) answers 404;
+- :func:`shell_articles`: every article page is served as an empty page shell (the site's
+  name as its title, its menu, "内容加载中…" where a script would draw the article).
 """
 
 from __future__ import annotations
@@ -91,4 +93,28 @@ def remove_articles(site: RunningSite) -> Callable[[], None]:
     """Every article page, and every further page of a multi-page article, answers 404."""
     urls = [*site.articles, *(u for parts in site.continuation_urls.values() for u in parts)]
     saved = {url: site.remove_route(url) for url in urls}
+    return _restorer(site, saved)
+
+
+SHELL = """<!DOCTYPE html>
+<html><head><meta charset="{charset}"><title>{name}</title></head>
+<body><div class="header"><a href="/">首页</a> <a href="/xwzx/">新闻中心</a>
+<a href="/zwgk/">政务公开</a></div>
+<div id="app"><div class="loading">内容加载中…</div></div>
+<script src="/js/detail.js"></script>
+<div class="footer">版权所有：{name}</div></body></html>
+"""
+
+
+def shell_articles(site: RunningSite) -> Callable[[], None]:
+    """Every article page (and continuation page) is served as a page shell whose content
+    a script would draw: the site's name as title, a menu, "内容加载中…", no date."""
+    saved: dict[str, Route] = {}
+    for url in [*site.articles, *(u for parts in site.continuation_urls.values() for u in parts)]:
+        route = site.route(url)
+        status, headers, _ = route
+        encoding = _charset(route, site.encoding)
+        saved[url] = route
+        site.set_route(url, (status, dict(headers), SHELL.format(
+            charset=encoding, name=html.escape(site.name)).encode(encoding)))
     return _restorer(site, saved)
