@@ -129,8 +129,10 @@ def demo(db_path, host, port, serve):
     Starts seven mock sites on loopback (a TRS government portal, a GBK DedeCMS park
     company site, a DESTOON portal that reposts park news, a Hanweb portal, a provincial
     platform, a WordPress site with a sitemap and an old GB2312 ASP site), crawls each
-    from its home page (its news columns found as a real crawl finds them), then serves
-    the archive in Datasette until Ctrl-C.
+    from its home page (its news columns found as a real crawl finds them), runs the site
+    health check, then serves the archive in Datasette until Ctrl-C, opening on the
+    search page. Some mock sites break on purpose (dead links, robots.txt rules, a
+    redirect loop): the failures the crawl prints are expected.
 
     \b
     Example:
@@ -153,16 +155,60 @@ def demo(db_path, host, port, serve):
         sites_path.write_text(text, encoding="utf-8")
         for site in running:
             click.echo(f"mock site {site.id:<8} {site.home_url}  ({site.name})")
+        breakage = deliberate_breakage(running)
+        if breakage:
+            click.echo("\nSome mock sites break on purpose, as real sites do: the "
+                       "failures and warnings the crawl prints for these are expected.")
+            for line in breakage:
+                click.echo(f"  {line}")
         results = run_crawl(parse_sites(text, str(sites_path)), path,
                             dict(LOOPBACK_SETTINGS, LOG_LEVEL="WARNING"))
         print_summary(results)
-        click.echo(f"\nArchive: {path}  (sites file: {sites_path})")
-        if serve:
-            from parknews.archive.publish import database_name
-            from parknews.archive.publish import serve as run_server
+    click.echo("\nSite health (parknews health):")
+    print_health(path)
+    click.echo(f"\nArchive: {path}  (sites file: {sites_path})")
+    search_url = f"http://{host}:{port}/-/search"
+    if not serve:
+        click.echo(f"Serve it with `parknews serve --db {path} --port {port}` and open "
+                   f"{search_url}")
+        return
+    from parknews.archive.publish import serve as run_server
 
-            click.echo(f"Open http://{host}:{port}/{database_name(path)}/articles  (Ctrl-C stops)")
-            run_server(path, host=host, port=port)
+    click.echo(f"Open {search_url}  (Ctrl-C stops)")
+    run_server(path, host=host, port=port)
+
+
+def deliberate_breakage(running) -> list[str]:
+    """A line per mock site that breaks on purpose: which of its links fail and why."""
+    lines = []
+    for site in running:
+        parts = []
+        statuses = sorted(site.failing_urls.values())
+        for status in sorted(set(statuses)):
+            count = statuses.count(status)
+            parts.append(f"{count} link{'s' if count > 1 else ''} answering {status}")
+        if site.disallowed_urls:
+            count = len(site.disallowed_urls)
+            parts.append(f"{count} link{'s' if count > 1 else ''} robots.txt disallows "
+                         "(skipped, not a failure)")
+        if site.redirect_loop_urls:
+            parts.append("a redirect loop")
+        if site.trap_prefix:
+            parts.append("an endless calendar")
+        if parts:
+            lines.append(f"{site.id:<10} " + ", ".join(parts))
+    return lines
+
+
+def print_health(path: Path) -> None:
+    """Each site's health after the crawl (no alerts sent: the demo has no sites file
+    targets)."""
+    from parknews.crawler.cli.common import check_health
+
+    for item in check_health(str(path), (), None, alert=False):
+        click.echo(f"  {item.site_id:<10} {item.status}")
+        for problem in item.problems:
+            click.echo(f"  {'':<10} - {problem['message']}")
 
 
 COMMANDS = (serve, demo)
