@@ -3,7 +3,8 @@
 Exact duplicates share the hash of their normalised body. Near duplicates (a new 来源
 line, a rewritten lead, a dropped paragraph) are found with MinHash signatures over
 character n-grams of the normalised body (hashed and permuted with numpy: ``SHINGLE_HASH``,
-3-4 times faster than datasketch's own hashing, whose ``MinHash`` still holds them) and a
+3-4 times faster than datasketch's own hashing; ``MinHash`` holds them, estimating the
+Jaccard as datasketch's does, without datasketch, which brings scipy) and a
 banded LSH index of our own (numpy arrays, ~1 KB an article with the signatures;
 datasketch's MinHashLSH took ~10 KB), then confirmed by the exact Jaccard similarity of
 the two bodies' n-gram sets, so the LSH only proposes candidates.
@@ -50,7 +51,6 @@ from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
-from datasketch import MinHash
 
 logger = logging.getLogger(__name__)
 
@@ -223,13 +223,29 @@ def minhash_values(text: str) -> np.ndarray:
     return values
 
 
+class MinHash:
+    """A text's MinHash signature: for each of NUM_PERM permutations of its n-gram
+    hashes, the least (below 2**32, as datasketch's values are). The share of equal
+    values of two signatures estimates the Jaccard of the two n-gram sets."""
+
+    __slots__ = ("hashvalues",)
+
+    def __init__(self, hashvalues: np.ndarray):
+        self.hashvalues = np.asarray(hashvalues, dtype=np.uint64)
+
+    def __len__(self) -> int:
+        return len(self.hashvalues)
+
+    def jaccard(self, other: MinHash) -> float:
+        """The estimate of the Jaccard of the two texts' n-gram sets."""
+        if len(other) != len(self):
+            raise ValueError("signatures of different lengths cannot be compared")
+        return float(np.count_nonzero(self.hashvalues == other.hashvalues)) / len(self)
+
+
 def as_minhash(values: np.ndarray) -> MinHash:
-    """Hash values in datasketch's container (``jaccard``, ``hashvalues``; ``update`` is
-    never called on it: it would permute the datasketch way). Our parameters are handed
-    in only so that it does not draw permutations of its own, which costs more than a
-    signature."""
-    return MinHash(num_perm=NUM_PERM, seed=SEED, hashvalues=values,
-                   permutations=_permutations(NUM_PERM, SEED))
+    """Hash values as a signature."""
+    return MinHash(values)
 
 
 def signature(text: str) -> MinHash:
@@ -696,7 +712,7 @@ class _Index:
 
 
 def _hashvalues(minhash: MinHash | np.ndarray) -> np.ndarray:
-    return minhash.hashvalues if isinstance(minhash, MinHash) else np.asarray(minhash)
+    return np.asarray(getattr(minhash, "hashvalues", minhash))
 
 
 def _stored_minhash(blob: bytes) -> MinHash:
