@@ -15,7 +15,7 @@ from conftest import run_cli
 
 from parknews.archive.store import ArchiveWriter, open_archive
 from parknews.crawler.cli import main
-from parknews.crawler.cli.common import CommandError, open_archive_read_only
+from parknews.crawler.cli.common import CommandError, existing_archive, open_archive_read_only
 
 READERS = [["search", "园区"], ["health"], ["dedup-report", "--format", "json"],
            ["serve", "--port", "0"]]
@@ -83,6 +83,12 @@ def archive(tmp_path) -> Path:
     writer.close()
     db.close()
     return path
+
+
+def test_the_check_leaves_an_archive_as_it_was(archive):
+    before = fingerprint(archive.parent)
+    assert existing_archive(str(archive)) == archive
+    assert fingerprint(archive.parent) == before  # no empty -wal or -shm left either
 
 
 def test_search_reads_the_archive_read_only(archive):

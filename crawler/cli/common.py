@@ -93,7 +93,9 @@ def existing_archive(db_path: str, hint: str = "") -> Path:
     path = Path(db_path)
     if not path.is_file():
         fail(f"no archive at {db_path}{hint}")
-    conn = _read_only(path)
+    # immutable when no -wal file is beside it: then the file holds every committed row,
+    # and a read-only look at a WAL archive leaves no empty -wal and -shm files behind
+    conn = _read_only(path, immutable=not path.with_name(path.name + "-wal").exists())
     try:
         problem = _not_an_archive(conn)
     finally:
@@ -103,12 +105,13 @@ def existing_archive(db_path: str, hint: str = "") -> Path:
     return path
 
 
-def _read_only(path: Path):
-    """A connection that cannot write to ``path`` (SQLite's ``mode=ro`` URI)."""
+def _read_only(path: Path, immutable: bool = False):
+    """A connection that cannot write to ``path`` (SQLite's ``mode=ro`` URI; with
+    ``immutable``, one that takes no lock and opens no -wal or -shm file either)."""
     import sqlite3
     from urllib.parse import quote
 
-    uri = f"file:{quote(str(path.resolve()))}?mode=ro"
+    uri = f"file:{quote(str(path.resolve()))}?mode=ro{'&immutable=1' if immutable else ''}"
     try:
         return sqlite3.connect(uri, uri=True, check_same_thread=False)
     except sqlite3.Error as exc:
