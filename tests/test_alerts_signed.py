@@ -15,6 +15,7 @@ import http.server
 import json
 import re
 import socketserver
+import sys
 import threading
 import time
 from urllib.parse import parse_qs, urlsplit
@@ -156,7 +157,6 @@ def test_a_wecom_alert(robots):
 
 
 def test_a_json_webhook_through_apprise(robots):
-    pytest.importorskip("apprise", reason="the alerts extra")
     target = AlertTarget("apprise", f"json://{HOST}:{robots.server_address[1]}/hook")
     assert send(target, BROKEN, "云溪经开区") is None
     ((path, _, body, _),) = robots.posts
@@ -190,7 +190,6 @@ class Mailbox(socketserver.StreamRequestHandler):
 
 
 def test_an_email_through_apprise():
-    pytest.importorskip("apprise", reason="the alerts extra")
     server = socketserver.ThreadingTCPServer((HOST, 0), Mailbox)
     server.messages = []
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -208,8 +207,13 @@ def test_an_email_through_apprise():
     _says_what_broke(message.get_body(("plain",)).get_content())
 
 
+def test_without_apprise_the_extra_is_named(monkeypatch):
+    monkeypatch.setitem(sys.modules, "apprise", None)  # as when it is not installed
+    assert send(AlertTarget("apprise", "json://127.0.0.1:9/x"), BROKEN) == (
+        "the apprise kind needs apprise: pip install 'parknews[alerts]'")
+
+
 def test_a_dead_apprise_target_is_reported():
-    pytest.importorskip("apprise", reason="the alerts extra")
     assert send(AlertTarget("apprise", "json://127.0.0.1:9/none"), BROKEN) is not None
     assert send(AlertTarget("apprise", "nosuchservice://x"), BROKEN).startswith(
         "apprise does not understand")
