@@ -25,11 +25,11 @@ from parknews.crawler.sites import SitesError, load_sites_file
 def health(db_path, sites_file, site_ids, alert, as_json):
     """Which sites broke: host down, list layout changed (article links per list page
     halved, or none), articles removed (most rechecked ones answer 404/410), empty
-    bodies, lost dates, articles stored as empty page shells, error rate up, no new article for longer than usual. Alerts
-    (generic JSON, DingTalk and Feishu signed with their secret, WeCom, e-mail and more
-    through apprise URLs) go out when a site turns unhealthy or recovers, not on every
-    check. Times are shown in the sites file's `timezone`
-    (Asia/Shanghai without --sites).
+    bodies, lost dates, articles stored as empty page shells, error rate up, no new
+    article for longer than usual. Alerts (generic JSON, DingTalk and Feishu signed
+    with their secret, WeCom, e-mail and more through apprise URLs) go out when a site
+    turns unhealthy or recovers, not on every check. Times are shown in the sites
+    file's `timezone` (Asia/Shanghai without --sites).
 
     \b
     Example:
