@@ -163,8 +163,10 @@ def test_a_mock_repost_cluster_is_one_search_hit_and_also_published_on_each_page
         expect(listed).to_have_count(len(members) - 1)
         assert [a.get_attribute("href") for a in listed.all()] == [
             _article_path(url) for url in members[1:]]
-        for url in members:
+        _shoot(page, "search-cluster", WIDTHS["desktop"])
+        for number, url in enumerate(members):
             page.goto(server + _article_path(url))
+            _shoot(page, f"article-cluster-member{number}", WIDTHS["desktop"])
             also = page.locator("#pn-also li a")
             assert {a.get_attribute("href") for a in also.all()} == paths - {
                 _article_path(url)}
