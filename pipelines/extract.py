@@ -395,17 +395,16 @@ def _nearest(page_lines: list[str], values: list[tuple[str, str]], title_at: int
 def _extract_tree(root: html.HtmlElement, url: str | None, article: Article,
                   source: str | None = None) -> None:
     metas = md.meta_fields(root)
-    baidu = md.baidu_fields(root)
-    markup = md.markup_fields(root)
-    title, agreed = md.find_title(root, metas)
+    baidu = md.baidu_fields(root, source)
+    markup = md.markup_fields(root, source)
+    headline_elements = md.title_elements(root, source)
+    title, agreed = md.find_title(root, metas, headline_elements)
     names = md.site_names(root, metas)
 
     remove_hidden(root)
     unwrap_inline_blocks(root)
-    md.join_split_dates(root)
-    headlines = [] if agreed else md.headline_candidates(root, metas)
+    headlines = [] if agreed else md.headline_candidates(root, metas, headline_elements)
     linked = md.linked_texts(root)
-    named = md.class_fields(root)
     page = root.find("body")
     page_lines = tree_lines(page if page is not None else root)
     found = find_container(root, source)
@@ -460,23 +459,30 @@ def _extract_tree(root: html.HtmlElement, url: str | None, article: Article,
                 head = {**earlier, **head}
                 break
     tail = md.zone_fields(tail_zone, linked=linked)
-    by_class = {field: _nearest(page_lines, [(v, t) for f, v, t in named if f == field],
-                                title_at) for field in ("date", "source", "author")}
+    by_class: dict[str, str | None] = {}
+    wanted = [field for field, zones in (("date", (head, inline, tail)),
+                                         ("source", (head, inline, tail)),
+                                         ("author", (head, inline, tail)))
+              if not any(field in zone for zone in zones)]
+    if wanted:  # elements named for a field, for fields no visible line gave
+        named = md.class_fields(md.headline_scope(root, headline_elements, title))
+        by_class = {field: _nearest(page_lines, [(v, t) for f, v, t in named if f == field],
+                                    title_at) for field in wanted}
 
     hidden_date = _first(baidu.get("date"), *map(md.parse_date, metas.get("date", [])))
     article.title = title
     article.body = body_text
     article.published_at = _pick_date(_first(head.get("date"), inline.get("date"),
-                                             tail.get("date"), by_class["date"]), hidden_date)
+                                             tail.get("date"), by_class.get("date")), hidden_date)
     head_source = head.get("source")
     own_name = head_source is not None and md.squash(head_source) in names
     article.source = _first(inline.get("tail_source"), None if own_name else head_source,
-                            inline.get("source"), tail.get("source"), by_class["source"],
+                            inline.get("source"), tail.get("source"), by_class.get("source"),
                             baidu.get("source"),
                             *(md.clean_value(v) for v in metas.get("source", [])),
                             head_source)
     article.author = _first(head.get("author"), inline.get("author"), tail.get("author"),
-                            by_class["author"], baidu.get("author"), markup.get("author"))
+                            by_class.get("author"), baidu.get("author"), markup.get("author"))
     article.editor = _first(inline.get("editor"), tail.get("editor"), head.get("editor"),
                             baidu.get("editor"))
     article.summary = _first(head.get("summary"), inline.get("summary"),

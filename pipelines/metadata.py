@@ -13,6 +13,7 @@ The patterns and tables are in ``rules``.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Iterable, Iterator
@@ -122,8 +123,10 @@ def strip_roles(value: str | None) -> str | None:
     return value or None
 
 
+@functools.lru_cache(maxsize=8192)
 def squash(text: str) -> str:
-    """Text reduced to its word characters, for comparisons."""
+    """Text reduced to its word characters, for comparisons (cached: the page's lines
+    are compared with several needles)."""
     return _PUNCT.sub("", text or "").lower()
 
 
@@ -208,10 +211,13 @@ def meta_fields(root: etree._Element) -> dict[str, list[str]]:
 _BAIDU_XPATH = etree.XPath(rules.BAIDU_XPATH)
 
 
-def baidu_fields(root: etree._Element) -> dict[str, str]:
-    """The hidden ``#pubtime_baidu``-style spans, read before hidden blocks are dropped."""
+def baidu_fields(root: etree._Element, source: str | None = None) -> dict[str, str]:
+    """The hidden ``#pubtime_baidu``-style spans, read before hidden blocks are dropped
+    (not looked for when the page ``source`` names none)."""
     found: dict[str, str] = {}
     by_id: dict[str, list[etree._Element]] = {}
+    if source is not None and rules.BAIDU_CUE not in source:
+        return found
     for el in _BAIDU_XPATH(root):
         by_id.setdefault(el.get("id"), []).append(el)
     for field, ident in rules.BAIDU_FIELDS:
@@ -228,11 +234,12 @@ def baidu_fields(root: etree._Element) -> dict[str, str]:
     return found
 
 
-def markup_fields(root: etree._Element) -> dict[str, str]:
-    """Fields named by markup alone (``rel="author"`` bylines), first match per field."""
+def markup_fields(root: etree._Element, source: str | None = None) -> dict[str, str]:
+    """Fields named by markup alone (``rel="author"`` bylines), first match per field
+    (rules whose cue the page ``source`` lacks are skipped)."""
     found: dict[str, str] = {}
-    for field, xpath in rules.MARKUP_FIELDS:
-        if field in found:
+    for field, xpath, cue in rules.MARKUP_FIELDS:
+        if field in found or (source is not None and cue not in source):
             continue
         for el in root.xpath(xpath):
             value = clean_value(text_of(el), rules.FIELD_MAX[field])
@@ -289,10 +296,22 @@ def is_chrome_title(text: str, names: set[str]) -> bool:
     return bool(rules.BREADCRUMB.search(text)) or squash(text) in names
 
 
-def _title_elements(root: etree._Element):
-    """``(rule, element, text)`` of every headline-like element, in rule order."""
+def title_elements(root: etree._Element, source: str | None = None) -> list[tuple]:
+    """``(rule, element, text, cut)`` of every headline-like element, in rule order
+    (``cut``: an info line was cut off its text). With the page ``source``, rules whose
+    class or id name it lacks are skipped without walking the tree."""
+    return list(_title_elements(root, source))
+
+
+_TITLE_XPATHS = {rule.xpath: (etree.XPath(rule.xpath), rule.cues) for rule in rules.TITLE_RULES}
+
+
+def _title_elements(root: etree._Element, source: str | None = None):
     for rule in rules.TITLE_RULES:
-        for el in root.xpath(rule.xpath):
+        xpath, cues = _TITLE_XPATHS[rule.xpath]
+        if source is not None and cues and not any(cue in source for cue in cues):
+            continue
+        for el in xpath(root):
             if len(block_text(el)) > rules.TITLE_MAX * 2:
                 continue  # a wrapper, not a headline (measured fast, before text_of)
             full = text_of(el)
@@ -301,12 +320,16 @@ def _title_elements(root: etree._Element):
                 yield rule, el, text, text != full
 
 
-def headline_candidates(root: etree._Element, metas: dict[str, list[str]]) -> list[str]:
-    """Texts of headline-like elements (h1-h5, title/heading class vocabulary) that are
-    not links, breadcrumbs or the site's name; for placing against the body."""
+def headline_candidates(root: etree._Element, metas: dict[str, list[str]],
+                        elements: list[tuple] | None = None) -> list[str]:
+    """Texts of headline-like elements (h1-h5, title/heading class vocabulary) still in
+    the page (not dropped as hidden) that are not links, info lines, breadcrumbs or the
+    site's name; for placing against the body."""
     names = site_names(root, metas)
     found: list[str] = []
-    for _, el, text, cut in _title_elements(root):
+    for _, el, text, cut in (title_elements(root) if elements is None else elements):
+        if el is not root and root not in el.iterancestors():
+            continue  # dropped (hidden) since the elements were listed
         if cut or el.find(".//a") is not None or el.tag == "a" or is_chrome_title(text, names):
             continue  # an info line, a link, a breadcrumb or the site's name
         if is_meta_line(text):
@@ -316,7 +339,8 @@ def headline_candidates(root: etree._Element, metas: dict[str, list[str]]) -> li
     return found
 
 
-def find_title(root: etree._Element, metas: dict[str, list[str]]) -> tuple[str | None, bool]:
+def find_title(root: etree._Element, metas: dict[str, list[str]],
+               elements: list[tuple] | None = None) -> tuple[str | None, bool]:
     """The headline, and whether a reference title agrees with it.
 
     Candidates are title-like elements (``rules.TITLE_RULES``); they must agree with a
@@ -335,7 +359,7 @@ def find_title(root: etree._Element, metas: dict[str, list[str]]) -> tuple[str |
     inside: str | None = None
     around: str | None = None
     fallback: str | None = None
-    for rule, el, text, _ in _title_elements(root):
+    for rule, el, text, _ in (title_elements(root) if elements is None else elements):
         key = squash(text)
         if is_chrome_title(text, names):
             continue
@@ -386,21 +410,33 @@ def locate(lines: list[str], needle: str | None, start: int = 0) -> int | None:
     return None
 
 
-def is_list_line(line: str, linked: set[str]) -> bool:
+def is_list_line(line: str, linked) -> bool:
     """A line of a link list (related news, a sidebar): its text, dates aside, begins
     with the text of a link."""
     key = squash(rules.DATE_RE.sub(" ", line))
     return bool(key) and any(key.startswith(t) or t.startswith(key) for t in linked)
 
 
-def linked_texts(root: etree._Element) -> set[str]:
-    """Squashed texts of the page's links long enough to be headlines."""
-    found = set()
-    for a in root.iter("a"):
-        key = squash(block_text(a))
-        if len(key) >= rules.LINK_TEXT_MIN:
-            found.add(key)
-    return found
+class LinkedTexts:
+    """Squashed texts of the page's links long enough to be headlines, read from the
+    page as it is now but only when first asked (most pages never need them)."""
+
+    def __init__(self, root: etree._Element):
+        self._links = list(root.iter("a"))
+        self._texts: set[str] | None = None
+
+    def __iter__(self):
+        if self._texts is None:
+            self._texts = set()
+            for a in self._links:
+                key = squash(block_text(a))
+                if len(key) >= rules.LINK_TEXT_MIN:
+                    self._texts.add(key)
+        return iter(self._texts)
+
+
+def linked_texts(root: etree._Element) -> LinkedTexts:
+    return LinkedTexts(root)
 
 
 def locate_title(lines: list[str], title: str | None, before: int | None = None
@@ -424,14 +460,15 @@ def title_lines(lines: list[str], title: str | None) -> list[int]:
 
 
 def zone_fields(lines: Iterable[str], unlabelled: bool = False,
-                linked: set[str] | None = None) -> dict[str, str]:
+                linked: LinkedTexts | None = None) -> dict[str, str]:
     """Fields from info lines (first value of each field wins). With ``unlabelled`` (the
     lines between headline and body) a short line holding a date is the info line even
     without a label, and an outlet after its date is the 来源; lines of link lists
     (``linked``) give no date."""
     found: dict[str, str] = {}
     for line in lines:
-        listed = linked is not None and is_list_line(line, linked)
+        listed = (linked is not None and rules.DATE_RE.search(line) is not None
+                  and is_list_line(line, linked))
         for field, value in line_fields(line).items():
             if not (listed and field == "date"):
                 found.setdefault(field, value)
@@ -459,15 +496,19 @@ def _name_tokens(el: etree._Element) -> set[str]:
 
 _FIELD_BY_NAME = {name: field for field, names in rules.FIELD_CLASS_NAMES.items()
                   for name in names}
-_NAMED = etree.XPath("//*[@class or @id]")
+_NAMED = etree.XPath("descendant-or-self::*[@class or @id]")
+_DAYS = etree.XPath(rules.DAY_CLASS_XPATH)  # relative: inside the scope given
 
 
 def class_fields(root: etree._Element) -> list[tuple[str, str, str]]:
     """``(field, value, text)`` of elements whose class or id names a field
     (``span.pubTime``, ``span#media_name``), in document order; dates never from a link
     or a list item."""
-    found = []
+    found = split_dates(root)
     for el in _NAMED(root):
+        marks = " ".join(filter(None, (el.get("class"), el.get("id"))))
+        if not rules.FIELD_CLASS_RE.search(marks):
+            continue
         tokens = _name_tokens(el)
         fields = {_FIELD_BY_NAME[t] for t in tokens if t in _FIELD_BY_NAME}
         if not fields or len(fields) > 1:
@@ -495,14 +536,33 @@ def class_fields(root: etree._Element) -> list[tuple[str, str, str]]:
     return found
 
 
-def join_split_dates(root: etree._Element) -> None:
-    """Write a date split over sibling elements (a day in one, "2024年02月" in the
-    next) as one "2024-02-21" in the day's element, so lines and lists read it."""
-    for el in root.iter(etree.Element):
-        if not (_name_tokens(el) & set(rules.DAY_CLASS_NAMES)):
-            continue
+def headline_scope(root: etree._Element, elements: list[tuple], title: str | None
+                   ) -> etree._Element:
+    """Where field-named elements are looked for: the block a few levels above the
+    headline's element (the header with its info line, the article around it), or the
+    whole page when the headline has no element of its own."""
+    key = squash(title or "")
+    for _, el, text, _ in elements:
+        if key and squash(text) == key and (el is root or root in el.iterancestors()):
+            scope = el
+            for _ in range(rules.HEADLINE_SCOPE_LEVELS):
+                parent = scope.getparent()
+                if parent is None or parent.tag in ("body", "html"):
+                    break
+                scope = parent
+            return scope
+    return root
+
+
+def split_dates(root: etree._Element) -> list[tuple[str, str, str]]:
+    """``("date", value, text)`` of dates split over sibling elements: a day in one
+    ("<div class="day">21</div>") and the year and month in the next ("2024年02月")."""
+    found = []
+    for el in _DAYS(root):
         day = (el.text or "").strip()
-        if not (day.isdigit() and 1 <= int(day) <= 31) or len(el):
+        if len(el) or not (day.isdigit() and 1 <= int(day) <= 31):
+            continue
+        if not (_name_tokens(el) & set(rules.DAY_CLASS_NAMES)):
             continue
         parent = el.getparent()
         if parent is None:
@@ -510,29 +570,104 @@ def join_split_dates(root: etree._Element) -> None:
         for sib in parent:
             if sib is el or not isinstance(sib.tag, str):
                 continue
-            m = rules.YEAR_MONTH_RE.fullmatch(block_text(sib))
+            text = block_text(sib)
+            m = rules.YEAR_MONTH_RE.fullmatch(text)
             if m and 1 <= int(m["m"]) <= 12:
-                el.text = f"{int(m['y']):04d}-{int(m['m']):02d}-{int(day):02d}"
-                sib.text = ""
-                for child in list(sib):
-                    sib.remove(child)
+                found.append(("date", f"{int(m['y']):04d}-{int(m['m']):02d}-{int(day):02d}",
+                              text))
                 break
+    return found
+
+
+def byline_author(line: str) -> str | None:
+    """The names of a byline line ("光明日报记者 王建宏 张文攀", "新京报记者 彭冲 山东冠县报道",
+    "（记者 张三）"), or None when the line is not one."""
+    if len(line) > rules.BYLINE_MAX or rules.SENTENCE_PUNCT.search(line):
+        return None
+    if not rules.BYLINE_ROLE.search(line):
+        return None
+    bare = line.strip().strip("（()）【】[]")
+    names = strip_roles(rules.BYLINE_EXTRAS.sub(" ", bare))
+    if not names:
+        return None
+    parts = re.split(r"[\s、]+", names)
+    if all(rules.NAME.match(p) and p not in rules.NOT_NAMES for p in parts):
+        return " ".join(parts)
+    return None
+
+
+def _closing_names(line: str) -> str | None:
+    """"（张三）" or "（张三 李四）" closing a story: its writers."""
+    m = rules.CLOSING_NAMES.match(line.strip())
+    if not m:
+        return None
+    parts = re.split(r"[\s、]+", m.group(1))
+    if any(p in rules.NOT_NAMES for p in parts):
+        return None
+    return " ".join(parts)
+
+
+def _is_gov_meta_row(line: str) -> bool:
+    """A row of a 信息公开 metadata table: "索 引 号： | 1122…/2022-00426 | 分 类： | …"."""
+    cells = [c.strip() for c in line.split(" | ")]
+    if len(cells) < 2:
+        return False
+    labels = [m["label"] for c in cells if (m := rules.GOV_META_CELL.match(c))]
+    return bool(labels) and all(re.sub(r"\s+", "", lab) in rules.GOV_META_LABELS
+                                for lab in labels)
+
+
+def _drop_heading_block(body: list[str], title: str | None) -> list[str]:
+    """Without the document's own header at the top of the body: a 信息公开 metadata
+    table, the headline repeated (over a few lines) and the document number under it."""
+    i = 0
+    while i < len(body) and _is_gov_meta_row(body[i]):
+        i += 1
+    key = squash(title or "")
+    if key:
+        joined = ""
+        for k in range(i, min(len(body), i + rules.TITLE_SPLIT_MAX_LINES)):
+            joined += squash(body[k])
+            if joined == key:
+                i = k + 1
+                if i < len(body) and rules.DOC_NUMBER.match(body[i].strip()):
+                    i += 1
+                break
+            if not key.startswith(joined):
+                break
+    return body[i:]
 
 
 def split_body_meta(lines: list[str], title: str | None) -> tuple[list[str], dict[str, str]]:
-    """Move meta lines (headline, info line, 核心提示, 责任编辑) out of the body."""
+    """Move meta lines (headline, info line, 核心提示, 责任编辑, bylines, kickers) out of
+    the body."""
     found: dict[str, str] = {}
-    body = list(lines)
-    if body and title and squash(body[0]) == squash(title):
-        body.pop(0)
+    body = _drop_heading_block(list(lines), title)
+    edge = rules.EDGE_LINES
     kept: list[str] = []
     for i, line in enumerate(body):
-        near_edge = i < 4 or i >= len(body) - 4
+        near_edge = i < edge or i >= len(body) - edge
         if near_edge and is_meta_line(line):
             for field, value in line_fields(line).items():
                 found.setdefault(field, value)
             continue
+        if near_edge:
+            author = byline_author(line)
+            if author:
+                found.setdefault("author", author)
+                continue
+            editor = rules.EDITOR_CREDIT.match(line.strip())
+            if editor and i >= len(body) - edge:
+                found.setdefault("editor", editor["value"])
+                continue
+            if i == 0 and rules.KICKER.match(line.strip()):
+                continue
         kept.append(line)
+    if kept:
+        names = _closing_names(kept[-1])
+        if names:
+            found.setdefault("author", names)
+            kept.pop()
     if kept:
         m = _EDITOR_SUFFIX.search(kept[-1])
         if m:

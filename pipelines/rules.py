@@ -179,6 +179,24 @@ LINE_RULES: tuple[LineRule, ...] = (
     LineRule("pager", re.compile(
         r"^(?:共\s*\d+\s*[页条]|第\s*\d+\s*页|首页\s*上一页|上一页|下一页|尾页)"), 80),
     LineRule("more", re.compile(r"^(?:更多|查看更多|more)\s*(?:>>|》|>|&gt;)", re.I), 30),
+    # in-article pagers: "[1] [2] [3]", "1234下一页", "上一页 1 2 3 下一页"
+    LineRule("pager-numbers", re.compile(
+        r"^(?:[\[【(（]?\s*\d{1,3}\s*[\]】)）]?\s*){2,}(?:下一页|下页|尾页|>>|»)?\s*$|"
+        r"^(?:上一页|上页)?[\d\s\[\]【】]*(?:下一页|下页|尾页)\s*$"), 80),
+    LineRule("original-title", re.compile(r"^[（(【\[]?\s*原(?:标)?题\s*[:：]"), 200),
+    LineRule("read-original", re.compile(r"^(?:点击|点此)?(?:阅读|查看)原文|^点击(?:这里|此处)阅读"),
+             30),
+    LineRule("follow-us", re.compile(
+        r"^(?:欢迎|请)?关注(?:我们的|本站|本报)?(?:微信)?(?:公众号|微信号|官方微信|官方微博|视频号)|"
+        r"^(?:微信)?公众号\s*[:：]|^长按(?:识别)?二维码"), 80),
+    LineRule("tags", re.compile(r"^(?:Tags?|TAG|标签)\s*[:：]", re.I), 120),
+    LineRule("sms-ad", re.compile(r"发送\s*\w{1,10}\s*到\s*\d{3,}"), 40),
+    LineRule("hashtags", re.compile(r"^(?:#[^#\s]{1,30}#\s*)+(?:@\S+\s*)*$"), 80),
+    # a print-edition line: "《某某日报》（ 2022年02月13日 02版）"
+    LineRule("print-edition", re.compile(
+        r"^《[^》]{2,20}》\s*[（(]\s*(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日"
+        r"\s*(?:第?\s*\w{1,4}\s*版)?\s*[)）]$"), 60),
+    LineRule("credit", re.compile(r"^素材来源"), 80),
 )
 
 # Lines made only of these words (with brackets and separators) are toolbars.
@@ -188,6 +206,7 @@ TOOLBAR_WORDS: tuple[str, ...] = (
     "保存", "留言", "复制链接", "复制网址", "推荐给朋友", "字号", "字体", "放大", "缩小", "正常",
     "默认", "大", "中", "小", "纠错", "我要纠错", "顶部", "T", "参与互动", "微博", "微信",
     "新浪微博", "腾讯微博", "QQ空间", "QQ", "朋友圈", "人人网", "豆瓣", "手机看", "A+", "A-",
+    "pdf下载", "PDF下载", "word下载", "Word下载", "WORD下载", "下载",
 )
 _TOOLBAR_WORD = "|".join(re.escape(w) for w in sorted(TOOLBAR_WORDS, key=len, reverse=True))
 _SEPARATORS = r"[\s【】\[\]|｜丨/:：·\-()（）>»]"
@@ -328,6 +347,40 @@ WEAK_BODY_CHARS = 200
 # characters are sentence punctuation (Chinese prose has one every 15-25 characters;
 # a page's text run together, menus and language lists included, has far fewer).
 RECALL_MIN_DENSITY = 0.04
+# ------------------------------------------------------------- the body's edges
+# Lines that open or close a body but are not the article, checked only in the first
+# and last EDGE_LINES lines: a byline ("光明日报记者 王建宏 张文攀", "新京报记者 彭冲
+# 山东冠县报道") gives the author; a bracketed name closing the story ("（张三）") too; a
+# bracketed editor credit ("（某某网编辑 张三）") gives the editor; a column kicker
+# ("【新春走基层】") goes.
+EDGE_LINES = 4
+BYLINE_MAX = 40
+BYLINE_ROLE = re.compile(r"记者|通讯员|实习生|特约撰稿")
+SENTENCE_PUNCT = re.compile(r"[。！？；，,!?;]")
+# Credits and places after a byline's names ("/文", "受访者供图", "山东冠县报道").
+BYLINE_EXTRAS = re.compile(
+    r"(?:受访者|资料|网络)?供图|(?:图|摄影?)\s*[/／:：]\s*\S+|[/／]\s*(?:文|图|摄)(?:\s*[/／]\s*图)?|"
+    r"^\s*整合|\s*\S{0,8}报道$|发自\S{1,6}$")
+NAME = re.compile(r"^[\u4e00-\u9fff·]{2,5}$")
+NOT_NAMES = frozenset({"完", "全文完", "待续", "未完待续", "图", "组图", "本报讯", "记者", "通讯员",
+                       "编辑", "责任编辑", "资料图", "图片", "原创", "转载", "来源"})
+CLOSING_NAMES = re.compile(r"^[（(]\s*([\u4e00-\u9fff·]{2,5}(?:[\s、]+[\u4e00-\u9fff·]{2,5}){0,3})\s*[)）]$")
+EDITOR_CREDIT = re.compile(
+    r"^[（(【\[]\s*\S{0,12}?(?:责任编辑|编辑|责编)\s*[:：]?\s*"
+    r"(?P<value>[\u4e00-\u9fff·]{2,5}(?:[\s、]+[\u4e00-\u9fff·]{2,5}){0,2})\s*[)）】\]]$")
+KICKER = re.compile(r"^【[^】]{2,12}】$")
+# The metadata table of a 信息公开 page ("索 引 号： | … | 成文日期： | …") opening the
+# body: rows whose every label is one of these (spaces removed).
+GOV_META_LABELS = frozenset({
+    "索引号", "分类", "主题分类", "组配分类", "体裁分类", "发文机关", "发布机构", "成文日期",
+    "发布日期", "生效日期", "废止日期", "标题", "名称", "文号", "发文字号", "主题词", "有效性",
+    "公开方式", "公开范围", "信息来源", "来源", "所属机构", "内容概述", "时效", "公开时限",
+})
+GOV_META_CELL = re.compile(r"^(?P<label>[^:：|]{1,12})[:：]\s*$")
+# A document number under a headline repeated in the body ("某政发〔2022〕1号").
+DOC_NUMBER = re.compile(r"^[\u4e00-\u9fff]{1,12}\s*[〔\[［(（]\s*(?:19|20)\d{2}\s*[〕\]］)）]\s*"
+                        r"第?\s*\d{1,4}\s*号$")
+TITLE_SPLIT_MAX_LINES = 6  # a headline repeated in the body over at most this many lines
 LEAD_MIN = 15  # a description shorter than this is no lead
 LEAD_WINDOW = 200  # a lead must be found within this many characters of the body start
 INFO_ZONE_LINES = 12  # how far from the title the info line may sit
@@ -360,9 +413,20 @@ FIELD_CLASS_NAMES: dict[str, tuple[str, ...]] = {
 }
 # Parts of a date split over sibling elements ("<div class="day">21</div>
 # <div class="year">2024年02月</div>"): the day's class/id tokens, and the year-month.
-DAY_CLASS_NAMES: tuple[str, ...] = ("day", "ri", "date-day", "day_num", "dd")
+DAY_CLASS_NAMES: tuple[str, ...] = ("day", "date-day", "day_num", "news-day", "time-day")
 YEAR_MONTH_RE = re.compile(r"(?P<y>(?:19|20)\d{2})\s*[-/.年]\s*(?P<m>\d{1,2})\s*月?")
 FIELD_ELEMENT_MAX = 60  # longer text: a wrapper, not the field's element
+# They are looked for this many levels above the headline's element (its header block
+# and the article around it), not in sidebars far from it.
+HEADLINE_SCOPE_LEVELS = 4
+# One regex over an element's "class id" text finds the field names among its tokens.
+FIELD_CLASS_RE = re.compile(
+    r"(?:^|[\s_-])(" + "|".join(sorted({re.escape(n) for names in FIELD_CLASS_NAMES.values()
+                                         for n in names}, key=len, reverse=True))
+    + r")(?=$|[\s_-])|^(" + "|".join(sorted({re.escape(n) for names in FIELD_CLASS_NAMES.values()
+                                           for n in names}, key=len, reverse=True)) + r")$",
+    re.I)
+DAY_CLASS_XPATH = "descendant-or-self::*[contains(@class, 'day') or contains(@id, 'day')]"
 
 # Values that are placeholders rather than data.
 EMPTY_VALUES = frozenset({"", "-", "--", "未知", "暂无", "无", "null", "none", "本站", "admin",
@@ -406,12 +470,13 @@ BAIDU_FIELDS: tuple[tuple[str, str], ...] = (
     ("author", "author_baidu"),
     ("editor", "editor_baidu"),
 )
+BAIDU_CUE = "_baidu"  # a page without it has none of them: no walk
 # One query for all of them (a tree walk per field cost ~2 ms a page).
 BAIDU_XPATH = "//*[" + " or ".join(f'@id="{ident}"' for _, ident in BAIDU_FIELDS) + "]"
 # Fields that page markup names without a visible label (WordPress bylines), read last.
-MARKUP_FIELDS: tuple[tuple[str, str], ...] = (
-    ("author", '//a[@rel="author"]'),
-    ("author", f'//*[{_cls("vcard")}]//*[{_cls("fn")}]'),
+MARKUP_FIELDS: tuple[tuple[str, str, str], ...] = (  # (field, XPath, cue in the source)
+    ("author", '//a[@rel="author"]', "author"),
+    ("author", f'//*[{_cls("vcard")}]//*[{_cls("fn")}]', "vcard"),
 )
 
 # Where the headline sits, most specific first.
@@ -421,6 +486,13 @@ class TitleRule(NamedTuple):
 
     xpath: str
     standalone: bool
+
+    @property
+    def cues(self) -> tuple[str, ...]:
+        """Strings of which the page source must hold one for the rule to match
+        anything: the class or id names the XPath asks for (none: always tried)."""
+        return tuple(sorted({a or b for a, b in
+                             re.findall(r'"([^" ]+)"|\'([^\' ]+)\'', self.xpath)}))
 
 
 TITLE_RULES: tuple[TitleRule, ...] = (
@@ -437,10 +509,12 @@ TITLE_RULES: tuple[TitleRule, ...] = (
     TitleRule("//h1", True),
     TitleRule('//*[self::div or self::span or self::td or self::p or self::strong or self::b]'
               '[contains(@class, "tit") or contains(@class, "Tit") or contains(@class, "TIT")'
-              ' or contains(@id, "tit") or contains(@id, "Tit") or contains(@id, "TIT")'
-              ' or contains(@class, "eading") or contains(@class, "eadline")'
+              ' or contains(@id, "tit") or contains(@id, "Tit") or contains(@id, "TIT")]',
+              False),  # title, newsTitle, news_tit
+    TitleRule('//*[self::div or self::span or self::td or self::p or self::strong or self::b]'
+              '[contains(@class, "eading") or contains(@class, "eadline")'
               ' or contains(@class, "biaoti") or contains(@id, "biaoti")]',
-              False),  # title, newsTitle, news_tit, Heading, headline, biaoti
+              False),  # Heading, headline, biaoti
     TitleRule(f"//h2[{_cls('title')}]", False),
     TitleRule("//h2", False),
     TitleRule("//h3", False),
