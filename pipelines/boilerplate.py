@@ -196,6 +196,35 @@ def remove_chrome_blocks(root: etree._Element, keep: etree._Element | None = Non
     prune(root)
 
 
+def _is_edge_list(el: etree._Element) -> bool:
+    """A block of links: related headlines, a ranking, a pager."""
+    links = [a for a in el.iter("a") if block_text(a)]
+    if len(links) < rules.EDGE_LIST_MIN_LINKS:
+        return False
+    if any(rules.ATTACHMENT_LINK.search(a.get("href") or "") for a in links):
+        return False  # the article's attachments
+    text = block_text(el)
+    if any(word in text for word in rules.ATTACHMENT_WORDS):
+        return False
+    return link_density(el) >= rules.EDGE_LIST_DENSITY
+
+
+def trim_edge_lists(container: etree._Element, depth: int = 0) -> None:
+    """Drop link blocks that open or close the body container (and its first and last
+    wrappers): evidence by link density, not by words."""
+    if depth > rules.EDGE_LIST_DEPTH:
+        return
+    children = [c for c in container if isinstance(c.tag, str) and block_text(c)]
+    while len(children) > 1 and _is_edge_list(children[-1]):
+        remove_element(children.pop())
+    while len(children) > 1 and _is_edge_list(children[0]):
+        remove_element(children.pop(0))
+    if children:
+        trim_edge_lists(children[-1], depth + 1)
+        if children[0] is not children[-1]:
+            trim_edge_lists(children[0], depth + 1)
+
+
 def unwrap_inline_blocks(root: etree._Element) -> None:
     """Turn inline wrappers holding paragraphs (``<font><p>…``) into ``<div>``.
 
@@ -298,6 +327,8 @@ def chrome_rule(line: str) -> str | None:
         return "toolbar"
     for rule in rules.LINE_RULES:
         if len(line) <= rule.max_len and rule.pattern.search(line):
+            if rule.soft and rules.PROSE_LINE.match(line):
+                continue  # a sentence of the article that uses the word
             return rule.name
     return None
 

@@ -39,6 +39,7 @@ from .boilerplate import (
     remove_element,
     remove_hidden,
     tree_lines,
+    trim_edge_lists,
     unwrap_inline_blocks,
 )
 from .encoding import decode_html
@@ -411,6 +412,7 @@ def _extract_tree(root: html.HtmlElement, url: str | None, article: Article,
     remove_chrome_blocks(root, keep=found[1] if found else None)
     if found:
         rule, container = found
+        trim_edge_lists(container)
         body = _Body(filter_lines(tree_lines(container)), f"container:{rule.family}")
         if not rule.trusted:
             generic = body_from_page(root, url)

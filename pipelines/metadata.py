@@ -167,6 +167,8 @@ def line_fields(line: str) -> dict[str, str]:
             value = clean_value(raw, rules.FIELD_MAX[field])
             if value and field == "author":
                 value = strip_roles(value)
+        if value and field in rules.NAME_FIELDS and rules.SENTENCE_PUNCT.search(value):
+            value = None  # a sentence, not a name
         if value:
             found[field] = (rank, value)
     return {field: value for field, (_, value) in found.items()}
@@ -181,6 +183,9 @@ def is_meta_line(line: str) -> bool:
         return True
     if len(line) > rules.INFO_LINE_MAX:
         return False
+    if any(field in rules.NAME_FIELDS and rules.SENTENCE_PUNCT.search(raw)
+           for field, raw, _ in labelled):
+        return False  # "记者：你们怎样获取这些信息？" is a question, not a byline
     rest = line
     for _, raw, _ in labelled:
         rest = rest.replace(raw, " ", 1) if raw else rest
@@ -586,7 +591,7 @@ def byline_author(line: str) -> str | None:
         return None
     if not rules.BYLINE_ROLE.search(line):
         return None
-    bare = line.strip().strip("（()）【】[]")
+    bare = line.strip().strip(rules.BYLINE_MARKS)
     names = strip_roles(rules.BYLINE_EXTRAS.sub(" ", bare))
     if not names:
         return None
@@ -644,9 +649,12 @@ def split_body_meta(lines: list[str], title: str | None) -> tuple[list[str], dic
     found: dict[str, str] = {}
     body = _drop_heading_block(list(lines), title)
     edge = rules.EDGE_LINES
+    key = squash(title or "")
     kept: list[str] = []
     for i, line in enumerate(body):
         near_edge = i < edge or i >= len(body) - edge
+        if i < edge and key and squash(line) == key:
+            continue  # the headline again, under a kicker or a caption
         if near_edge and is_meta_line(line):
             for field, value in line_fields(line).items():
                 found.setdefault(field, value)

@@ -130,6 +130,15 @@ LINK_LIST_TAGS = frozenset({"ul", "ol", "dl", "div", "table", "tbody", "section"
 # (links, dates, and the share of the non-date text inside links)
 LINK_LIST_MIN_LINKS, LINK_LIST_MIN_DATES, LINK_LIST_DENSITY = 3, 2, 0.75
 LINK_LIST_MAX_PLAIN = 120  # more text outside links and dates than this: not a list
+# A block opening or closing the body container that is nearly all link text with this
+# many links (related headlines without dates, rankings, a pager) is not the article.
+EDGE_LIST_MIN_LINKS, EDGE_LIST_DENSITY = 3, 0.8
+EDGE_LIST_DEPTH = 3  # how far into the first and last wrappers to look
+# ... but never a list of the article's attachments.
+ATTACHMENT_LINK = re.compile(
+    r"\.(?:pdf|docx?|xlsx?|pptx?|wps|et|ofd|zip|rar|7z|txt|csv)(?:$|[?#])|downfile|download",
+    re.I)
+ATTACHMENT_WORDS = ("附件", "下载")
 
 # Statement blocks: dropped whole when short enough to be a notice, not an article.
 STATEMENT_MARKERS: tuple[str, ...] = (
@@ -140,20 +149,31 @@ STATEMENT_HEAD = 12  # a marker this close to the start makes the block a statem
 
 
 class LineRule(NamedTuple):
-    """A line of text that is chrome when it matches and is at most ``max_len`` long."""
+    """A line of text that is chrome when it matches and is at most ``max_len`` long.
+    A ``soft`` rule's words also occur in articles ("市民可扫码预约。"): a line that reads
+    as a sentence (``PROSE_LINE``) is kept."""
 
     name: str
     pattern: re.Pattern[str]
     max_len: int
+    soft: bool = False
+
+
+# A line that reads as a sentence of the article: ends with sentence punctuation and is
+# long enough to say something.
+PROSE_LINE = re.compile(r"^.{10,}[。！？!?][”’」』\"']?$")
 
 
 LINE_RULES: tuple[LineRule, ...] = (
     LineRule("icp", re.compile(r"ICP\s*[备证]|备案号|京ICP|ICP\s*\d"), 200),
     LineRule("police", re.compile(r"公网安备|公安备案|网安备"), 200),
     LineRule("site-code", re.compile(r"网站标识码|网站识别码"), 200),
+    # a footer's sponsor line names two roles or the site ("主办单位：… 承办单位：…");
+    # an event notice's own "主办单位：某某开发区管委会" is article text
     LineRule("sponsor", re.compile(
-        r"^(?:主办|承办|协办|技术支持|运行维护|运维|建设维护|管理维护|网站维护|主管)"
-        r"(?:单位)?\s*[:：]"), 200),
+        r"^(?:(?:主办|承办|协办|主管)(?:单位)?\s*[:：].*(?:承办|协办|技术支持|运行维护|维护|"
+        r"网站|本站|ICP|电话|地址)|(?:技术支持|运行维护|运维|建设维护|管理维护|网站维护)"
+        r"(?:单位)?\s*[:：])"), 200),
     LineRule("copyright", re.compile(
         r"版权所有|copyright|all rights reserved|©|\(c\)\s*\d{4}|未经授权.{0,10}(?:转载|复制)",
         re.I), 200),
@@ -161,12 +181,13 @@ LINE_RULES: tuple[LineRule, ...] = (
              STATEMENT_MAX_CHARS),
     LineRule("prev-next", re.compile(r"^[【\[(（]?\s*(?:上|下)一(?:篇|条|页|则)\s*[:：】\]）)]?"),
              150),
-    LineRule("share", re.compile(r"^(?:分享到|分享至|分享)\s*[:：]?|一键分享"), 60),
-    LineRule("qr", re.compile(r"扫一扫|扫描二维码|扫码|微信扫"), 60),
+    LineRule("share", re.compile(r"^(?:分享到|分享至|分享)\s*[:：]?|一键分享"), 60, soft=True),
+    LineRule("qr", re.compile(r"扫一扫|扫描二维码|扫码|微信扫"), 60, soft=True),
     LineRule("counter", re.compile(
         r"(?:浏览|阅读|点击|访问)(?:次数|量|数)\s*[:：]|^(?:浏览|阅读|点击)\s*[:：]\s*\d*\s*$|"
-        r"人次?(?:浏览|阅读)\s*$"), 60),
-    LineRule("feedback", re.compile(r"我要纠错|我要评论|发表评论|网友评论|评论\s*\d+\s*条"), 60),
+        r"人次?(?:浏览|阅读)\s*$"), 60, soft=True),
+    LineRule("feedback", re.compile(r"我要纠错|我要评论|发表评论|网友评论|评论\s*\d+\s*条"), 60,
+             soft=True),
     LineRule("print-close", re.compile(r"打印本页|关闭窗口|打印此页|返回顶部|收藏本页|加入收藏"),
              60),
     LineRule("font-size", re.compile(
@@ -247,7 +268,8 @@ FIELD_LABELS: tuple[FieldLabel, ...] = (
                600),
     FieldLabel("source", ("信息来源", "稿件来源", "文章来源", "新闻来源", "消息来源", "本文来源",
                           "来源于", "来源", "出处", "來源", "稿源", "转载自", "转自", "来自"), 40),
-    FieldLabel("author", ("作者", "记者", "撰稿", "撰文", "通讯员", "記者", "文"), 30),
+    FieldLabel("author", ("作者", "记者", "撰稿", "撰文", "执笔人", "执笔", "通讯员", "記者", "文"),
+               30),
     FieldLabel("date", ("发布时间", "发布日期", "发表时间", "发表日期", "发稿时间", "更新时间",
                         "發佈時間", "發布時間", "發布日期", "發佈日期", "更新日期", "時間",
                         "时间", "日期", "发布", "发表"), 40),
@@ -357,6 +379,9 @@ EDGE_LINES = 4
 BYLINE_MAX = 40
 BYLINE_ROLE = re.compile(r"记者|通讯员|实习生|特约撰稿")
 SENTENCE_PUNCT = re.compile(r"[。！？；，,!?;]")
+# Fields whose values are names: a value holding sentence punctuation is prose.
+NAME_FIELDS = frozenset({"author", "editor", "source"})
+BYLINE_MARKS = "（()）【】[]□■●◆◇▲△★☆○·-— "
 # Credits and places after a byline's names ("/文", "受访者供图", "山东冠县报道").
 BYLINE_EXTRAS = re.compile(
     r"(?:受访者|资料|网络)?供图|(?:图|摄影?)\s*[/／:：]\s*\S+|[/／]\s*(?:文|图|摄)(?:\s*[/／]\s*图)?|"
