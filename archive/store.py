@@ -10,6 +10,7 @@ import contextlib
 import json
 import logging
 import sqlite3
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -139,11 +140,13 @@ class ArchiveWriter:
         self._pages: list[dict] = []
         self._partial_pages: list[dict] = []  # rows updating only some columns
         self._articles: list[dict] = []
-        self._checked: list[tuple[str, str]] = []  # (url, when) answered 304
-        self._gone: list[tuple[str, str]] = []  # (url, when) answered 404/410
+        self._checked: list[tuple[str, str, str | None]] = []  # (url, when, site) 304
+        self._gone: list[tuple[str, str, str | None]] = []  # (url, when, site) 404/410
         self.counts = {"pages": 0, "articles_new": 0, "articles_changed": 0,
                        "articles_unchanged": 0, "articles_withdrawn": 0, "clustered": 0,
                        "undated": 0}
+        # the same counts per site (a crawl of many sites writes one run row per site)
+        self.site_counts: dict[str, Counter] = defaultdict(Counter)
 
     def upsert_sites(self, sites: Iterable[dict]) -> None:
         rows = [dict(s, start_urls=json.dumps(list(s["start_urls"]))) for s in sites]
@@ -168,14 +171,14 @@ class ArchiveWriter:
         self._articles.append(_row(article, ARTICLE_COLUMNS))
         self._maybe_flush()
 
-    def article_not_modified(self, url: str, when: str) -> None:
+    def article_not_modified(self, url: str, when: str, site_id: str | None = None) -> None:
         """The server said 304: the stored article is current as of ``when``."""
-        self._checked.append((url, when))
+        self._checked.append((url, when, site_id))
         self._maybe_flush()
 
-    def article_gone(self, url: str, when: str) -> None:
+    def article_gone(self, url: str, when: str, site_id: str | None = None) -> None:
         """The server said 404/410 for this URL: a stored article is withdrawn."""
-        self._gone.append((url, when))
+        self._gone.append((url, when, site_id))
         self._maybe_flush()
 
     def _maybe_flush(self) -> None:
@@ -199,17 +202,23 @@ class ArchiveWriter:
                 self.db["pages"].upsert(row, pk="url")
             if articles:
                 self._write_articles(articles)
-            for url, when in checked:
+            for url, when, site in checked:
                 cursor = self.db.execute(
                     "update articles set checked_at = ?, status = 'live', withdrawn_at = null"
                     " where url = ?", [when, url])
-                self.counts["articles_unchanged"] += cursor.rowcount
-            for url, when in gone:
+                self._count(site, "articles_unchanged", cursor.rowcount)
+            for url, when, site in gone:
                 cursor = self.db.execute(
                     "update articles set status = 'withdrawn', withdrawn_at = ?, checked_at = ?"
                     " where url = ? and status = 'live'", [when, when, url])
-                self.counts["articles_withdrawn"] += cursor.rowcount
-        self.counts["pages"] += len(pages) + len(partial)
+                self._count(site, "articles_withdrawn", cursor.rowcount)
+        for row in pages + partial:
+            self._count(row.get("site_id"), "pages")
+
+    def _count(self, site_id: str | None, key: str, value: int = 1) -> None:
+        self.counts[key] += value
+        if site_id is not None:
+            self.site_counts[site_id][key] += value
 
     def _write_articles(self, articles: list[dict]) -> None:
         first_fetch: dict[str, str] = {}
@@ -245,10 +254,13 @@ class ArchiveWriter:
             self.db["articles"].upsert_all(changed + unchanged, pk="url")
         if self.dedup is not None and (new or changed):
             self.counts["clustered"] += self.dedup.assign([a["url"] for a in new + changed])
-        self.counts["articles_new"] += len(new)
-        self.counts["undated"] += sum(1 for a in new + changed if not a.get("published_at"))
-        self.counts["articles_changed"] += len(changed)
-        self.counts["articles_unchanged"] += len(unchanged)
+        for key, rows in (("articles_new", new), ("articles_changed", changed),
+                          ("articles_unchanged", unchanged)):
+            for row in rows:
+                self._count(row.get("site_id"), key)
+        for row in new + changed:
+            if not row.get("published_at"):
+                self._count(row.get("site_id"), "undated")
 
     def add_run(self, run: dict) -> None:
         """One ``crawl_runs`` row (written at once, with whatever is still buffered)."""

@@ -36,6 +36,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -201,6 +202,9 @@ def crawl(served: Served, workdir: Path, name: str, sites: list[list], settings:
         lines.append("")
     sites_file.write_text("\n".join(lines), encoding="utf-8")
     db_path = workdir / f"{name}.db"
+    for old in workdir.glob(f"{name}.db*"):  # a fresh archive each time
+        old.unlink()
+    shutil.rmtree(workdir / f"{name}-warc", ignore_errors=True)
     command = [sys.executable, "-m", "parknews.crawler.cli", "crawl", "--sites",
                str(sites_file), "--db", str(db_path), "--no-lock", "--no-progress"]
     for setting in settings:

@@ -9,6 +9,10 @@ the archive's record instead of being reported.
 ``allowed_domains``: Scrapy's offsite filter would drop the redirected request when it is
 scheduled, with no errback, so the page as linked would keep no trace of this run.
 
+``SiteOffsiteMiddleware`` and ``SiteDownloaderStatsMiddleware`` serve a crawl of many
+sites in one crawler (``crawler/manysites.py``): the offsite filter by each request's own
+site, and the downloader's counts (requests, answers by status, bytes) kept per site too.
+
 ``SafeRobotsTxtMiddleware`` replaces Scrapy's RobotsTxtMiddleware, whose requests waiting
 for a host's robots.txt (Scrapy 2.13+) share one Deferred through ``asFuture()``: only the
 first waiter gets the parser, every other one gets None and is let through unchecked.
@@ -36,8 +40,10 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
 
 from scrapy import exceptions, signals
+from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
 from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+from scrapy.downloadermiddlewares.stats import DownloaderStats
 from scrapy.exceptions import IgnoreRequest, NotConfigured, StopDownload
 from scrapy.http import Request, Response
 from scrapy.utils.httpobj import urlparse_cached
@@ -104,7 +110,7 @@ class OffsiteRedirectMiddleware:
     def process_response(self, request: Request, response: Response) -> Response:
         if response.status not in REDIRECT_STATUSES or "Location" not in response.headers:
             return response
-        domains = getattr(self.crawler.spider, "allowed_domains", None)
+        domains = _site_domains(self.crawler.spider, request)
         if not domains or request.dont_filter or request.meta.get("allow_offsite"):
             return response
         target = urljoin(request.url, response.headers["Location"].decode("latin-1"))
@@ -116,6 +122,75 @@ class OffsiteRedirectMiddleware:
         self.stats.inc_value("parknews/redirects_offsite")
         chain = [*request.meta.get("redirect_urls", []), request.url, target]
         raise OffsiteRedirectError("redirect to another host: " + " -> ".join(chain))
+
+
+def _site_domains(spider, request: Request):
+    """The hosts of the request's own site when the spider crawls many sites
+    (``site_hosts``), else the spider's ``allowed_domains``."""
+    site_hosts = getattr(spider, "site_hosts", None)
+    site_id = request.meta.get("site_id")
+    if site_hosts is not None and site_id:
+        return site_hosts(site_id)
+    return getattr(spider, "allowed_domains", None)
+
+
+class SiteOffsiteMiddleware(OffsiteMiddleware):
+    """Scrapy's offsite filter, judged by each request's own site (``meta["site_id"]``):
+    with many sites in one crawler, a link from one site to another's host stays out."""
+
+    def should_follow(self, request: Request, spider) -> bool:
+        if not request.meta.get("site_id"):  # Scrapy's own robots.txt requests
+            return super().should_follow(request, spider)
+        hosts = _site_domains(spider, request) or ()
+        host = (urlsplit(request.url).hostname or "").lower()
+        return any(host == h or host.endswith("." + h) for h in hosts)
+
+
+class SiteDownloaderStatsMiddleware:
+    """Scrapy's DownloaderStats (``downloader/request_count``, ``…/response_status_count/N``,
+    ``…/response_bytes`` …) counted again in the stats of the request's site, when the
+    spider keeps stats per site (``stats_of_site``): a site's ``crawl_runs`` row says what
+    its own crawler's stats said. Beside DownloaderStats (850), which keeps the totals."""
+
+    def __init__(self, crawler) -> None:
+        self.crawler = crawler
+        self.counters: dict[str, DownloaderStats] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        if not crawler.settings.getbool("DOWNLOADER_STATS", True):
+            raise NotConfigured("DOWNLOADER_STATS is off")
+        return cls(crawler)
+
+    def _counter(self, request: Request) -> DownloaderStats | None:
+        spider = self.crawler.spider
+        stats_of = getattr(spider, "stats_of_site", None)
+        if stats_of is None:
+            return None
+        site_id = spider.site_of_request(request)
+        counter = self.counters.get(site_id or "")
+        if counter is None:
+            stats = stats_of(site_id)
+            if stats is None:
+                return None
+            counter = self.counters[site_id] = DownloaderStats(stats)
+        return counter
+
+    def process_request(self, request: Request):
+        counter = self._counter(request)
+        if counter is not None:
+            counter.process_request(request)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        counter = self._counter(request)
+        if counter is not None:
+            counter.process_response(request, response)
+        return response
+
+    def process_exception(self, request: Request, exception: Exception):
+        counter = self._counter(request)
+        if counter is not None:
+            counter.process_exception(request, exception)
 
 
 class SafeRobotsTxtMiddleware(RobotsTxtMiddleware):

@@ -3,7 +3,8 @@ runs (pages, articles, failures), nothing under cron.
 
 A Scrapy extension, switched on by ``PARKNEWS_PROGRESS`` (``parknews crawl`` turns it on
 when standard error is a terminal, unless ``--no-progress``); the interval is
-``PARKNEWS_PROGRESS_INTERVAL`` seconds.
+``PARKNEWS_PROGRESS_INTERVAL`` seconds. A crawler of many sites (``crawler/manysites.py``)
+prints one line for them all, with how many sites there are.
 """
 
 from __future__ import annotations
@@ -35,14 +36,24 @@ class ProgressExtension:
 
     def line(self) -> str:
         stats = self.crawler.stats
-        site = getattr(getattr(self.crawler.spider, "site", None), "id", "?")
+        spider = self.crawler.spider
+        sites = getattr(spider, "sites", None) or ()
+        site = getattr(getattr(spider, "site", None), "id", None)
+        label = site or (f"{len(sites)} sites" if sites else "?")
         pages = stats.get_value("response_received_count", 0)
         articles = stats.get_value("extraction/articles", 0)
-        failed = stats.get_value("discovery/failed", 0)
-        skipped = stats.get_value("discovery/known_skipped", 0)
-        return (f"[{site}] {pages} pages · {articles} articles · {failed} failed"
+        failed, skipped = (self._site_sum(spider, key) for key in
+                           ("discovery/failed", "discovery/known_skipped"))
+        return (f"[{label}] {pages} pages · {articles} articles · {failed} failed"
                 + (f" · {skipped} known, skipped" if skipped else "")
                 + f" · {time.monotonic() - self.started:.0f} s")
+
+    def _site_sum(self, spider, key: str) -> int:
+        """A count the spider keeps per site (summed), or the crawler's."""
+        per_site = getattr(spider, "stats_by_site", None)
+        if per_site:
+            return sum(stats.get_value(key, 0) for stats in per_site.values())
+        return self.crawler.stats.get_value(key, 0)
 
     def report(self) -> None:
         print(self.line(), file=self.stream, flush=True)

@@ -1,8 +1,9 @@
-"""Running crawls from Python: one Scrapy crawler per site, all in one process.
+"""Running crawls from Python: one Scrapy crawler for all the sites of a crawl.
 
-Used by the ``parknews crawl`` and ``parknews demo`` commands. A process can run
-``run_crawl`` once (Twisted's reactor cannot restart), so tests call the CLI in a
-subprocess.
+Used by the ``parknews crawl`` and ``parknews demo`` commands. Every site is crawled by
+one crawler (``crawler/manysites.py``), but a site with ``render = true``, which gets a
+crawler of its own (its pages go through the browser). A process can run ``run_crawl``
+once (Twisted's reactor cannot restart), so tests call the CLI in a subprocess.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from parknews.archive.warc import new_run_id
+from parknews.crawler.manysites import ManySitesSpider
 from parknews.crawler.sites import Site
-from parknews.crawler.spiders.park import ParkSpider
 
 logger = logging.getLogger(__name__)
 
@@ -113,13 +114,35 @@ def run_crawl(
     """Crawl every site concurrently into ``db_path``; block until all are done."""
     overrides = dict(overrides or {})
     overrides.setdefault("PARKNEWS_RUN_ID", new_run_id())  # one id for all sites of the run
-    process = CrawlerProcess(crawl_settings(db_path, overrides))
+    settings = crawl_settings(db_path, overrides)
+    start_extraction_workers(settings)  # before the crawl's big structures exist
+    process = CrawlerProcess(settings)
+    plain = [site for site in sites if not site.render]
+    groups = ([plain] if plain else []) + [[site] for site in sites if site.render]
     crawlers = []
-    for site in sites:
-        crawler = process.create_crawler(ParkSpider)
-        if site.render:  # this site's crawler only: the browser never serves other sites
-            _set_up_rendering(crawler, site)
-        process.crawl(crawler, site=site)
-        crawlers.append((site, crawler))
+    for group in groups:
+        crawler = process.create_crawler(ManySitesSpider)
+        if group[0].render:  # this site's crawler only: the browser never serves other sites
+            _set_up_rendering(crawler, group[0])
+        process.crawl(crawler, sites=group)
+        crawlers.append((group, crawler))
     process.start()
-    return [SiteResult.from_stats(site, crawler.stats.get_stats()) for site, crawler in crawlers]
+    results = {}
+    for group, crawler in crawlers:
+        spider = crawler.spider
+        for site in group:
+            stats = spider.stats_of_site(site.id) if spider is not None else None
+            results[site.id] = SiteResult.from_stats(site, stats.get_stats() if stats else {})
+    return [results[site.id] for site in sites]
+
+
+def start_extraction_workers(settings: Settings) -> None:
+    """Start the extraction worker processes now, while the crawl process is small (they
+    are forked: a fork copies the parent as it is)."""
+    from parknews.pipelines.workers import ExtractionPool, default_workers
+
+    if not settings.getbool("EXTRACTION_ENABLED", True):
+        return
+    workers = settings.getint("PARKNEWS_EXTRACT_WORKERS", default_workers())
+    if workers > 0:
+        ExtractionPool.prestart(workers)

@@ -32,6 +32,9 @@ DOWNLOAD_DELAY = 0.5
 # the delay is a floor: never less between two requests to a host (Scrapy would otherwise
 # wait 0.5-1.5 times it: DOWNLOAD_DELAY_JITTER = 0.5); AutoThrottle may raise it
 DOWNLOAD_DELAY_JITTER = 0
+# and counted from the answer to the previous request, not from when the crawl loop handed
+# that request over (crawler/politeness.py): a busy loop cannot squeeze two requests together
+PARKNEWS_DELAY_FROM_ANSWER = True
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 0.5
 AUTOTHROTTLE_MAX_DELAY = 30
@@ -96,7 +99,8 @@ PARKNEWS_RECHECK_MAX = 1000
 PARKNEWS_FULL_PASS_EVERY = 10
 PARKNEWS_FULL_PASS = False
 # A progress line per site every few seconds (on for interactive `parknews crawl`).
-EXTENSIONS = {"parknews.crawler.progress.ProgressExtension": 500}
+EXTENSIONS = {"parknews.crawler.progress.ProgressExtension": 500,
+              "parknews.crawler.politeness.DelayFromAnswerExtension": 510}
 PARKNEWS_PROGRESS = False
 PARKNEWS_PROGRESS_INTERVAL = 3
 
@@ -137,6 +141,9 @@ PARKNEWS_RENDER_TIMEOUT_MS = 15000
 PARKNEWS_WARC_ENABLED = True
 PARKNEWS_WARC_DIR = ""
 PARKNEWS_WARC_MAX_BYTES = 100 * 1024 * 1024
+# A crawl of at most this many sites writes WARC files per site; a bigger one writes files
+# all its sites share (named "parks"), rather than holding a file open per site.
+PARKNEWS_WARC_SITE_FILES = 100
 DEPTH_LIMIT = 0
 
 # -- distributed crawling (parknews seed / worker / ingest; crawler/distributed.py) --------

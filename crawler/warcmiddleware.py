@@ -10,7 +10,11 @@ Settings: ``PARKNEWS_WARC_DIR`` (the directory; empty disables capture),
 ``PARKNEWS_WARC_MAX_BYTES`` (rotation size, default 100 MiB), ``PARKNEWS_RUN_ID`` (names
 the files; default: the crawler's start time in UTC, ``20261127T082541Z`` — set it once
 for all the crawlers of one run). The site id in the file names is the spider's
-``site.id``, else its name.
+``site.id``, else its name. A crawler of many sites (``crawler/manysites.py``) writes each
+site's exchanges to files of its own while it crawls at most
+``PARKNEWS_WARC_SITE_FILES`` sites (default 100); beyond that its sites share files named
+by the spider (``parks``): thousands of sites would otherwise hold thousands of files
+open, each with a few records.
 Stats: ``warc/records`` (responses captured, each with its request record),
 ``warc/bytes`` (compressed bytes written), ``warc/errors``, ``warc/files``.
 
@@ -57,8 +61,12 @@ SCHEMES = ("http://", "https://")  # what is captured
 
 
 class WarcCaptureMiddleware:
-    def __init__(self, crawler, directory: str, max_bytes: int, run_id: str):
+    def __init__(self, crawler, directory: str, max_bytes: int, run_id: str,
+                 site_files: int = 100):
         self.crawler = crawler
+        self.site_files = site_files
+        self.writers: dict[str, CaptureWriter] = {}  # per site, with many sites
+        self.per_site = False
         self.stats = crawler.stats
         self.directory = Path(directory)
         self.max_bytes = max_bytes
@@ -78,7 +86,8 @@ class WarcCaptureMiddleware:
             raise NotConfigured("neither PARKNEWS_WARC_DIR nor ARCHIVE_DB is set")
         middleware = cls(crawler, str(directory),
                          settings.getint("PARKNEWS_WARC_MAX_BYTES", DEFAULT_MAX_BYTES),
-                         settings.get("PARKNEWS_RUN_ID") or new_run_id())
+                         settings.get("PARKNEWS_RUN_ID") or new_run_id(),
+                         settings.getint("PARKNEWS_WARC_SITE_FILES", 100))
         crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware
@@ -100,34 +109,54 @@ class WarcCaptureMiddleware:
         site_id = getattr(site, "id", None) or spider.name
         self.writer = CaptureWriter(self.directory, self.run_id, site_id,
                                     max_bytes=self.max_bytes)
+        sites = getattr(spider, "sites", None) or ()
+        self.per_site = site is None and 1 < len(sites) <= self.site_files
+
+    def _writer_for(self, request: Request) -> CaptureWriter | None:
+        """The writer of the request's site (files per site), else the crawler's."""
+        if not self.per_site or self.writer is None:
+            return self.writer
+        site_id = self.crawler.spider.site_of_request(request)
+        if not site_id:
+            return self.writer
+        writer = self.writers.get(site_id)
+        if writer is None:
+            writer = self.writers[site_id] = CaptureWriter(
+                self.directory, self.run_id, site_id, max_bytes=self.max_bytes)
+        return writer
 
     def spider_closed(self, spider) -> None:
         if self.writer is None:
             return
-        try:
-            self.writer.close()
-        except OSError as exc:
-            logger.error("could not close the WARC file: %s", exc)
-            self.stats.inc_value("warc/errors")
-        self.stats.set_value("warc/files", len(self.writer.files))
-        if self.writer.files:
-            logger.info("WARC files in %s: %s", self.directory, ", ".join(self.writer.files))
+        files: list[str] = []
+        for writer in [self.writer, *self.writers.values()]:
+            try:
+                writer.close()
+            except OSError as exc:
+                logger.error("could not close the WARC file: %s", exc)
+                self.stats.inc_value("warc/errors")
+            files += writer.files
+        self.stats.set_value("warc/files", len(files))
+        if files:
+            logger.info("WARC files in %s: %s", self.directory, ", ".join(files))
         self.writer = None
+        self.writers = {}
 
     # -- responses ------------------------------------------------------------------
 
     def process_response(self, request: Request, response: Response) -> Response:
-        if self.writer is None or not response.url.startswith(SCHEMES):
+        writer = self._writer_for(request)
+        if writer is None or not response.url.startswith(SCHEMES):
             return response
         served = request.meta.pop("render_served", None)  # crawler/render.py
         decoded = self._decoded(request, response) if served is None else None
         stored = decoded if decoded is not None else response
-        before = self.writer.bytes_written
+        before = writer.bytes_written
         ip = str(response.ip_address) if response.ip_address else None
         try:
             if served is not None:  # what the server sent, then the DOM the browser drew
                 headers = served.get("headers") or {}
-                capture = self.writer.write_exchange(Exchange(
+                capture = writer.write_exchange(Exchange(
                     response.url, served.get("status") or response.status,
                     served.get("body") or b"", headers, request_method=request.method,
                     request_headers=request.headers, request_body=request.body, ip=ip,
@@ -136,7 +165,7 @@ class WarcCaptureMiddleware:
                     rendered_type=f"text/html; charset={getattr(response, 'encoding', 'utf-8')}",
                 ))
             else:
-                capture = self.writer.write_exchange(Exchange(
+                capture = writer.write_exchange(Exchange(
                     response.url, response.status, stored.body, response.headers,
                     request_method=request.method, request_headers=request.headers,
                     request_body=request.body, http_version=response.protocol or "HTTP/1.1",
@@ -148,7 +177,7 @@ class WarcCaptureMiddleware:
             return stored
         request.meta["warc"] = capture.pointer()  # the same dict as response.meta
         self.stats.inc_value("warc/records")
-        self.stats.inc_value("warc/bytes", self.writer.bytes_written - before)
+        self.stats.inc_value("warc/bytes", writer.bytes_written - before)
         return stored
 
     def _decoded(self, request: Request, response: Response) -> Response | None:

@@ -19,6 +19,7 @@ from twisted.python.failure import Failure
 
 from parknews.archive.store import Prepared
 from parknews.pipelines.items import Article, FetchedPage
+from parknews.pipelines.sitestats import count
 from parknews.pipelines.workers import ExtractionPool, default_workers, extract_page, merge_part
 
 __all__ = ["ExtractionPipeline", "merge_part"]
@@ -27,8 +28,9 @@ logger = logging.getLogger(__name__)
 
 
 class ExtractionPipeline:
-    def __init__(self, stats, workers: int = 0, pending: int = 8):
+    def __init__(self, stats, workers: int = 0, pending: int = 8, crawler=None):
         self.stats = stats
+        self.crawler = crawler  # for each site's own stats (pipelines/sitestats.py)
         self.workers = max(0, workers)
         self.slots = DeferredSemaphore(max(1, pending))
         self.pool: ExtractionPool | None = None
@@ -40,7 +42,7 @@ class ExtractionPipeline:
             raise NotConfigured("EXTRACTION_ENABLED is off")
         workers = settings.getint("PARKNEWS_EXTRACT_WORKERS", default_workers())
         pending = settings.getint("PARKNEWS_EXTRACT_PENDING", 4 * max(1, workers))
-        return cls(crawler.stats, workers, pending)
+        return cls(crawler.stats, workers, pending, crawler)
 
     def close_spider(self) -> None:
         if self.pool is not None:
@@ -88,17 +90,23 @@ class ExtractionPipeline:
     def _failed(self, item: FetchedPage, failure: Failure | None = None) -> FetchedPage:
         if failure is not None:
             logger.error("extraction failed on %s: %s", item.url, failure.getErrorMessage())
-        self.stats.inc_value("extraction/failed")
+        self._count(item, "extraction/failed")
         item.error = "extraction failed"
         return item
+
+    def _count(self, item: FetchedPage, key: str) -> None:
+        if self.crawler is not None:
+            count(self.crawler, item.site_id, key)
+        else:
+            self.stats.inc_value(key)
 
     def _done(self, item: FetchedPage, article: Article,
               prepared: Prepared | None = None) -> FetchedPage:
         if not article.body.strip():
-            self.stats.inc_value("extraction/empty")
+            self._count(item, "extraction/empty")
             item.error = "no article text found"
         else:
-            self.stats.inc_value("extraction/articles")
+            self._count(item, "extraction/articles")
         item.article = article
         item.prepared = prepared
         return item

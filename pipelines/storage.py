@@ -21,6 +21,7 @@ from parknews.archive.store import ArchiveWriter, Prepared, open_archive
 from parknews.archive.warc import new_run_id
 from parknews.pipelines.fingerprint import content_hash
 from parknews.pipelines.items import FetchedPage
+from parknews.pipelines.sitestats import site_stats
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +33,7 @@ class StoragePipeline:
         self.db_path = db_path
         self.batch_size = batch_size
         self.writer: ArchiveWriter | None = None
+        self.last_item_at: dict[str, str] = {}  # site -> when its last page was stored
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -46,27 +48,27 @@ class StoragePipeline:
     def open_spider(self) -> None:
         dedup = self.crawler.settings.getbool("PARKNEWS_DEDUP_ENABLED", True)
         self.writer = ArchiveWriter(open_archive(self.db_path), self.batch_size, dedup=dedup)
-        site = getattr(self.crawler.spider, "site", None)
-        if site is not None:
-            self.writer.upsert_sites([{
-                "id": site.id,
-                "name": site.name,
-                "park": site.park,
-                "region": site.region,
-                "start_urls": list(site.start_urls),
-                "updated_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            }])
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        self.writer.upsert_sites([{
+            "id": site.id,
+            "name": site.name,
+            "park": site.park,
+            "region": site.region,
+            "start_urls": list(site.start_urls),
+            "updated_at": now,
+        } for site in _sites_of(self.crawler.spider)])
 
     def process_item(self, item):
         if not isinstance(item, FetchedPage) or self.writer is None:
             return item
         capture = _capture_columns(item.warc)
+        self.last_item_at[item.site_id] = datetime.now(UTC).isoformat(timespec="seconds")
         if item.status == 304:  # not modified: the stored row and its capture stand
             self.writer.add_page({"url": item.url, "site_id": item.site_id, "kind": item.kind,
                                   "status": 304, "fetched_at": item.fetched_at,
                                   "error": None, "run_id": self.run_id}, partial=True)
             if item.kind == "article":
-                self.writer.article_not_modified(item.url, item.fetched_at)
+                self.writer.article_not_modified(item.url, item.fetched_at, item.site_id)
             return item
         self.writer.add_page({
             "url": item.url,
@@ -84,7 +86,7 @@ class StoragePipeline:
             **capture,
         })
         if item.kind == "article" and item.status in GONE_STATUSES:
-            self.writer.article_gone(item.url, item.fetched_at)
+            self.writer.article_gone(item.url, item.fetched_at, item.site_id)
         article = item.article
         if article is not None and article.body.strip():
             row = asdict(article)
@@ -106,21 +108,29 @@ class StoragePipeline:
             self.writer.flush()
 
     def spider_closed(self, spider, reason: str) -> None:
+        """One ``crawl_runs`` row per site, from the site's own stats (``stats_of_site``
+        of a spider crawling many sites) or the crawler's (a spider of one site)."""
         if self.writer is None:
             return
-        stats = self.crawler.stats.get_stats()
         self.writer.flush()
-        counts = self.writer.counts
         spider = self.crawler.spider
-        site = getattr(spider, "site", None)
-        if site is not None:
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        for site in _sites_of(spider):
+            own = site_stats(self.crawler, site.id)
+            stats_collector = own if own is not None else self.crawler.stats
+            stats = stats_collector.get_stats()
+            counts = (dict(self.writer.site_counts.get(site.id) or {}) if own is not None
+                      else self.writer.counts)
+            counts = {key: counts.get(key, 0) for key in self.writer.counts}
             self.writer.add_run({
                 "run_id": self.run_id,
                 "site_id": site.id,
                 "started_at": _iso(stats.get("start_time")),
-                "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                # with many sites in one crawler: when the site's last page was stored
+                "finished_at": (self.last_item_at.get(site.id) or now) if own is not None
+                else now,
                 "finish_reason": str(reason),
-                "full_pass": int(bool(getattr(spider, "full_pass", True))),
+                "full_pass": int(bool(_full_pass(spider, site.id))),
                 "requests": stats.get("downloader/request_count", 0),
                 "responses": {key.rsplit("/", 1)[-1]: value for key, value in stats.items()
                               if key.startswith("downloader/response_status_count/")},
@@ -128,10 +138,27 @@ class StoragePipeline:
                 **run_counts(counts, stats, stats.get("extraction/empty", 0)),
                 "notes": run_notes(stats),
             })
+            for key, value in counts.items():
+                stats_collector.set_value(f"archive/{key}", value)
+            stats_collector.set_value("finish_reason", reason)
         self.writer.close()
-        for key, value in counts.items():
+        for key, value in self.writer.counts.items():
             self.crawler.stats.set_value(f"archive/{key}", value)
         self.writer.db.close()
+
+
+def _sites_of(spider) -> list:
+    """The sites a spider crawls: ``sites`` (many in one crawler), else its ``site``."""
+    sites = getattr(spider, "sites", None)
+    if sites:
+        return list(sites)
+    site = getattr(spider, "site", None)
+    return [site] if site is not None else []
+
+
+def _full_pass(spider, site_id: str) -> bool:
+    delegate = getattr(spider, "delegates", {}).get(site_id, spider)
+    return getattr(delegate, "full_pass", True)
 
 
 def run_counts(counts: dict, stats: dict, empty: int) -> dict:

@@ -10,9 +10,10 @@ workers' hands at once; further items wait in the pipeline, and Scrapy stops fee
 responses to a spider whose unfinished items pass ``SCRAPER_SLOT_MAX_ACTIVE_SIZE``: the
 crawl slows down instead of piling pages up in memory.
 
-One pool per crawl process (several spiders share it), made at the first article page
-and shut down when the last spider using it closes. Workers are forked (the parent has
-everything imported, so they start at once). ``PARKNEWS_EXTRACT_WORKERS``: how many
+One pool per crawl process (several spiders share it), made before the crawl starts
+(``ExtractionPool.prestart``; else at the first article page) and shut down when the last
+spider using it closes. Workers are forked (the parent has everything imported, so they
+start at once) while the crawl process is still small. ``PARKNEWS_EXTRACT_WORKERS``: how many
 (default: the machine's cores); 0 extracts in the crawl process as before.
 """
 
@@ -125,6 +126,17 @@ class ExtractionPool:
         self.workers = workers
         self.users = 0
         self.executor = new_pool(workers)
+
+    @classmethod
+    def prestart(cls, workers: int) -> ExtractionPool:
+        """Make the process's pool and start its workers now (``crawler.runner`` does,
+        before building the crawl: a worker forked later would copy a crawl process
+        holding every site's state). The first user then finds it ready."""
+        if cls._shared is None:
+            cls._shared = cls(workers)
+            logger.info("extraction: %d worker processes", workers)
+        cls._shared.executor.submit(int).result()  # a fork pool starts all its workers
+        return cls._shared
 
     @classmethod
     def acquire(cls, workers: int) -> ExtractionPool:

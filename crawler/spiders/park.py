@@ -111,7 +111,13 @@ class ParkSpider(scrapy.Spider):
         that decides whether this run walks every list page (a full pass)."""
         assert self.site is not None
         history = site_history(settings.get("ARCHIVE_DB"), self.site.id)
-        self.known, runs = history.known, history.runs
+        self.set_history(history.known, history.runs, settings)
+
+    def set_history(self, known: dict[str, dict], runs: int, settings) -> None:
+        """The site's history (known URLs, runs recorded) and what follows from it: a
+        full pass or not, and which known articles are due for a recheck."""
+        assert self.site is not None
+        self.known = known
         every = settings.getint("PARKNEWS_FULL_PASS_EVERY", 10)
         self.full_pass = (settings.getbool("PARKNEWS_FULL_PASS") or not self.known
                           or (every > 0 and runs % every == 0))
@@ -140,7 +146,8 @@ class ParkSpider(scrapy.Spider):
             if self.site.sitemaps and root not in hosts_seen:
                 hosts_seen.add(root)
                 yield scrapy.Request(root + "/robots.txt", callback=self.parse_robots,
-                                     errback=self.on_probe_error, meta={"kind": "robots"})
+                                     errback=self.on_probe_error,
+                                     meta={"kind": "robots", "site_id": self.site.id})
         for spec in self.site.json_lists:  # declared JSON list APIs (sites.toml)
             yield self._json_request(spec, spec.first_page, spec.url, spec.url)
         for url in self.due_rechecks():  # changed or withdrawn since: found without lists
@@ -165,7 +172,7 @@ class ParkSpider(scrapy.Spider):
             encoding=encoding,  # a query string is percent-encoded in the page's charset
             headers=headers,
             priority=priority,
-            meta={"kind": kind, "referer_url": referer, **meta},
+            meta={"kind": kind, "referer_url": referer, "site_id": self.site_id, **meta},
         )
 
     def _validators(self, url: str, kind: str) -> dict[str, str]:
@@ -201,6 +208,12 @@ class ParkSpider(scrapy.Spider):
             self.crawler.stats.inc_value("discovery/known_skipped")
             return None
         return self._request(url, "article", referer, encoding, **meta)
+
+    @property
+    def site_id(self) -> str | None:
+        """The site's id, carried by each of its requests (``meta["site_id"]``): with
+        many sites in one crawler (``crawler/manysites.py``) it says whose they are."""
+        return self.site.id if self.site is not None else None
 
     def in_scope(self, url: str) -> bool:
         assert self.site is not None
@@ -353,6 +366,7 @@ class ParkSpider(scrapy.Spider):
         return scrapy.Request(
             **args, callback=self.parse_json_list, errback=self.on_error,
             meta={"kind": "list", "referer_url": base if base != args["url"] else None,
+                  "site_id": self.site_id,
                   "json_list": spec, "json_page": page, "json_base": base,
                   "list_start": list_start, "json_previous": previous},
         )
@@ -643,7 +657,7 @@ class ParkSpider(scrapy.Spider):
         return scrapy.Request(
             todo[0], callback=self.parse_part, errback=self.on_part_error,
             meta={"kind": "part", "referer_url": page.url, "article_page": page,
-                  "parts_todo": todo[1:]},
+                  "parts_todo": todo[1:], "site_id": self.site_id},
         )
 
     def parse_part(self, response: Response) -> Iterator[Any]:
@@ -681,7 +695,8 @@ class ParkSpider(scrapy.Spider):
         else:
             yield scrapy.Request(response.urljoin(discovery.SITEMAP_FALLBACK),
                                  callback=self.parse_sitemap, errback=self.on_probe_error,
-                                 meta={"kind": "sitemap", "probe": True})
+                                 meta={"kind": "sitemap", "probe": True,
+                                       "site_id": self.site_id})
 
     def parse_sitemap(self, response: Response) -> Iterator[Any]:
         """A sitemap index (its sitemaps are followed) or a URL set (article URLs kept)."""

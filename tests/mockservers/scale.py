@@ -29,7 +29,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from mockservers.generated import GeneratedArticle, make_article
-
 from parknews.crawler.mocksites.common import esc
 
 COLUMNS = (("/xwzx/yqdt/", "园区动态"), ("/xwzx/tzgg/", "通知公告"))

@@ -1,0 +1,114 @@
+"""Many sites, one crawler (crawler/manysites.py): thirty generated park sites on their own
+loopback addresses, crawled by one ``parknews crawl`` with a delay per host. Every served
+article is stored once, each site gets its own exact crawl_runs row and summary line,
+no host is asked twice within its delay, and the hosts are interleaved rather than
+crawled one after another."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+import pytest
+from conftest import run_cli
+from mockservers.scale import min_intervals, serve_scale_sites
+from sqlite_utils import Database
+
+from parknews.archive.warc import default_warc_dir
+
+SITES = 30
+DELAY = 0.3
+POLITE = ["--set", f"DOWNLOAD_DELAY={DELAY}", "--set", "AUTOTHROTTLE_ENABLED=False",
+          "--no-lock"]
+
+
+@pytest.fixture(scope="module")
+def crawled(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("many")
+    with serve_scale_sites(SITES, articles=4, first=5000) as (sites, server):
+        sites_file = tmp / "sites.toml"
+        sites_file.write_text("\n".join(site.toml() for site in sites), encoding="utf-8")
+        db_path = tmp / "many.db"
+        result = run_cli("crawl", "--sites", str(sites_file), "--db", str(db_path), *POLITE,
+                         timeout=600)
+        hits = list(server.hits)
+        again = run_cli("crawl", "--sites", str(sites_file), "--db", str(tmp / "few.db"),
+                        *POLITE, "--set", "PARKNEWS_WARC_SITE_FILES=5",
+                        "--site", sites[0].id, "--site", sites[1].id, timeout=600)
+        yield {"sites": sites, "hits": hits, "result": result, "db": db_path, "again": again,
+               "few": tmp / "few.db"}
+
+
+def test_every_served_article_is_stored_once(crawled):
+    assert crawled["result"].returncode == 0, crawled["result"].stderr[-3000:]
+    served = Counter()
+    by_host = {site.host: site for site in crawled["sites"]}
+    for hit in crawled["hits"]:
+        site = by_host[hit.host]
+        if hit.status == 200 and hit.path in site.article_paths:
+            served[site.base_url + hit.path] += 1
+    assert len(served) == SITES * 4 and set(served.values()) == {1}  # each fetched once
+    db = Database(crawled["db"])
+    stored = [row["url"] for row in db.query("select url from articles")]
+    assert sorted(stored) == sorted(served)
+    assert not db["pages"].count_where("error is not null")
+
+
+def test_each_site_has_its_own_exact_run_row_and_summary(crawled):
+    db = Database(crawled["db"])
+    runs = {row["site_id"]: row for row in db.query("select * from crawl_runs")}
+    assert set(runs) == {site.id for site in crawled["sites"]}
+    requests = Counter(hit.host for hit in crawled["hits"])
+    for site in crawled["sites"]:
+        run = runs[site.id]
+        # home, two column lists and the second page of one, four articles
+        assert (run["pages"], run["list_pages"], run["articles_new"]) == (8, 3, 4), run
+        assert run["finish_reason"] == "finished" and run["errors"] == 0
+        assert run["requests"] == requests[site.host]  # robots.txt and sitemap probe too
+        assert run["started_at"] <= run["finished_at"]
+        pages = db["pages"].count_where("site_id = ? and run_id = ?", [site.id, run["run_id"]])
+        assert pages == run["pages"]
+    lines = {line.split()[0]: line.split() for line in
+             crawled["result"].stdout.splitlines() if line.startswith("park")}
+    assert set(lines) == set(runs)
+    assert all(fields[1:4] == ["8", "3", "4"] for fields in lines.values())
+    assert "unhealthy" not in crawled["result"].stdout
+
+
+def test_no_host_is_asked_twice_within_its_delay(crawled):
+    gaps = min_intervals(crawled["hits"])
+    assert len(gaps) == SITES
+    assert min(gaps.values()) >= DELAY * 0.99, sorted(gaps.values())[:3]
+
+
+def test_hosts_are_interleaved(crawled):
+    """Every site's first request comes before the first site's last: the sites are
+    crawled side by side, not one after another."""
+    first, last = {}, defaultdict(float)
+    for hit in crawled["hits"]:
+        first.setdefault(hit.host, hit.time)
+        last[hit.host] = max(last[hit.host], hit.time)
+    earliest_end = min(last.values())
+    assert max(first.values()) < earliest_end
+
+
+def test_warc_files_per_site_up_to_a_limit_then_shared(crawled):
+    files = sorted(p.name for p in default_warc_dir(crawled["db"]).iterdir())
+    assert {name.split("-")[2] for name in files} == {site.id for site in crawled["sites"]}
+    assert crawled["again"].returncode == 0, crawled["again"].stderr[-3000:]
+    # two sites, at most five with files of their own: still per site
+    few = sorted(p.name for p in default_warc_dir(crawled["few"]).iterdir())
+    assert {name.split("-")[2] for name in few} == {s.id for s in crawled["sites"][:2]}
+
+
+def test_a_crawl_of_more_sites_than_the_limit_shares_warc_files(tmp_path):
+    with serve_scale_sites(3, articles=1, first=5100) as (sites, _):
+        sites_file = tmp_path / "sites.toml"
+        sites_file.write_text("\n".join(site.toml() for site in sites), encoding="utf-8")
+        result = run_cli("crawl", "--sites", str(sites_file), "--db", str(tmp_path / "s.db"),
+                         *POLITE, "--set", "PARKNEWS_WARC_SITE_FILES=2", timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    files = [p.name for p in default_warc_dir(tmp_path / "s.db").iterdir()]
+    assert files and {name.split("-")[2] for name in files} == {"parks"}
+    db = Database(tmp_path / "s.db")
+    assert db["articles"].count == 3
+    assert not db["articles"].count_where("warc_file is null")
