@@ -385,7 +385,11 @@ def _nearest(page_lines: list[str], values: list[tuple[str, str]], title_at: int
     best: tuple[int, str] | None = None
     for value, text in values:
         at = md.locate(page_lines, text)
+        if at is None or abs(at - title_at) > 3 * rules.INFO_ZONE_LINES:
+            at = md.locate_inside(page_lines, text, title_at, 3 * rules.INFO_ZONE_LINES)
         if at is None:
+            continue
+        if at < title_at - rules.FIELD_ABOVE_TITLE_LINES:
             continue
         distance = at - title_at if at > title_at else rules.INFO_ZONE_LINES + title_at - at
         if distance <= 3 * rules.INFO_ZONE_LINES and (best is None or distance < best[0]):
@@ -425,9 +429,12 @@ def _extract_tree(root: html.HtmlElement, url: str | None, article: Article,
     if headlines:  # no reference agrees: the headline nearest above the body
         placed = [(md.locate_title(page_lines, text, first_at), text) for text in headlines]
         above = [(at, text) for at, text in placed
-                 if at is not None and (first_at is None or at <= first_at)]
+                 if at is not None and (first_at is None or at <= first_at)
+                 and md.beats_page_title(text, root)]
         if above:
             title = max(above)[1]
+    if md.is_site_name(title, root, names):  # no headline element: the line above the body
+        title = md.headline_line(page_lines, first_at, names) or title
     title_at = md.locate_title(page_lines, title, first_at)
     if title and title_at is not None:
         title = md.join_subtitle(page_lines, title_at, title)
@@ -437,8 +444,10 @@ def _extract_tree(root: html.HtmlElement, url: str | None, article: Article,
     _add_media(root, found[1] if found and body.method.startswith("container:") else None,
                lines, url, article)
 
-    body_at = md.locate(page_lines, lines[0] if lines else None,
-                        0 if title_at is None else title_at + 1)
+    after_title = 0 if title_at is None else title_at + 1
+    body_at = md.locate(page_lines, lines[0] if lines else None, after_title)
+    if body_at is None and len(lines) > 1:  # its first line sits elsewhere (a kicker)
+        body_at = md.locate(page_lines, lines[1], after_title)
     if body_at is None:
         start = title_at + 1 if title_at is not None else 0
         head_zone = page_lines[start:start + rules.INFO_ZONE_LINES]
@@ -462,10 +471,9 @@ def _extract_tree(root: html.HtmlElement, url: str | None, article: Article,
                 break
     tail = md.zone_fields(tail_zone, linked=linked)
     by_class: dict[str, str | None] = {}
-    wanted = [field for field, zones in (("date", (head, inline, tail)),
-                                         ("source", (head, inline, tail)),
-                                         ("author", (head, inline, tail)))
-              if not any(field in zone for zone in zones)]
+    wanted = [field for field in ("date", "source", "author")
+              if not any(field in zone for zone in (head, inline, tail))
+              or (field == "source" and "source_unlabelled" in head)]
     if wanted:  # elements named for a field, for fields no visible line gave
         named = md.class_fields(md.headline_scope(root, headline_elements, title))
         by_class = {field: _nearest(page_lines, [(v, t) for f, v, t in named if f == field],
@@ -477,9 +485,14 @@ def _extract_tree(root: html.HtmlElement, url: str | None, article: Article,
     article.published_at = _pick_date(_first(head.get("date"), inline.get("date"),
                                              tail.get("date"), by_class.get("date")), hidden_date)
     head_source = head.get("source")
+    named_source = by_class.get("source")
+    if head_source and named_source and "source_unlabelled" in head:
+        if head_source != named_source and head_source.startswith(named_source):
+            head_source = named_source  # "家电质量网张三": the outlet's own element ends it
+        named_source = None
     own_name = head_source is not None and md.squash(head_source) in names
     article.source = _first(inline.get("tail_source"), None if own_name else head_source,
-                            inline.get("source"), tail.get("source"), by_class.get("source"),
+                            inline.get("source"), tail.get("source"), named_source,
                             baidu.get("source"),
                             *(md.clean_value(v) for v in metas.get("source", [])),
                             head_source)

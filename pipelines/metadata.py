@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator
 from lxml import etree
 
 from . import rules
-from .boilerplate import block_text, normalize_space, text_of
+from .boilerplate import block_text, chrome_rule, normalize_space, text_of
 
 logger = logging.getLogger(__name__)
 
@@ -130,6 +130,12 @@ def squash(text: str) -> str:
     return _PUNCT.sub("", text or "").lower()
 
 
+def cut_value(raw: str) -> str:
+    """A field value up to the next label, date, bracket, wide gap or toolbar word."""
+    stop = rules.VALUE_STOP.search(raw)
+    return raw[: stop.start()] if stop else raw
+
+
 def label_values(line: str) -> Iterator[tuple[str, str, str]]:
     """``(field, raw value, label)`` for every "label：value" in a line, in order."""
     matches = list(rules.LABEL_RE.finditer(line))
@@ -146,8 +152,7 @@ def label_values(line: str) -> Iterator[tuple[str, str, str]]:
         if date:
             raw = raw[: len(raw) - len(raw.lstrip()) + date.end()]
         elif field != "summary":
-            stop = rules.VALUE_STOP.search(raw)
-            raw = raw[: stop.start()] if stop else raw
+            raw = cut_value(raw)
         yield field, raw.strip(), label
 
 
@@ -390,6 +395,52 @@ def find_title(root: etree._Element, metas: dict[str, list[str]],
     return title, False
 
 
+def beats_page_title(candidate: str, root: etree._Element) -> bool:
+    """A headline element may replace ``<title>``'s headline: it shares most of its
+    characters with ``<title>``, or ``<title>`` is no more than a site's name."""
+    reference = html_title(root)
+    if not reference:
+        return True
+    shown = squash(candidate)
+    page = squash(text_of(root.find(".//title")))
+    pairs = [shown[i:i + 2] for i in range(len(shown) - 1)]
+    if pairs and sum(p in page for p in pairs) >= rules.TITLE_OVERLAP_MIN * len(pairs):
+        return True
+    return (len(reference) <= rules.SITE_NAME_MAX
+            and bool(rules.SITE_NAME_END.search(reference.strip())))
+
+
+def is_site_name(title: str | None, root: etree._Element, names: set[str]) -> bool:
+    """The title found is no headline but the site's name: one of the names the site
+    calls itself, or the whole ``<title>`` when that is short and reads as a name."""
+    if not title:
+        return True
+    key = squash(title)
+    if key in names:
+        return True
+    el = root.find(".//title")
+    whole = squash(text_of(el)) if el is not None else ""
+    return key == whole and (len(title) <= rules.SITE_NAME_MAX
+                             and bool(rules.SITE_NAME_END.search(title.strip())))
+
+
+def headline_line(lines: list[str], body_at: int | None, names: set[str]) -> str | None:
+    """The headline-shaped line nearest above the body's first line: not an info line,
+    a toolbar, a breadcrumb, a date or a sentence."""
+    if body_at is None:
+        return None
+    for i in range(body_at - 1, max(-1, body_at - 1 - rules.HEADLINE_LINE_REACH), -1):
+        line = lines[i]
+        if not (rules.HEADLINE_LINE_MIN <= len(line) <= rules.TITLE_MAX):
+            continue
+        if (is_meta_line(line) or chrome_rule(line) or rules.DATE_RE.search(line)
+                or is_chrome_title(line, names) or rules.PROSE_LINE.match(line)
+                or "|" in line or "/" in line):
+            continue
+        return line
+    return None
+
+
 def join_subtitle(lines: list[str], at: int, title: str) -> str:
     """The headline with the "——subtitle" line shown under it, when there is one."""
     if at + 1 < len(lines):
@@ -444,6 +495,19 @@ def linked_texts(root: etree._Element) -> LinkedTexts:
     return LinkedTexts(root)
 
 
+def locate_inside(lines: list[str], needle: str, around: int, reach: int) -> int | None:
+    """Index of the line holding ``needle`` (inside it, not only leading it) nearest to
+    line ``around`` within ``reach`` lines."""
+    key = squash(needle)
+    if not key:
+        return None
+    for d in range(reach + 1):
+        for i in (around + d, around - d):
+            if 0 <= i < len(lines) and key in squash(lines[i]):
+                return i
+    return None
+
+
 def locate_title(lines: list[str], title: str | None, before: int | None = None
                  ) -> int | None:
     """The headline's line: of the lines equal to it, the last one not after ``before``
@@ -481,9 +545,10 @@ def zone_fields(lines: Iterable[str], unlabelled: bool = False,
             rules.SITE_DATE_SOURCE.match(line) if unlabelled else None)
         if m and not listed:
             found.setdefault("date", _iso(m) or "")
-            source = clean_value(m["source"])
-            if source:
-                found.setdefault("source", source)
+            source = clean_value(cut_value(m["source"]))
+            if source and "source" not in found:
+                found["source"] = source
+                found["source_unlabelled"] = "1"  # may run into the next element's text
         elif "date" not in found and not listed:
             limit = rules.INFO_DATE_LINE_MAX if unlabelled else 60
             date = parse_date(line) if len(line) <= limit else None
@@ -499,6 +564,8 @@ def _name_tokens(el: etree._Element) -> set[str]:
     return tokens
 
 
+_BARE_LABEL = re.compile(r"^(?:" + "|".join(sorted(rules.LABEL_FIELDS, key=len, reverse=True))
+                         + r")\s+")
 _FIELD_BY_NAME = {name: field for field, names in rules.FIELD_CLASS_NAMES.items()
                   for name in names}
 _NAMED = etree.XPath("descendant-or-self::*[@class or @id]")
@@ -532,8 +599,11 @@ def class_fields(root: etree._Element) -> list[tuple[str, str, str]]:
                 value = parsed.get(field)
             elif _COLON.search(text):
                 continue  # another field's label
-            else:
-                value = clean_value(text, rules.FIELD_MAX[field])
+            else:  # "来源 某某网 张三": the bare label, then the outlet's one word
+                bare = _BARE_LABEL.sub("", text, count=1)
+                if field == "source":
+                    bare = bare.split(" ", 1)[0]
+                value = clean_value(cut_value(bare), rules.FIELD_MAX[field])
             if value and field == "author":
                 value = strip_roles(value)
         if value:
@@ -658,6 +728,10 @@ def split_body_meta(lines: list[str], title: str | None) -> tuple[list[str], dic
         if near_edge and is_meta_line(line):
             for field, value in line_fields(line).items():
                 found.setdefault(field, value)
+            if "date" not in found and len(line) <= rules.INFO_DATE_LINE_MAX:
+                date = parse_date(line)  # "2011年12月09日 18:52 来源：…"
+                if date:
+                    found["date"] = date
             continue
         if near_edge:
             author = byline_author(line)

@@ -194,7 +194,8 @@ LINE_RULES: tuple[LineRule, ...] = (
         r"字号\s*[:：]?\s*[【\[]?\s*[大中小]|字体\s*[:：]\s*[【\[]?\s*[大中小]|"
         r"^\s*[【\[]?\s*[大中小]\s*[】\]]?\s*[【\[]?\s*[中小]\s*[】\]]?"), 60),
     LineRule("breadcrumb", re.compile(
-        r"^(?:当前位置|您的位置|你的位置|您现在的位置|所在位置)\s*[:：]?"), 200),
+        r"^(?:当前位置|您的位置|你的位置|您现在的位置|所在位置|(?:您|你)(?:当前)?所在的?位置|"
+        r"当前所在位置)\s*[:：]?"), 200),
     LineRule("image-name", re.compile(
         r"^[\w\-.()（） ]{1,80}\.(?:png|jpe?g|gif|bmp|webp|tiff?)$", re.I), 90),
     LineRule("pager", re.compile(
@@ -227,7 +228,7 @@ TOOLBAR_WORDS: tuple[str, ...] = (
     "保存", "留言", "复制链接", "复制网址", "推荐给朋友", "字号", "字体", "放大", "缩小", "正常",
     "默认", "大", "中", "小", "纠错", "我要纠错", "顶部", "T", "参与互动", "微博", "微信",
     "新浪微博", "腾讯微博", "QQ空间", "QQ", "朋友圈", "人人网", "豆瓣", "手机看", "A+", "A-",
-    "pdf下载", "PDF下载", "word下载", "Word下载", "WORD下载", "下载",
+    "pdf下载", "PDF下载", "word下载", "Word下载", "WORD下载", "下载", "我来说两句",
 )
 _TOOLBAR_WORD = "|".join(re.escape(w) for w in sorted(TOOLBAR_WORDS, key=len, reverse=True))
 _SEPARATORS = r"[\s【】\[\]|｜丨/:：·\-()（）>»]"
@@ -235,7 +236,7 @@ TOOLBAR_LINE = re.compile(rf"^(?:{_SEPARATORS}|{_TOOLBAR_WORD})+$")
 
 # Pieces of an info line that carry no field: counters, font-size switches, toolbars.
 COUNTER = re.compile(
-    r"已有\s*\d+\s*人(?:阅读|浏览|参与|评论|收藏)|"
+    r"(?:已有|正有|共有|有)\s*\d*\s*人(?:阅读|浏览|参与|评论|收藏)|"
     r"(?:阅读|浏览|评论|点击|参与|访问)(?:次数|量|数)?\s*[(（:：]?\s*\d+\s*[)）]?次?|"
     r"\d+\s*(?:人|次)(?:阅读|浏览|参与|评论)|参与互动\s*[(（]\s*\d*\s*[)）]"
 )
@@ -275,6 +276,7 @@ FIELD_LABELS: tuple[FieldLabel, ...] = (
                         "时间", "日期", "发布", "发表"), 40),
     FieldLabel("kind", ("文章类型", "信息类别", "信息分类", "所属栏目", "所属分类", "栏目"), 20),
     FieldLabel("tags", ("标签", "关键词", "关键字", "Tags", "TAG"), 120),
+    FieldLabel("poster", ("发布者", "发布人", "发稿人", "录入", "录入者", "上传者"), 20),
     FieldLabel("hits", ("浏览次数", "阅读次数", "点击次数", "浏览量", "阅读量", "点击数", "点击"),
                20),
 )
@@ -307,6 +309,7 @@ LABEL_RE = re.compile(
 VALUE_STOP_WORDS: tuple[str, ...] = (
     "举报", "纠错", "分享到", "分享", "网友评论", "我来说两句", "发表评论", "评论", "参与互动",
     "打印", "收藏", "字号", "字体", "点击", "阅读", "浏览", "关注", "订阅", "复制链接",
+    "我要", "我来说两句", "暂无", "手机看", "手机版",
 )
 # A second word that says who copied the item, not who wrote it ("酷勤网收集").
 VALUE_STOP_SUFFIXES: tuple[str, ...] = ("收集", "整理", "转载", "供稿", "编辑", "制作")
@@ -433,8 +436,8 @@ FIELD_CLASS_NAMES: dict[str, tuple[str, ...]] = {
              "info_time", "news_time", "newstime", "post_date", "entry-date"),
     "source": ("media_name", "medianame", "source", "laiyuan", "ly", "copyfrom",
                "article-source", "article_source", "news_source", "wenzhangly", "sour",
-               "from", "origin", "media"),
-    "author": ("author", "zuozhe", "writer", "byline", "article-author", "news_author"),
+               "from", "origin", "media", "where"),
+    "author": ("author", "auth", "zuozhe", "writer", "byline", "article-author", "news_author"),
 }
 # Parts of a date split over sibling elements ("<div class="day">21</div>
 # <div class="year">2024年02月</div>"): the day's class/id tokens, and the year-month.
@@ -444,6 +447,9 @@ FIELD_ELEMENT_MAX = 60  # longer text: a wrapper, not the field's element
 # They are looked for this many levels above the headline's element (its header block
 # and the article around it), not in sidebars far from it.
 HEADLINE_SCOPE_LEVELS = 4
+# An element above the headline counts only this close to it (a clock or a "today is"
+# bar at the top of the page is no publication date).
+FIELD_ABOVE_TITLE_LINES = 3
 # One regex over an element's "class id" text finds the field names among its tokens.
 FIELD_CLASS_RE = re.compile(
     r"(?:^|[\s_-])(" + "|".join(sorted({re.escape(n) for names in FIELD_CLASS_NAMES.values()
@@ -555,5 +561,17 @@ BREADCRUMB = re.compile(
 # A subtitle line joined to the headline above it ("——热烈祝贺…").
 SUBTITLE_LEAD = re.compile(r"^(?:——|—|--)\s*\S")
 SUBTITLE_MAX = 60
+# A headline element placed against the body replaces the <title>'s headline only when
+# this share of its character pairs is in <title>, or when <title> reads as a bare site name
+# (short, or ending with a word sites call themselves).
+TITLE_OVERLAP_MIN = 0.5
+SITE_NAME_MAX = 12
+SITE_NAME_END = re.compile(r"(?:网|網|网站|網站|门户|門戶|首页|首頁|主页|政府|频道|頻道|在线|在線|"
+                           r"新闻中心|官网|官網|平台|区|區|园|園|管委会|委员会|中心|公司|集团|协会|"
+                           r"商会|学院|大学|医院)$")
+# A page whose headline is only its site's name: the headline-shaped line nearest above
+# the body (within this many lines) is the headline.
+HEADLINE_LINE_REACH = 6
+HEADLINE_LINE_MIN = 6
 # Separators between the headline and the site/column names in <title>.
 TITLE_SEPARATORS = re.compile(r"\s*(?:_|\||｜|::|--|——|—|－|–|(?<!\d)-(?!\d)|\s-\s)\s*")

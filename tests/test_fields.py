@@ -271,3 +271,27 @@ def test_a_gov_metadata_table_and_the_repeated_headline_are_cut_from_the_top():
     repeated = "<p>滨湖高新区一季度签约</p><p>项目总投资超百亿元</p><p>滨政发〔2023〕5号</p>"
     art = extract(page("发布日期：2023-03-08", body=table + repeated + paras()))
     assert art.body.split("\n") == PARAS
+
+
+def test_plain_headline_line_above_the_body_when_title_is_the_site_name():
+    headline = (f'<table><tr><td><font size="4"><b>{TITLE}</b></font></td></tr>'
+                "<tr><td>【2023/03/08 15:05 报道】</td></tr></table>")
+    art = extract(page("", title_tag="滨湖新闻网", headline=headline))
+    assert art.title == TITLE
+    assert art.published_at == "2023-03-08T15:05:00"
+
+
+def test_outlet_element_ends_a_source_glued_to_the_author():
+    info = ('<span class="pubTime">2011年12月15日11:03</span><span class="infoCol">'
+            '<span class="where">江南都市报</span><span class="auth">张晓明</span></span>'
+            '<span class="infoComm"><a href="#">我要评论(0)</a></span>')
+    art = extract(page(info))
+    assert art.published_at == "2011-12-15T11:03:00"
+    assert art.source == "江南都市报"
+
+
+def test_poster_label_and_where_you_are_breadcrumb():
+    info = "发布者：李明 时间：2012-01-12 15:34:35 来源：滨湖日报"
+    art = extract(page(info, before="<div>您所在的位置：首页 &gt; 新闻动态 &gt; 正文</div>"))
+    assert (art.published_at, art.source, art.author) == ("2012-01-12T15:34:35", "滨湖日报",
+                                                          None)
