@@ -148,7 +148,11 @@ def test_reextract_reports_a_damaged_warc_and_does_the_rest(archived, tmp_path):
 def test_reextract_of_a_missing_archive_or_warc_dir_fails_clearly(tmp_path):
     result = run_cli("reextract", "--db", str(tmp_path / "none.db"))
     assert result.returncode == 1 and "no archive at" in result.stderr
+    plain = tmp_path / "plain.db"
+    Database(plain)["x"].insert({"a": 1})
+    result = run_cli("reextract", "--db", str(plain))
+    assert result.returncode == 1 and "is not a parknews archive" in result.stderr
     db = tmp_path / "a.db"
-    Database(db)["x"].insert({"a": 1})
+    open_archive(db).close()  # an archive, but no WARC directory beside it
     result = run_cli("reextract", "--db", str(db))
     assert result.returncode == 1 and "no WARC directory" in result.stderr
