@@ -9,10 +9,10 @@ are made of, exactly as when each site had a crawler of its own. Every request a
 makes carries its id (``meta["site_id"]``); its callbacks are that site's methods.
 
 Politeness is per host, as before: Scrapy's download slots (one per host, with its delay
-and AutoThrottle's adjustment) and ``DownloaderAwarePriorityQueue``, which hands the
-downloader the host with the fewest requests in progress next, round the hosts in turn, so
-that thousands of hosts are interleaved instead of waiting behind one another
-(:data:`MANY_SITES_SETTINGS`).
+and AutoThrottle's adjustment) and :class:`HostRotationQueue`, Scrapy's
+``DownloaderAwarePriorityQueue`` (the host with the fewest requests in progress next, the
+hosts in turn) finding that host in constant time, so that thousands of hosts are
+interleaved instead of waiting behind one another (:data:`MANY_SITES_SETTINGS`).
 
 A site's history is read when its start requests are made (one archive connection for
 all), so the first request leaves at once, whatever the number of sites.
@@ -21,12 +21,16 @@ all), so the first request leaves at once, whatever the number of sites.
 from __future__ import annotations
 
 import logging
+import time
+from collections import deque
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy.core import downloader as scrapy_downloader
+from scrapy.pqueues import DownloaderAwarePriorityQueue
 from sqlite_utils import Database
 
 from parknews.archive.store import load_known, run_count
@@ -35,12 +39,14 @@ from parknews.crawler.spiders.park import ParkSpider
 
 logger = logging.getLogger(__name__)
 
+# the clock Scrapy's downloader keeps slot.lastseen in (monotonic since Scrapy 2.14)
+_CLOCK = getattr(scrapy_downloader, "monotonic", time.time)
 SPIDER_PRIORITY = 30  # scrapy.settings.SETTINGS_PRIORITIES["spider"]
 
-# What a crawl of many sites changes in the settings (runner.run_crawl sets them).
+# What a crawl of many sites changes in the settings (ManySitesSpider.update_settings).
 MANY_SITES_SETTINGS: dict[str, Any] = {
-    # the host with the fewest requests in progress first, hosts taken in turn
-    "SCHEDULER_PRIORITY_QUEUE": "scrapy.pqueues.DownloaderAwarePriorityQueue",
+    # hosts taken in turn, an idle one whose delay has passed first (HostRotationQueue)
+    "SCHEDULER_PRIORITY_QUEUE": "parknews.crawler.manysites.HostRotationQueue",
     # the offsite filter by each request's own site, not by all the sites' hosts at once
     "DOWNLOADER_MIDDLEWARES": {
         "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
@@ -48,6 +54,78 @@ MANY_SITES_SETTINGS: dict[str, Any] = {
         "parknews.crawler.middlewares.SiteDownloaderStatsMiddleware": 851,
     },
 }
+
+
+class HostRotationQueue(DownloaderAwarePriorityQueue):
+    """Scrapy's DownloaderAwarePriorityQueue (a priority queue per download slot, the
+    host with the fewest requests in progress first, hosts in turn), with the next host
+    found in constant time: the hosts with requests waiting stand in a rotation, and the
+    first of them (at most :attr:`SCAN` looked at) with nothing in progress and its delay
+    passed goes next, else the first with nothing in progress, else the least busy of
+    those looked at. Scrapy's own compares every host at each request: with thousands of
+    hosts that is most of the crawl's time (measured: 2.2 ms a request at 300 hosts). A
+    host whose delay has not passed is passed over while another is ready, so that a
+    request waiting out its host's delay does not hold one of the CONCURRENT_REQUESTS
+    places."""
+
+    SCAN = 64  # at most CONCURRENT_REQUESTS hosts are busy at once: an idle one is near
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self._order: deque[str] = deque(self.pqueues)
+
+    def push(self, request) -> None:
+        slot = self._downloader_interface.get_slot_key(request)
+        if slot not in self.pqueues:
+            self.pqueues[slot] = self.pqfactory(slot)
+            self._order.append(slot)
+        self.pqueues[slot].push(request)
+
+    def _choose(self) -> int | None:
+        """The place in the rotation of the host to take a request from."""
+        order = self._order
+        if not order:
+            return None
+        slots = self._downloader_interface.downloader.slots
+        now = _CLOCK()
+        idle = None
+        looked = min(len(order), self.SCAN)
+        for index in range(looked):
+            slot = slots.get(order[index])
+            if slot is None:  # no request sent to it yet (or its slot was collected)
+                return index
+            if not slot.active:
+                if now - slot.lastseen >= slot.delay:
+                    return index
+                if idle is None:
+                    idle = index
+        if idle is not None:
+            return idle
+        return min(range(looked), key=lambda i: len(slots[order[i]].active)
+                   if order[i] in slots else 0)
+
+    def pop(self):
+        index = self._choose()
+        if index is None:
+            return None
+        slot = self._order[index]
+        del self._order[index]
+        queue = self.pqueues[slot]
+        request = queue.pop()
+        if len(queue) == 0:
+            del self.pqueues[slot]
+            queue.close()
+        else:
+            self._order.append(slot)  # to the back of the rotation
+        return request
+
+    def peek(self):
+        index = self._choose()
+        return None if index is None else self.pqueues[self._order[index]].peek()
+
+    def close(self) -> dict[str, list[int]]:
+        self._order.clear()
+        return super().close()
 
 
 class SiteStats:

@@ -6,8 +6,10 @@ sites, list pages parsed between two sends) that request may leave some time lat
 its connection be set up later, and the next one on time: the host then sees two
 requests closer than the delay (measured: 0.13 s apart for a delay of 0.3 s, with 30
 sites on two busy cores). This extension moves a host's download slot's "last seen" time
-to the moment each answer arrived, so the next request waits its delay from there: the
-host never gets two requests closer than the delay, however late the loop is.
+to the moment each answer arrived, so the next request waits its delay from there, and
+lets a slot with a delay have one request in flight at a time (two in flight, the second
+could leave before the first's answer, 0.22 s after it at the host): the host never gets
+two requests closer than the delay, however late the loop is.
 
 ``PARKNEWS_DELAY_FROM_ANSWER`` (default True) switches it on; it does nothing for a slot
 without a delay.
@@ -44,3 +46,4 @@ class DelayFromAnswerExtension:
         slot = downloader.slots.get(downloader.get_slot_key(request))
         if slot is not None and slot.delay:
             slot.lastseen = max(slot.lastseen, _CLOCK())
+            slot.concurrency = 1
