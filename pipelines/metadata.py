@@ -485,8 +485,9 @@ class LinkedTexts:
         if self._texts is None:
             self._texts = set()
             for a in self._links:
-                key = squash(block_text(a))
-                if len(key) >= rules.LINK_TEXT_MIN:
+                text = block_text(a)
+                key = squash(text)
+                if len(key) >= rules.LINK_TEXT_MIN and not rules.ADDRESS_TEXT.search(text):
                     self._texts.add(key)
         return iter(self._texts)
 

@@ -418,6 +418,8 @@ INFO_DATE_LINE_MAX = 90
 # Link texts this long or longer mark a line as a list item (related news), whose date
 # is not the article's.
 LINK_TEXT_MIN = 6
+# ... but a link showing the site's own address ("http://www.example.com/") is no item.
+ADDRESS_TEXT = re.compile(r"^\s*(?:https?://|www\.)|\.(?:com|cn|net|org)(?:\.cn)?/?\s*$", re.I)
 # An unlabelled outlet after the info line's date, with the site's own address (or name)
 # before it: "http://www.example.com 2005年03月21日 11:21 《某某周刊》".
 SITE_DATE_SOURCE = re.compile(

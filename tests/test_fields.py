@@ -295,3 +295,10 @@ def test_poster_label_and_where_you_are_breadcrumb():
     art = extract(page(info, before="<div>您所在的位置：首页 &gt; 新闻动态 &gt; 正文</div>"))
     assert (art.published_at, art.source, art.author) == ("2012-01-12T15:34:35", "滨湖日报",
                                                           None)
+
+
+def test_a_link_to_the_site_address_does_not_make_the_info_line_a_list_item():
+    info = ('<a href="http://www.binhu.example.cn/">http://www.binhu.example.cn/</a> '
+            "2005-07-18 13:03:17")
+    art = extract(page(info, after=RELATED_DATED))
+    assert art.published_at == "2005-07-18T13:03:17"
