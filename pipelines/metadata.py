@@ -191,6 +191,9 @@ def is_meta_line(line: str) -> bool:
     if any(field in rules.NAME_FIELDS and rules.SENTENCE_PUNCT.search(raw)
            for field, raw, _ in labelled):
         return False  # "记者：你们怎样获取这些信息？" is a question, not a byline
+    if any(field == "date" and raw and not (parse_date(raw) or parse_roc_date(raw))
+           for field, raw, _ in labelled):
+        return False  # "时间：就是效益" is no date
     rest = line
     for _, raw, _ in labelled:
         rest = rest.replace(raw, " ", 1) if raw else rest
@@ -278,11 +281,12 @@ def strip_site_suffix(text: str) -> str | None:
 
 
 def cut_title(text: str) -> str:
-    """A headline without an info line run into it ("标题 发布时间：2014-07-15")."""
+    """A headline without an info line run into it ("标题 发布时间：2014-07-15"): cut at a
+    date/来源/author label only when all from there on is an info line."""
     for m in rules.LABEL_RE.finditer(text):
         label = m["label"] or m["short"]
         if rules.LABEL_FIELDS[label] in ("date", "source", "author", "editor", "hits") and (
-                m.start() >= rules.TITLE_MIN):
+                m.start() >= rules.TITLE_MIN) and is_meta_line(text[m.start():]):
             return text[: m.start()].strip()
     return text
 
@@ -536,6 +540,7 @@ def zone_fields(lines: Iterable[str], unlabelled: bool = False,
     without a label, and an outlet after its date is the 来源; lines of link lists
     (``linked``) give no date."""
     found: dict[str, str] = {}
+    unlabelled_date: str | None = None
     for line in lines:
         listed = (linked is not None and rules.DATE_RE.search(line) is not None
                   and is_list_line(line, linked))
@@ -545,16 +550,18 @@ def zone_fields(lines: Iterable[str], unlabelled: bool = False,
         m = rules.DATE_THEN_SOURCE.match(line) or (
             rules.SITE_DATE_SOURCE.match(line) if unlabelled else None)
         if m and not listed:
-            found.setdefault("date", _iso(m) or "")
+            unlabelled_date = unlabelled_date or _iso(m)
             source = clean_value(cut_value(m["source"]))
             if source and "source" not in found:
                 found["source"] = source
                 found["source_unlabelled"] = "1"  # may run into the next element's text
-        elif "date" not in found and not listed:
+        elif unlabelled_date is None and not listed:
             limit = rules.INFO_DATE_LINE_MAX if unlabelled else 60
             date = parse_date(line) if len(line) <= limit else None
             if date and (unlabelled or rules.DATE_RE.match(line.strip())):
-                found["date"] = date
+                unlabelled_date = date  # a labelled date anywhere in the zone beats it
+    if unlabelled_date and "date" not in found:
+        found["date"] = unlabelled_date
     return {k: v for k, v in found.items() if v}
 
 
@@ -667,9 +674,15 @@ def byline_author(line: str) -> str | None:
     if not names:
         return None
     parts = re.split(r"[\s、]+", names)
-    if all(rules.NAME.match(p) and p not in rules.NOT_NAMES for p in parts):
+    if all(_is_name(p) for p in parts):
         return " ".join(parts)
     return None
+
+
+def _is_name(part: str) -> bool:
+    """A person's name: 2-5 CJK characters, no outlet word (社, 报, 网…), no sub-head word."""
+    return (bool(rules.NAME.match(part)) and part not in rules.NOT_NAMES
+            and not rules.OUTLET_HINT.search(part + " "))
 
 
 def _closing_names(line: str) -> str | None:
@@ -678,8 +691,8 @@ def _closing_names(line: str) -> str | None:
     if not m:
         return None
     parts = re.split(r"[\s、]+", m.group(1))
-    if any(p in rules.NOT_NAMES for p in parts):
-        return None
+    if not all(_is_name(p) for p in parts):
+        return None  # "（完）", "（新华社）"
     return " ".join(parts)
 
 

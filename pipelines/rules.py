@@ -203,7 +203,8 @@ LINE_RULES: tuple[LineRule, ...] = (
     LineRule("more", re.compile(r"^(?:更多|查看更多|more)\s*(?:>>|》|>|&gt;)", re.I), 30),
     # in-article pagers: "[1] [2] [3]", "1234下一页", "上一页 1 2 3 下一页"
     LineRule("pager-numbers", re.compile(
-        r"^(?:[\[【(（]?\s*\d{1,3}\s*[\]】)）]?\s*){2,}(?:下一页|下页|尾页|>>|»)?\s*$|"
+        r"^(?:[\[【(（]\s*\d{1,3}\s*[\]】)）]\s*){2,}(?:下一页|下页|尾页|>>|»)?\s*$|"
+        r"^\d{1,3}(?:\s+\d{1,3}){2,}\s*(?:下一页|下页|尾页|>>|»)?\s*$|"
         r"^(?:上一页|上页)?[\d\s\[\]【】]*(?:下一页|下页|尾页)\s*$"), 80),
     LineRule("original-title", re.compile(r"^[（(【\[]?\s*原(?:标)?题\s*[:：]"), 200),
     LineRule("read-original", re.compile(r"^(?:点击|点此)?(?:阅读|查看)原文|^点击(?:这里|此处)阅读"),
@@ -391,7 +392,10 @@ BYLINE_EXTRAS = re.compile(
     r"^\s*整合|\s*\S{0,8}报道$|发自\S{1,6}$")
 NAME = re.compile(r"^[\u4e00-\u9fff·]{2,5}$")
 NOT_NAMES = frozenset({"完", "全文完", "待续", "未完待续", "图", "组图", "本报讯", "记者", "通讯员",
-                       "编辑", "责任编辑", "资料图", "图片", "原创", "转载", "来源"})
+                       "编辑", "责任编辑", "资料图", "图片", "原创", "转载", "来源",
+                       # sub-heads and kickers built on a role word ("记者手记")
+                       "手记", "观察", "调查", "追踪", "直击", "探访", "走访", "体验", "日记",
+                       "札记", "随笔", "感悟", "连线", "问答", "视角", "快评", "短评", "评论"})
 CLOSING_NAMES = re.compile(r"^[（(]\s*([\u4e00-\u9fff·]{2,5}(?:[\s、]+[\u4e00-\u9fff·]{2,5}){0,3})\s*[)）]$")
 EDITOR_CREDIT = re.compile(
     r"^[（(【\[]\s*\S{0,12}?(?:责任编辑|编辑|责编)\s*[:：]?\s*"
@@ -425,7 +429,7 @@ ADDRESS_TEXT = re.compile(r"^\s*(?:https?://|www\.)|\.(?:com|cn|net|org)(?:\.cn)
 SITE_DATE_SOURCE = re.compile(
     r"^(?:(?:https?://)?[\w.-]+\.(?:com|cn|net|org|gov)[\w./-]*/?\s*|[^\s\d:：]{2,12}\s*[(（]?\s*)?"
     + DATE_RE.pattern
-    + r"\s*[)）]?\s*(?P<source>《[^》]{2,20}》|[^\s:：|｜\d《][^\s:：|｜]{1,15})\s*$"
+    + r"(?:\s*[)）]\s*|\s+)(?P<source>《[^》]{2,20}》|[^\s:：|｜\d《][^\s:：|｜]{1,15})\s*$"
 )
 
 # Elements whose class or id names the field they hold, for pages that give it no label

@@ -302,3 +302,23 @@ def test_a_link_to_the_site_address_does_not_make_the_info_line_a_list_item():
             "2005-07-18 13:03:17")
     art = extract(page(info, after=RELATED_DATED))
     assert art.published_at == "2005-07-18T13:03:17"
+
+
+def test_lines_that_only_look_like_bylines_or_pagers_stay():
+    kept = ["记者手记", "2023", "12", "（新华社）"]
+    art = extract(page("2023-03-08", body=paras(kept[:3] + PARAS + kept[3:])))
+    assert art.body.split("\n") == kept[:3] + PARAS + kept[3:]
+    assert art.author is None
+
+
+def test_a_headline_holding_a_label_word_is_not_cut():
+    title = "对话园区企业家：时间：就是效益"
+    art = extract(page("2023-03-08", title_tag=f"{title}_滨湖高新区",
+                       headline=f"<h1>{title}</h1>"))
+    assert art.title == title
+
+
+def test_a_labelled_date_beats_a_date_in_a_line_above_it():
+    headline = f"<h1>{TITLE}</h1><h3>2022年12月30日签约仪式回顾</h3>"
+    art = extract(page("发布时间：2023-03-08 10:00", headline=headline))
+    assert art.published_at == "2023-03-08T10:00:00"
