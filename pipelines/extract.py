@@ -497,7 +497,8 @@ def _extract_tree(root: html.HtmlElement, url: str | None, article: Article,
                             *(md.clean_value(v) for v in metas.get("source", [])),
                             head_source)
     article.author = _first(head.get("author"), inline.get("author"), tail.get("author"),
-                            by_class.get("author"), baidu.get("author"), markup.get("author"))
+                            by_class.get("author"), baidu.get("author"), markup.get("author"),
+                            md.inline_author(lines))
     article.editor = _first(inline.get("editor"), tail.get("editor"), head.get("editor"),
                             baidu.get("editor"))
     article.summary = _first(head.get("summary"), inline.get("summary"),

@@ -696,6 +696,27 @@ def _closing_names(line: str) -> str | None:
     return " ".join(parts)
 
 
+def inline_author(lines: list[str]) -> str | None:
+    """The author named by a byline inside the first or last paragraph (which stays in
+    the body): "（记者 张三）", "（张三 报道）", a closing "（张三 李四）"."""
+    if not lines:
+        return None
+    places = [lines[0][: rules.INLINE_BYLINE_HEAD], lines[-1][-rules.INLINE_BYLINE_HEAD:]]
+    for text in places:
+        for pattern in rules.INLINE_BYLINES:
+            m = pattern.search(text)
+            if m:
+                parts = re.split(r"[\s、]+", m.group(1).strip())
+                if all(_is_name(p) for p in parts):
+                    return " ".join(parts)
+    m = rules.CLOSING_INLINE_NAMES.search(lines[-1])
+    if m:
+        parts = re.split(r"[\s、]+", m.group(1).strip())
+        if all(_is_name(p) for p in parts):
+            return " ".join(parts)
+    return None
+
+
 def _is_gov_meta_row(line: str) -> bool:
     """A row of a 信息公开 metadata table: "索 引 号： | 1122…/2022-00426 | 分 类： | …"."""
     cells = [c.strip() for c in line.split(" | ")]

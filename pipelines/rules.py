@@ -401,6 +401,16 @@ EDITOR_CREDIT = re.compile(
     r"^[（(【\[]\s*\S{0,12}?(?:责任编辑|编辑|责编)\s*[:：]?\s*"
     r"(?P<value>[\u4e00-\u9fff·]{2,5}(?:[\s、]+[\u4e00-\u9fff·]{2,5}){0,2})\s*[)）】\]]$")
 KICKER = re.compile(r"^【[^】]{2,12}】$")
+# Bylines inside the story's own first or last paragraph, which stay in the body but name
+# the author: "据新华社拉萨电（记者 张三）…", "…（记者 张三）", "（张三 报道）…", "…（张三 李四）".
+_NAMES = r"([\u4e00-\u9fff·]{2,5}(?:[\s、]+[\u4e00-\u9fff·]{2,5}){0,3})"
+INLINE_BYLINES: tuple[re.Pattern[str], ...] = (
+    re.compile(r"[（(]\s*(?:[^（()）]{0,12}?(?:记者|通讯员|实习生))\s*[:：]?\s*" + _NAMES
+               + r"\s*(?:报道|摄影?|/?文)?\s*[)）]"),
+    re.compile(r"[（(]\s*" + _NAMES + r"\s*(?:报道|/?文)\s*[)）]"),
+)
+CLOSING_INLINE_NAMES = re.compile(r"[（(]\s*" + _NAMES + r"\s*[)）]\s*$")
+INLINE_BYLINE_HEAD = 80  # characters of the first paragraph looked at
 # The metadata table of a 信息公开 page ("索 引 号： | … | 成文日期： | …") opening the
 # body: rows whose every label is one of these (spaces removed).
 GOV_META_LABELS = frozenset({

@@ -322,3 +322,16 @@ def test_a_labelled_date_beats_a_date_in_a_line_above_it():
     headline = f"<h1>{TITLE}</h1><h3>2022年12月30日签约仪式回顾</h3>"
     art = extract(page("发布时间：2023-03-08 10:00", headline=headline))
     assert art.published_at == "2023-03-08T10:00:00"
+
+
+@pytest.mark.parametrize("first, last, author", [
+    ("据新华社滨湖电（记者 张晓明）" + PARAS[0], PARAS[2], "张晓明"),
+    ("滨湖网讯：（李文 报道）" + PARAS[0], PARAS[2], "李文"),
+    (PARAS[0], PARAS[2] + "（记者 王东）", "王东"),
+    (PARAS[0], PARAS[2] + "（常晓 马丹 ）", "常晓 马丹"),
+    (PARAS[0], PARAS[2] + "（新华社）", None),
+])
+def test_bylines_inside_the_story_name_the_author_and_stay(first, last, author):
+    art = extract(page("2023-03-08", body=paras([first, PARAS[1], last])))
+    assert art.author == author
+    assert art.body.split("\n") == [first, PARAS[1], last]
