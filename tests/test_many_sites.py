@@ -112,3 +112,86 @@ def test_a_crawl_of_more_sites_than_the_limit_shares_warc_files(tmp_path):
     db = Database(tmp_path / "s.db")
     assert db["articles"].count == 3
     assert not db["articles"].count_where("warc_file is null")
+
+
+# -- the scheduler's host rotation ---------------------------------------------------------
+
+
+class _Slot:
+    def __init__(self, active: int = 0, lastseen: float = 0.0, delay: float = 0.0):
+        self.active = set(range(active))
+        self.lastseen = lastseen
+        self.delay = delay
+
+
+class _Downloader:
+    def __init__(self):
+        self.slots: dict[str, _Slot] = {}
+
+    def get_slot_key(self, request) -> str:
+        from urllib.parse import urlsplit
+
+        return urlsplit(request.url).hostname
+
+
+def _queue():
+    from types import SimpleNamespace
+
+    from scrapy.squeues import FifoMemoryQueue
+    from scrapy.utils.test import get_crawler
+
+    from parknews.crawler.manysites import HostRotationQueue
+
+    crawler = get_crawler()
+    downloader = _Downloader()
+    crawler.engine = SimpleNamespace(downloader=downloader)
+    return HostRotationQueue(crawler, FifoMemoryQueue, ""), downloader
+
+
+def _requests(hosts: str, each: int):
+    from scrapy import Request
+
+    return [Request(f"http://{host}.example/{n}") for n in range(each) for host in hosts]
+
+
+def _host(request) -> str:
+    return request.url.split("//")[1].split(".")[0]
+
+
+def test_the_rotation_takes_the_hosts_in_turn():
+    queue, _ = _queue()
+    for request in sorted(_requests("abc", 2), key=lambda r: r.url):  # a, a, b, b, c, c
+        queue.push(request)
+    assert len(queue) == 6
+    assert [_host(queue.pop()) for _ in range(6)] == list("abcabc")
+    assert queue.pop() is None and len(queue) == 0
+
+
+def test_a_busy_host_or_one_within_its_delay_waits_while_another_is_ready():
+    from parknews.crawler.manysites import _CLOCK
+
+    queue, downloader = _queue()
+    for request in _requests("abc", 1):
+        queue.push(request)
+    downloader.slots["a.example"] = _Slot(active=1)  # a request in flight
+    downloader.slots["b.example"] = _Slot(lastseen=_CLOCK(), delay=60)  # answered, delay 60 s
+    assert _host(queue.pop()) == "c"
+    # only busy or waiting hosts left: the idle one (its request waits out the delay in
+    # the downloader) rather than none
+    assert _host(queue.pop()) == "b"
+    assert _host(queue.pop()) == "a"
+
+
+def test_site_stats_count_like_scrapys():
+    from parknews.crawler.manysites import SiteStats
+
+    stats = SiteStats()
+    stats.inc_value("a")
+    stats.inc_value("a", 2)
+    stats.max_value("m", 3)
+    stats.max_value("m", 1)
+    stats.min_value("n", 3)
+    stats.min_value("n", 1)
+    stats.set_value("s", "x")
+    assert stats.get_stats() == {"a": 3, "m": 3, "n": 1, "s": "x"}
+    assert stats.get_value("missing", 7) == 7
