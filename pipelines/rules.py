@@ -308,9 +308,12 @@ LABEL_RE = re.compile(
 # Words that are never part of a 来源/作者 value: toolbar links and counters the
 # template put right after it ("新华社 举报", "第一财经日报 网友评论 0 条").
 VALUE_STOP_WORDS: tuple[str, ...] = (
-    "举报", "纠错", "分享到", "分享", "网友评论", "我来说两句", "发表评论", "评论", "参与互动",
-    "打印", "收藏", "字号", "字体", "点击", "阅读", "浏览", "关注", "订阅", "复制链接",
-    "我要", "我来说两句", "暂无", "手机看", "手机版",
+    "举报", "纠错", "分享到", "网友评论", "我来说两句", "发表评论", "参与互动", "复制链接",
+    "我要", "暂无", "手机看", "手机版", "字号",
+)
+# Single words that also end outlet names ("某某网评论") stop a value only after a gap.
+VALUE_STOP_SPACED: tuple[str, ...] = (
+    "评论", "分享", "打印", "收藏", "字体", "点击", "阅读", "浏览", "关注", "订阅",
 )
 # A second word that says who copied the item, not who wrote it ("酷勤网收集").
 VALUE_STOP_SUFFIXES: tuple[str, ...] = ("收集", "整理", "转载", "供稿", "编辑", "制作")
@@ -319,6 +322,7 @@ VALUE_STOP_SUFFIXES: tuple[str, ...] = ("收集", "整理", "转载", "供稿", 
 VALUE_STOP = re.compile(
     r"\s{2,}|[【】\[\]|｜丨()（）]|\s(?=\S+\s*[:：])|\s*(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}"
     r"|\s*(?:" + "|".join(VALUE_STOP_WORDS) + r")"
+    r"|\s+(?:" + "|".join(VALUE_STOP_SPACED) + r")"
     r"|\s\S+(?:" + "|".join(VALUE_STOP_SUFFIXES) + r")(?=\s|$)"
 )
 # Bracket pairs a value keeps balanced ("人民网-《人民日报》").
@@ -395,7 +399,10 @@ NOT_NAMES = frozenset({"完", "全文完", "待续", "未完待续", "图", "组
                        "编辑", "责任编辑", "资料图", "图片", "原创", "转载", "来源",
                        # sub-heads and kickers built on a role word ("记者手记")
                        "手记", "观察", "调查", "追踪", "直击", "探访", "走访", "体验", "日记",
-                       "札记", "随笔", "感悟", "连线", "问答", "视角", "快评", "短评", "评论"})
+                       "札记", "随笔", "感悟", "连线", "问答", "视角", "快评", "短评", "评论",
+                       # a document's own qualifiers ("…办法（试行）", "（见附件）")
+                       "试行", "暂行", "草案", "修订", "附件", "见附件", "附图", "附表", "摘要",
+                       "节选", "全文", "续完", "上篇", "下篇", "图文", "视频", "有删节"})
 CLOSING_NAMES = re.compile(r"^[（(]\s*([\u4e00-\u9fff·]{2,5}(?:[\s、]+[\u4e00-\u9fff·]{2,5}){0,3})\s*[)）]$")
 EDITOR_CREDIT = re.compile(
     r"^[（(【\[]\s*\S{0,12}?(?:责任编辑|编辑|责编)\s*[:：]?\s*"
@@ -407,9 +414,10 @@ _NAMES = r"([\u4e00-\u9fff·]{2,5}(?:[\s、]+[\u4e00-\u9fff·]{2,5}){0,3})"
 INLINE_BYLINES: tuple[re.Pattern[str], ...] = (
     re.compile(r"[（(]\s*(?:[^（()）]{0,12}?(?:记者|通讯员|实习生))\s*[:：]?\s*" + _NAMES
                + r"\s*(?:报道|摄影?|/?文)?\s*[)）]"),
-    re.compile(r"[（(]\s*" + _NAMES + r"\s*(?:报道|/?文)\s*[)）]"),
+    re.compile(r"[（(]\s*" + _NAMES + r"\s*(?:报道|/\s*文)\s*[)）]"),
 )
-CLOSING_INLINE_NAMES = re.compile(r"[（(]\s*" + _NAMES + r"\s*[)）]\s*$")
+# ... a closing "（张三 李四）" only right after the story's last sentence.
+CLOSING_INLINE_NAMES = re.compile(r"[。！？!?”」]\s*[（(]\s*" + _NAMES + r"\s*[)）]\s*$")
 INLINE_BYLINE_HEAD = 80  # characters of the first paragraph looked at
 # The metadata table of a 信息公开 page ("索 引 号： | … | 成文日期： | …") opening the
 # body: rows whose every label is one of these (spaces removed).

@@ -335,3 +335,11 @@ def test_bylines_inside_the_story_name_the_author_and_stay(first, last, author):
     art = extract(page("2023-03-08", body=paras([first, PARAS[1], last])))
     assert art.author == author
     assert art.body.split("\n") == [first, PARAS[1], last]
+
+
+def test_outlet_names_ending_in_a_toolbar_word_and_document_qualifiers():
+    assert extract(page("2023-03-08 来源：滨湖网评论 分享")).source == "滨湖网评论"
+    last = "本办法自发布之日起施行，由管委会经济发展局负责解释（试行）"
+    art = extract(page("2023-03-08", body=paras(PARAS + [last])))
+    assert art.author is None
+    assert art.body.split("\n")[-1] == last
