@@ -458,9 +458,8 @@ FIELD_CLASS_NAMES: dict[str, tuple[str, ...]] = {
              "publishdate", "publish-date", "releasetime", "posttime", "post-time",
              "datetime", "fbsj", "fbrq", "riqi", "shijian", "time", "date", "article-time",
              "info_time", "news_time", "newstime", "post_date", "entry-date"),
-    "source": ("media_name", "medianame", "source", "laiyuan", "ly", "copyfrom",
-               "article-source", "article_source", "news_source", "wenzhangly", "sour",
-               "from", "origin", "media", "where"),
+    "source": ("media_name", "medianame", "source", "laiyuan", "copyfrom", "article-source",
+               "article_source", "news_source", "wenzhangly", "sour", "origin", "where"),
     "author": ("author", "auth", "zuozhe", "writer", "byline", "article-author", "news_author"),
 }
 # Parts of a date split over sibling elements ("<div class="day">21</div>
@@ -485,7 +484,7 @@ DAY_CLASS_XPATH = "descendant-or-self::*[contains(@class, 'day') or contains(@id
 
 # Values that are placeholders rather than data.
 EMPTY_VALUES = frozenset({"", "-", "--", "未知", "暂无", "无", "null", "none", "本站", "admin",
-                          "佚名", "匿名", "管理员", "系统管理员", "不详"})
+                          "佚名", "匿名", "管理员", "系统管理员", "不详", "博客", "微博"})
 
 
 class MetaRule(NamedTuple):
