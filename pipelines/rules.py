@@ -484,7 +484,8 @@ DAY_CLASS_XPATH = "descendant-or-self::*[contains(@class, 'day') or contains(@id
 
 # Values that are placeholders rather than data.
 EMPTY_VALUES = frozenset({"", "-", "--", "未知", "暂无", "无", "null", "none", "本站", "admin",
-                          "佚名", "匿名", "管理员", "系统管理员", "不详", "博客", "微博"})
+                          "佚名", "匿名", "管理员", "系统管理员", "不详", "博客", "微博", "原创",
+                          "本站原创", "本网原创", "网站原创"})
 
 
 class MetaRule(NamedTuple):
