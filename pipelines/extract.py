@@ -452,6 +452,7 @@ def _extract_tree(root: html.HtmlElement, url: str | None, article: Article,
         start = title_at + 1 if title_at is not None else 0
         head_zone = page_lines[start:start + rules.INFO_ZONE_LINES]
         tail_zone: list[str] = []
+        tail_reach: list[str] = []
     else:
         start = title_at + 1 if title_at is not None and title_at < body_at else max(
             0, body_at - rules.INFO_ZONE_LINES)
@@ -459,6 +460,7 @@ def _extract_tree(root: html.HtmlElement, url: str | None, article: Article,
         end = md.locate(page_lines, lines[-1], body_at)
         end = body_at + len(lines) if end is None else end
         tail_zone = page_lines[end + 1:end + 1 + rules.INFO_ZONE_LINES]
+        tail_reach = page_lines[end + 1:end + 1 + rules.TAIL_REACH_LINES]
     head = md.zone_fields(head_zone, unlabelled=title_at is not None, linked=linked)
     if "date" not in head and title_at is not None:
         # the headline shown more than once (e-papers): the info line may follow an
@@ -470,6 +472,10 @@ def _extract_tree(root: html.HtmlElement, url: str | None, article: Article,
                 head = {**earlier, **head}
                 break
     tail = md.zone_fields(tail_zone, linked=linked)
+    if "date" not in head and "date" not in tail and len(tail_reach) > len(tail_zone):
+        # a related-news list between the body and its info block: look past its items
+        past = [line for line in tail_reach if not md.is_list_line(line, linked)]
+        tail = {**md.zone_fields(past[: rules.INFO_ZONE_LINES], linked=linked), **tail}
     by_class: dict[str, str | None] = {}
     wanted = [field for field in ("date", "source", "author")
               if not any(field in zone for zone in (head, inline, tail))

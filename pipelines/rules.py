@@ -434,6 +434,9 @@ TITLE_SPLIT_MAX_LINES = 6  # a headline repeated in the body over at most this m
 LEAD_MIN = 15  # a description shorter than this is no lead
 LEAD_WINDOW = 200  # a lead must be found within this many characters of the body start
 INFO_ZONE_LINES = 12  # how far from the title the info line may sit
+# With no date before or right after the body, the lines after it are read this far,
+# the items of link lists (related news) skipped.
+TAIL_REACH_LINES = 60
 # An unlabelled line between the headline and the body holding a date is the info line
 # when it is at most this long ("http://biz.example.com 2005-04-25 08:24 来源: …").
 INFO_DATE_LINE_MAX = 90

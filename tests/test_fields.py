@@ -343,3 +343,24 @@ def test_outlet_names_ending_in_a_toolbar_word_and_document_qualifiers():
     art = extract(page("2023-03-08", body=paras(PARAS + [last])))
     assert art.author is None
     assert art.body.split("\n")[-1] == last
+
+
+def test_meta_block_after_a_related_list_after_the_body():
+    related = "".join(f'<li><span>2019-0{i}-1{i}</span><a href="/a/{i}.html">滨湖高新区园区动态第{i}期'
+                      "</a></li>" for i in range(1, 9))
+    after = (f'<div class="related"><h4>相关推荐</h4><ul>{related}</ul></div>'
+             '<div class="post-meta">来源：当代园区报 时间：2019-09-23 14:34:05 作者：</div>')
+    art = extract(page("", after=after))
+    assert art.published_at == "2019-09-23T14:34:05"
+    assert art.source == "当代园区报"
+
+
+def test_meta_block_after_a_long_undated_heading_less_list():
+    related = "".join(f'<li><span>2019-0{i % 9 + 1}-1{i % 9}</span><a href="/a/{i}.html">'
+                      f"滨湖高新区园区动态第{i}期</a></li>" for i in range(1, 16))
+    list_only = f'<div class="list"><ul>{related}</ul></div>'
+    after = list_only + '<div class="post-meta">来源：当代园区报 时间：2019-09-23 14:34:05</div>'
+    art = extract(page("", after=after))
+    assert (art.published_at, art.source) == ("2019-09-23T14:34:05", "当代园区报")
+    bare = extract(page("", after=list_only))
+    assert (bare.published_at, bare.source) == (None, None)
