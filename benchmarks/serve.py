@@ -267,7 +267,7 @@ def measure(path: Path, count: int, args, which: str) -> dict:
 
 def report(results: list[tuple[int, dict, dict]], args, started: datetime) -> str:
     lines = [f"# Serving benchmark ({started:%Y-%m-%d %H:%M} UTC)", "",
-             f"- **Command:** `python benchmarks/serve.py {' '.join(args.argv)}`".rstrip(),
+             f"- **Command:** `{' '.join(['python benchmarks/serve.py', *args.argv])}`",
              f"- **Commit:** `{_commit()}`; Python {sys.version.split()[0]}, "
              f"{os.cpu_count()} cores",
              "- timed requests per page (the requests column) after one untimed, "
