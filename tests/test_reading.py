@@ -402,3 +402,22 @@ async def test_search_pages_count_stories_and_never_repeat_one(ds, archive, monk
     assert set(seen) == {_page(url) for url in matching}
     stories = len(matching) - 2  # the three copies are one hit
     assert pages == -(-stories // 2)
+
+
+def test_hits_are_grouped_where_their_best_hit_stood():
+    from parknews.archive.datasette_plugin.grouping import group_hits
+    from parknews.archive.search import Hit
+
+    def hit(url):
+        return Hit(url=url, site_id="s", title=url, published_at=None, source=None,
+                   snippet="", title_html=url, rank=0.0)
+
+    hits = [hit(u) for u in ("a", "repost-of-x", "b", "x", "other-repost-of-x", "c",
+                             "y1", "y2")]
+    clusters = {"repost-of-x": 1, "x": 1, "other-repost-of-x": 1, "y1": 2, "y2": 2}
+    groups = group_hits(hits, clusters)
+    assert [g.hit.url for g in groups] == ["a", "repost-of-x", "b", "c", "y1"]
+    assert [h.url for h in groups[1].folded] == ["x", "other-repost-of-x"]
+    assert [h.url for h in groups[4].folded] == ["y2"]
+    assert all(not g.folded for g in (groups[0], groups[2], groups[3]))
+    assert [g.cluster_id for g in groups] == [None, 1, None, None, 2]
