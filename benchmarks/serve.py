@@ -21,10 +21,13 @@ Datasette's in-process client (``ds.client``: the whole ASGI app, no network):
 - ``search``: ``/-/search?q=<2 characters>``, a different common 2-character term each
   time (reposts grouped, site names, 20 hits a page).
 
-Two servers: ``parknews`` (``make_datasette``: parknews' metadata and settings, immutable,
-the plugin) and, for the table pages, ``plain`` (``Datasette([path])``: Datasette's own
-defaults, no parknews metadata or settings; the plugin is installed, as
-``datasette archive.db`` would load it). Figures: median and p95 (nearest rank) in ms.
+Servers: ``parknews`` (``make_datasette``: parknews' metadata and settings, immutable,
+the plugin), ``live`` (the same, read-only instead of immutable: ``parknews serve
+--live``, which counts the rows on every request) and, for the table pages and the
+article page, ``plain`` (``Datasette([path])``: Datasette's own defaults, no parknews
+metadata or settings; the plugin is installed, as ``datasette archive.db`` would load it)
+and ``bare`` (the same with the parknews plugin unregistered: Datasette alone). Figures:
+median and p95 (nearest rank) in ms.
 
 Examples:
 
@@ -189,15 +192,16 @@ def archive(count: int, cache: Path) -> tuple[Path, dict]:
 # --------------------------------------------------------------------- measuring
 
 def _servers(path: Path, which: str):
-    """A Datasette over the archive: ``parknews`` (make_datasette), ``plain``
+    """A Datasette over the archive: ``parknews`` (make_datasette), ``live`` (the same
+    with the file read-only instead of immutable, as ``parknews serve --live``), ``plain``
     (``Datasette([path])``: Datasette's defaults, the plugin installed) or ``bare`` (the
     same with the parknews plugin unregistered: Datasette alone)."""
     from datasette.app import Datasette
 
     from parknews.archive.publish import make_datasette
 
-    if which == "parknews":
-        return make_datasette(path, immutable=True)
+    if which in ("parknews", "live"):
+        return make_datasette(path, immutable=which == "parknews")
     return Datasette([str(path)])
 
 
@@ -254,12 +258,13 @@ async def _time_pages(ds, pages: dict[str, list[str]]) -> dict[str, tuple]:
 
 
 TABLE_PAGES = ("table", "table site_id=")
+OURS = ("parknews", "live")  # parknews serve, immutable and --live
 
 
 def measure(path: Path, count: int, args, which: str) -> dict:
-    repeat = args.repeat if which == "parknews" else args.compare_repeat
+    repeat = args.repeat if which in OURS else args.compare_repeat
     pages = _requests(path, count, repeat)
-    if which != "parknews":  # the comparison: the table pages (and Datasette's row page)
+    if which not in OURS:  # the comparison: the table pages (and Datasette's row page)
         pages = {k: v for k, v in pages.items() if k in (*TABLE_PAGES, "article")}
     log(f"{count}: {which}")
     return asyncio.run(_time_pages(_servers(path, which), pages))
@@ -278,7 +283,7 @@ def report(results: list[tuple[int, dict, dict]], args, started: datetime) -> st
     rows = []
     for count, _, by_server in results:
         for server, timings in by_server.items():
-            repeat = args.repeat if server == "parknews" else args.compare_repeat
+            repeat = args.repeat if server in OURS else args.compare_repeat
             for page, (median, high, failed) in timings.items():
                 rows.append([f"{count:,}", page, server, str(repeat), f"{median:.1f}",
                              f"{high:.1f}", str(failed),
@@ -297,7 +302,8 @@ def report(results: list[tuple[int, dict, dict]], args, started: datetime) -> st
                      f"; {info['bytes'] / 1e9:.2f} GB; at `{info['commit']}`, "
                      f"{info['built_at']})")
     lines.append("- servers: parknews = `make_datasette` (parknews serve: its metadata, "
-                 "settings, immutable); plain = `Datasette([path])` (Datasette's defaults, "
+                 "settings, immutable); live = the same read-only instead of immutable "
+                 "(parknews serve --live); plain = `Datasette([path])` (Datasette's defaults, "
                  "the parknews plugin installed, as `datasette archive.db`); bare = the "
                  "same with the parknews plugin unregistered (Datasette alone)")
     return "\n".join(lines)
@@ -317,9 +323,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--compare-repeat", type=int, default=10,
                     help="timed requests per page of the plain and bare servers, whose "
                          "table pages take seconds (default 10)")
-    ap.add_argument("--servers", nargs="+", choices=("parknews", "plain", "bare"),
-                    default=["parknews", "plain", "bare"],
-                    help="which servers to time (default all three)")
+    ap.add_argument("--servers", nargs="+", choices=("parknews", "live", "plain", "bare"),
+                    default=["parknews", "live", "plain", "bare"],
+                    help="which servers to time (default all four)")
     ap.add_argument("--build-only", action="store_true", help="build (or find) and stop")
     args = ap.parse_args(argv)
     args.argv = sys.argv[1:] if argv is None else argv
@@ -337,7 +343,7 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     for count, path, info in built:
         by_server = {}
-        for which in ("parknews", "plain"):
+        for which in ("parknews", "live", "plain"):
             if which in args.servers:
                 by_server[which] = measure(path, count, args, which)
         results.append((count, info, by_server))
