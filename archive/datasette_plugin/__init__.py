@@ -7,9 +7,12 @@ database that is a parknews archive it gives an article page (row template of
 attachments, links to the original, its capture and earlier versions, and the other
 members of its repost cluster), an articles table of titles (``_table.html``), the facets
 site, park, 来源 and month summed from the archive's counts (``facets``), dates in China
-time, the search page ``/-/search``, ``/-/health`` and ``/-/capture`` (an article's WARC
-record as inert text). On databases holding the Chinese search index (archive/search.py)
-the table search box and ``?_search=`` cut queries into bigrams as the index was cut.
+time, the search page ``/-/search`` (a reposted story one result: ``grouping``),
+``/-/health`` and ``/-/capture`` (an article's WARC record as inert text). On databases
+holding the Chinese search index (archive/search.py) the plugin names the index to
+Datasette (``get_metadata``: plain ``datasette archive.db`` finds it too), and the table
+search box and ``?_search=`` cut queries into bigrams as the index was cut; on an archive
+without the index ``?_search=`` shows no rows and says why.
 
 Bodies and every other value are escaped text, never markup: archived HTML and script
 stay inert.
