@@ -63,9 +63,10 @@ def log(message: str) -> None:
 
 # --------------------------------------------------------------------- the server process
 
-def serve(sites: int, articles: int, per_page: int, info_file: Path) -> None:
-    """Serve ``sites`` small sites and one big site (index ``sites``) holding
-    ``sites * articles`` articles; write what is served to ``info_file``; then, for
+def serve(sites: int, articles: int, per_page: int, info_file: Path, big_site: bool = True
+          ) -> None:
+    """Serve ``sites`` small sites and (``big_site``) one big site (index ``sites``)
+    holding ``sites * articles`` articles; write what is served to ``info_file``; then, for
     each line ``PATH`` on standard input, write the request log so far to PATH (JSON)
     and empty it."""
     import asyncio
@@ -83,7 +84,7 @@ def serve(sites: int, articles: int, per_page: int, info_file: Path) -> None:
         await server.start()
         for site in small:
             build_site(site, articles, per_page)
-        build_site(big, sites * articles, BIG_PER_PAGE)
+        build_site(big, sites * articles if big_site else 1, BIG_PER_PAGE)
         info_file.write_text(json.dumps({
             "sites": [[s.id, s.base_url, sorted(s.article_paths)] for s in small],
             "big": [big.id, big.base_url, sorted(big.article_paths)]}))
@@ -102,10 +103,11 @@ def serve(sites: int, articles: int, per_page: int, info_file: Path) -> None:
 
 
 class Served:
-    def __init__(self, workdir: Path, sites: int, articles: int, per_page: int):
+    def __init__(self, workdir: Path, sites: int, articles: int, per_page: int,
+                 big_site: bool = True):
         self.info_file = workdir / f"served-{sites}.json"
         self.args = [sys.executable, __file__, "--stage", "serve", str(sites), str(articles),
-                     str(per_page), str(self.info_file)]
+                     str(per_page), str(self.info_file), "big" if big_site else "small"]
 
     def __enter__(self) -> Served:
         self.info_file.unlink(missing_ok=True)
@@ -313,8 +315,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--stage", nargs="+", help=argparse.SUPPRESS)  # internal
     args = ap.parse_args(argv)
     if args.stage:
-        _, sites, articles, per_page, info = args.stage
-        serve(int(sites), int(articles), int(per_page), Path(info))
+        _, sites, articles, per_page, info, big = args.stage
+        serve(int(sites), int(articles), int(per_page), Path(info), big == "big")
         return 0
     started = datetime.now(UTC)
     load = os.getloadavg()
@@ -323,7 +325,8 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for size in args.sites:
         log(f"serving {size} sites and one of {size * args.articles} articles")
-        with Served(workdir, size, args.articles, args.per_page) as served:
+        with Served(workdir, size, args.articles, args.per_page,
+                    big_site="one" not in args.skip) as served:
             sites, big = served.info["sites"], served.info["big"]
             if "one" not in args.skip:
                 pages = -(-len(big[2]) // BIG_PER_PAGE) + 1
