@@ -259,9 +259,12 @@ def shipped_delay() -> float:
 
 # --------------------------------------------------------------------- report
 
-def report(rows: list[dict], args, started: datetime, load) -> str:
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
-                            capture_output=True, text=True).stdout.strip()
+def head_commit() -> str:
+    return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                          capture_output=True, text=True).stdout.strip()
+
+
+def report(rows: list[dict], args, started: datetime, load, commit: str) -> str:
     delay = shipped_delay()
     out = [
         "# Scale benchmark", "",
@@ -319,6 +322,7 @@ def main(argv: list[str] | None = None) -> int:
         serve(int(sites), int(articles), int(per_page), Path(info), big == "big")
         return 0
     started = datetime.now(UTC)
+    commit = head_commit()  # the code measured (others may commit while it runs)
     load = os.getloadavg()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="parknews-scale-"))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -336,7 +340,7 @@ def main(argv: list[str] | None = None) -> int:
                 rows.append(crawl(served, workdir, f"polite-{size}", sites, []))
             if "nodelay" not in args.skip:
                 rows.append(crawl(served, workdir, f"nodelay-{size}", sites, NO_DELAY))
-    print(report(rows, args, started, load))
+    print(report(rows, args, started, load, commit))
     return 0
 
 
