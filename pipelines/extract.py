@@ -201,7 +201,10 @@ def _figcaptions_as_paragraphs(root: etree._Element) -> None:
 
 
 def _char_counts(lines: list[str]) -> Counter[str]:
-    return Counter(c for line in lines for c in line if c.isalnum())
+    counts = Counter("".join(lines))  # counted in C; the few distinct keys filtered after
+    for char in [c for c in counts if not c.isalnum()]:
+        del counts[char]
+    return counts
 
 
 def _prose_density(lines: list[str]) -> float:
@@ -472,7 +475,8 @@ def _extract_tree(root: html.HtmlElement, url: str | None, article: Article,
                 head = {**earlier, **head}
                 break
     tail = md.zone_fields(tail_zone, linked=linked)
-    if "date" not in head and "date" not in tail and len(tail_reach) > len(tail_zone):
+    if ("date" not in head and "date" not in tail and len(tail_reach) > len(tail_zone)
+            and any(rules.DATE_RE.search(line) for line in tail_reach[len(tail_zone):])):
         # a related-news list between the body and its info block: look past its items
         past = [line for line in tail_reach if not md.is_list_line(line, linked)]
         tail = {**md.zone_fields(past[: rules.INFO_ZONE_LINES], linked=linked), **tail}
@@ -480,7 +484,9 @@ def _extract_tree(root: html.HtmlElement, url: str | None, article: Article,
     wanted = [field for field in ("date", "source", "author")
               if not any(field in zone for zone in (head, inline, tail))
               or (field == "source" and "source_unlabelled" in head)]
-    if wanted:  # elements named for a field, for fields no visible line gave
+    if wanted and _cjk_share(body_text[: rules.FIELD_CLASS_SAMPLE]) >= rules.FIELD_CLASS_MIN_CJK:
+        # elements named for a field, for fields no visible line gave (a vocabulary of
+        # Chinese sites: not looked for on pages in other languages)
         named = md.class_fields(md.headline_scope(root, headline_elements, title))
         by_class = {field: _nearest(page_lines, [(v, t) for f, v, t in named if f == field],
                                     title_at) for field in wanted}

@@ -321,11 +321,17 @@ _TITLE_XPATHS = {rule.xpath: (etree.XPath(rule.xpath), rule.cues) for rule in ru
 
 
 def _title_elements(root: etree._Element, source: str | None = None):
+    walked: dict[str, list] = {}
     for rule in rules.TITLE_RULES:
         xpath, cues = _TITLE_XPATHS[rule.xpath]
         if source is not None and cues and not any(cue in source for cue in cues):
             continue
-        for el in xpath(root):
+        if rule.xpath not in walked:
+            walked[rule.xpath] = xpath(root)
+        for el in walked[rule.xpath]:
+            if rule.marks is not None and not rule.marks.search(
+                    f"{el.get('class') or ''} {el.get('id') or ''}"):
+                continue
             if len(block_text(el)) > rules.TITLE_MAX * 2:
                 continue  # a wrapper, not a headline (measured fast, before text_of)
             full = text_of(el)

@@ -473,6 +473,8 @@ FIELD_ELEMENT_MAX = 60  # longer text: a wrapper, not the field's element
 # They are looked for this many levels above the headline's element (its header block
 # and the article around it), not in sidebars far from it.
 HEADLINE_SCOPE_LEVELS = 4
+# ... on Chinese pages only: this share of CJK among the letters of the body's start.
+FIELD_CLASS_MIN_CJK, FIELD_CLASS_SAMPLE = 0.5, 400
 # An element above the headline counts only this close to it (a clock or a "today is"
 # bar at the top of the page is no publication date).
 FIELD_ABOVE_TITLE_LINES = 3
@@ -544,15 +546,24 @@ class TitleRule(NamedTuple):
 
     xpath: str
     standalone: bool
+    # rules sharing one XPath (walked once) keep the elements whose "class id" this finds
+    marks: re.Pattern[str] | None = None
 
     @property
     def cues(self) -> tuple[str, ...]:
         """Strings of which the page source must hold one for the rule to match
         anything: the class or id names the XPath asks for (none: always tried)."""
-        return tuple(sorted({a or b for a, b in
-                             re.findall(r'"([^" ]+)"|\'([^\' ]+)\'', self.xpath)}))
+        names = [a or b for a, b in re.findall(r'"([^" ]+)"|\'([^\' ]+)\'', self.xpath)]
+        return tuple(dict.fromkeys(names))  # in the XPath's order: the commonest first
 
 
+# Blocks whose class or id holds a title word: one walk for the two rules below.
+_TITLE_WORDS_XPATH = (
+    '//*[self::div or self::span or self::td or self::p or self::strong or self::b]'
+    '[contains(@class, "tit") or contains(@class, "Tit") or contains(@class, "TIT")'
+    ' or contains(@id, "tit") or contains(@id, "Tit") or contains(@id, "TIT")'
+    ' or contains(@class, "eading") or contains(@class, "eadline")'
+    ' or contains(@class, "biaoti") or contains(@id, "biaoti")]')
 TITLE_RULES: tuple[TitleRule, ...] = (
     TitleRule('//*[@id="ivs_title"]', True),
     TitleRule('//h1[@id="ti"]', True),
@@ -565,14 +576,8 @@ TITLE_RULES: tuple[TitleRule, ...] = (
     TitleRule(f"//div[{_cls('title')}]/h2", True),
     TitleRule(f"//h1[{_cls('title')}]", True),
     TitleRule("//h1", True),
-    TitleRule('//*[self::div or self::span or self::td or self::p or self::strong or self::b]'
-              '[contains(@class, "tit") or contains(@class, "Tit") or contains(@class, "TIT")'
-              ' or contains(@id, "tit") or contains(@id, "Tit") or contains(@id, "TIT")]',
-              False),  # title, newsTitle, news_tit
-    TitleRule('//*[self::div or self::span or self::td or self::p or self::strong or self::b]'
-              '[contains(@class, "eading") or contains(@class, "eadline")'
-              ' or contains(@class, "biaoti") or contains(@id, "biaoti")]',
-              False),  # Heading, headline, biaoti
+    TitleRule(_TITLE_WORDS_XPATH, False, re.compile("tit|Tit|TIT")),  # title, news_tit
+    TitleRule(_TITLE_WORDS_XPATH, False, re.compile("eading|eadline|biaoti")),  # Heading
     TitleRule(f"//h2[{_cls('title')}]", False),
     TitleRule("//h2", False),
     TitleRule("//h3", False),
