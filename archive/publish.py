@@ -16,6 +16,7 @@ import sqlite3
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from datasette.app import Datasette
 
@@ -293,6 +294,7 @@ class ServeOptions:
     immutable: bool = True  # False: read-only (mode=ro), for a file crawls still write
     allow_sql: bool = False
     settings: dict = field(default_factory=dict)  # overrides of SETTINGS
+    public_url: str | None = None  # the address visitors use (links, the Host trusted)
 
     @property
     def exposed(self) -> bool:
@@ -303,7 +305,9 @@ class ServeOptions:
         return datasette_settings(self.settings, self.allow_sql)
 
     def metadata(self) -> dict:
-        return locked_metadata(metadata_for(database_name(self.db_path)), self.allow_sql)
+        return with_plugin_config(
+            locked_metadata(metadata_for(database_name(self.db_path)), self.allow_sql),
+            self.public_url)
 
     def datasette_command(self, metadata_path: str | Path = "metadata.json") -> list[str]:
         """The equivalent plain ``datasette serve`` command line, given the metadata
@@ -321,16 +325,49 @@ class ServeOptions:
         return shlex.join(self.datasette_command(metadata_path))
 
 
+def with_plugin_config(metadata: dict, public_url: str | None = None,
+                       plugin_limits: dict | None = None) -> dict:
+    """The metadata with the parknews plugin's settings: ``public_url`` (links and the
+    Host Datasette sees) and ``limits`` (overrides of the request bounds,
+    datasette_plugin/bounds.py LIMITS)."""
+    config = {}
+    if public_url:
+        config["public_url"] = check_public_url(public_url)
+    if plugin_limits:
+        from parknews.archive.datasette_plugin.bounds import LIMITS
+
+        unknown = set(plugin_limits) - set(LIMITS)
+        if unknown:
+            raise PublishError(f"unknown limits: {', '.join(sorted(unknown))}")
+        config["limits"] = dict(plugin_limits)
+    if not config:
+        return metadata
+    return {**metadata, "plugins": {**metadata.get("plugins", {}), "parknews": config}}
+
+
+def check_public_url(url: str) -> str:
+    """``http(s)://host[:port]``, without a path: the address visitors use."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or \
+            parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise PublishError(f"public URL {url!r}: give http(s)://host[:port] only")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 def make_datasette(db_path: str | Path, *, immutable: bool = False, allow_sql: bool = False,
-                   settings: dict | None = None) -> Datasette:
+                   settings: dict | None = None, public_url: str | None = None,
+                   plugin_limits: dict | None = None) -> Datasette:
     """A Datasette over one archive file, with parknews metadata, settings and the
     published archive's permissions. ``immutable``: SQLite's immutable mode (the file must
-    not change while served); otherwise read-only connections."""
+    not change while served); otherwise read-only connections. ``public_url`` and
+    ``plugin_limits``: see with_plugin_config."""
     path = str(db_path)
     return Datasette(
         files=[] if immutable else [path],
         immutables=[path] if immutable else [],
-        metadata=locked_metadata(metadata_for(database_name(db_path)), allow_sql),
+        metadata=with_plugin_config(
+            locked_metadata(metadata_for(database_name(db_path)), allow_sql),
+            public_url, plugin_limits),
         settings=datasette_settings(settings, allow_sql),
     )
 
@@ -346,6 +383,7 @@ def serve(db_path: str | Path, host: str = DEFAULT_HOST, port: int = DEFAULT_POR
         if warning:
             print(f"parknews serve: warning: {warning}", file=sys.stderr)
     ds = make_datasette(options.db_path, immutable=options.immutable,
-                        allow_sql=options.allow_sql, settings=options.settings)
+                        allow_sql=options.allow_sql, settings=options.settings,
+                        public_url=options.public_url)
     asyncio.run(ds.invoke_startup())
     uvicorn.run(ds.app(), host=options.host, port=options.port, log_level="warning")

@@ -12,6 +12,7 @@ import pytest
 from conftest import closed_port, run_cli
 from datasette.utils import tilde_encode
 
+from parknews.archive.datasette_plugin import bounds
 from parknews.archive.publish import (
     DEFAULT_HOST,
     SETTINGS,
@@ -398,3 +399,208 @@ def test_serve_refuses_to_serve_immutable_a_file_being_written(archive_path):
         writer.close()
     assert result.returncode == 1
     assert "is being written" in result.stderr and "--live" in result.stderr
+
+
+# ------------------------------------------------------------------ request bounds
+# (archive/datasette_plugin/bounds.py: one visitor's request must not tie the server up)
+
+
+def _with_long_bodies(path, chars: int = 5000) -> None:
+    db = open_archive(path)  # with the search index's functions its triggers call
+    db.execute("update articles set body = ?, summary = ?", ["长" * chars, "摘" * chars])
+    db.conn.commit()
+    db.close()
+
+
+@pytest.mark.asyncio
+async def test_long_list_filters_and_query_strings_are_refused_before_any_query(archive_path):
+    ds = make_datasette(archive_path, immutable=True)
+    most = bounds.LIMITS["max_filter_values"]
+    ok = await ds.client.get("/parks/articles.json",
+                             params={"site_id__in": ",".join(["yx"] * most)})
+    assert ok.status_code == 200 and len(ok.json()["rows"]) == ARTICLES
+    for params in ({"body__in": "," * most}, {"body__notin": "," * 200},
+                   {"title__in": json.dumps(["a"] * (most + 1))},
+                   {"_filter_column": "body", "_filter_op": "in",
+                    "_filter_value": "," * (most + 5)}):
+        refused = await ds.client.get("/parks/articles.json", params=params)
+        assert refused.status_code == 400, params
+        assert "max_filter_values" in refused.json()["error"]
+    repeated = await ds.client.get("/parks/articles?" + "&".join(["title=x"] * (most + 1)))
+    assert repeated.status_code == 400 and "max_filter_values" in repeated.text
+    many = await ds.client.get("/parks/articles?" + "&".join(
+        f"title__contains{i}=x" for i in range(bounds.LIMITS["max_params"] + 1)))
+    assert many.status_code == 400 and "max_params" in many.text
+    long = await ds.client.get("/parks/articles?title=" + "x" * 3000)
+    assert long.status_code == 414 and "max_query_string_bytes" in long.text
+    facets = await ds.client.get("/parks/articles?" + "&".join(
+        "_facet=title&_facet=body&_facet=url&_facet=source" for _ in range(2)))
+    assert facets.status_code == 400 and "max_facets" in facets.text
+
+
+@pytest.mark.asyncio
+async def test_raw_search_mode_is_refused(archive_path):
+    ds = make_datasette(archive_path, immutable=True)
+    response = await ds.client.get("/parks/articles.json",
+                                   params={"_search": "a OR b", "_searchmode": "raw"})
+    assert response.status_code == 400 and "_searchmode=raw" in response.json()["error"]
+
+
+@pytest.mark.asyncio
+async def test_search_pages_are_clamped(archive_path):
+    ds = make_datasette(archive_path, immutable=True)
+    response = await ds.client.get("/-/search", params={"q": "园区", "page": "9" * 25})
+    assert response.status_code == 200
+
+
+def test_settings_of_facet_suggestions_are_off():
+    assert SETTINGS["suggest_facets"] is False
+
+
+@pytest.mark.asyncio
+async def test_exports_are_capped_in_rows_and_bytes(archive_path):
+    _with_long_bodies(archive_path, 20_000)
+    ds = make_datasette(archive_path, immutable=True)
+    rows = (await ds.client.get("/parks/articles.json",
+                                params={"_size": "max", "_shape": "objects"})).json()
+    assert len(rows["rows"]) == ARTICLES  # 30 rows: under the export cap
+    capped = make_datasette(archive_path, immutable=True, plugin_limits={
+        "max_export_rows": 7, "max_response_bytes": 2_000_000})
+    page = (await capped.client.get("/parks/articles.json",
+                                    params={"_size": "max", "_shape": "objects"})).json()
+    assert len(page["rows"]) == 7 and page["next"]
+    csv = await capped.client.get("/parks/articles.csv", params={"_size": "1000"})
+    assert csv.status_code == 200 and csv.text.count("http://yx.example/") == 7
+    small = make_datasette(archive_path, immutable=True, plugin_limits={
+        "max_response_bytes": 500_000})
+    over = await small.client.get("/parks/articles.json", params={"_col": "body"})
+    assert over.status_code == 413
+    assert "max_response_bytes" in over.json()["error"]
+    assert len(over.content) < 1000
+    html = await small.client.get("/parks/articles", params={"_col": "body", "_raw": "1"})
+    assert html.status_code == 200
+
+
+@pytest.mark.asyncio
+async def test_bodies_are_cut_on_table_pages_and_whole_on_the_row_page(archive_path):
+    _with_long_bodies(archive_path, 5000)
+    ds = make_datasette(archive_path, immutable=True)
+    table = await ds.client.get("/parks/articles", params={"_col": "body", "_raw": "1"})
+    assert table.status_code == 200
+    assert "长" * 300 in table.text and "长" * 301 not in table.text
+    assert "摘" * 301 not in table.text
+    row = await ds.client.get("/parks/articles/" + tilde_encode(_url(1)),
+                              params={"_raw": "1"})
+    assert row.status_code == 200 and "长" * 5000 in row.text
+    article = await ds.client.get("/parks/articles/" + tilde_encode(_url(1)))
+    assert article.status_code == 200 and "长" * 5000 in article.text
+
+
+# ------------------------------------------------------------------ permissions, headers
+
+
+def _denying(path, database_or_table):
+    """A Datasette whose operator's metadata denies everyone a table (or the whole
+    database), otherwise what parknews serve gives."""
+    from datasette.app import Datasette
+
+    from parknews.archive.publish import datasette_settings, locked_metadata, metadata_for
+
+    metadata = locked_metadata(metadata_for("parks"))
+    database = metadata["databases"]["parks"]
+    if database_or_table == "database":
+        database["allow"] = False
+    else:
+        database["tables"][database_or_table]["allow"] = False
+    return Datasette(immutables=[str(path)], metadata=metadata,
+                     settings=datasette_settings())
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("denied", ["articles", "sites", "database"])
+async def test_the_plugins_pages_check_datasettes_view_permissions(archive_path, denied):
+    ds = make_datasette(archive_path, immutable=True)
+    pages = [("/-/search", {"q": "园区"}), ("/-/health", {}),
+             ("/-/capture", {"url": _url(1)})]
+    before = {path: (await ds.client.get(path, params=params)).status_code
+              for path, params in pages}
+    assert before["/-/search"] == 200 and before["/-/health"] == 200
+    ds = _denying(archive_path, denied)
+    reads = {"articles": ["/-/search", "/-/capture"], "sites": ["/-/search", "/-/health"],
+             "database": ["/-/search", "/-/health", "/-/capture"]}[denied]
+    for path, params in pages:
+        response = await ds.client.get(path, params=params)
+        if path in reads:
+            assert response.status_code == 403, (denied, path)
+            assert "园区新闻" not in response.text
+        else:
+            assert response.status_code == before[path], (denied, path)
+    if denied != "sites":
+        row = await ds.client.get("/parks/articles/" + tilde_encode(_url(1)))
+        assert row.status_code == 403  # Datasette's own page, for comparison
+
+
+@pytest.mark.asyncio
+async def test_every_answer_carries_the_security_headers(archive_path):
+    ds = make_datasette(archive_path, immutable=True)
+    for path in ("/", "/parks", "/parks/articles", "/parks/articles.json",
+                 "/parks/articles/" + tilde_encode(_url(1)), "/-/search?q=园区", "/-/health",
+                 "/parks/articles.json?body__in=" + "," * 100, "/no/such/page"):
+        response = await ds.client.get(path)
+        assert response.headers["x-content-type-options"] == "nosniff", path
+        assert "frame-ancestors 'none'" in response.headers["content-security-policy"], path
+        assert response.headers["x-frame-options"] == "DENY", path
+    # an answer with its own, stricter policy (/-/capture's) keeps it
+    own = bounds.with_headers([(b"content-security-policy", b"default-src 'none'")])
+    assert [v for k, v in own if k == b"content-security-policy"] == [b"default-src 'none'"]
+
+
+@pytest.mark.asyncio
+async def test_the_host_header_is_not_reflected(archive_path):
+    ds = make_datasette(archive_path, immutable=True)
+    evil = {"Host": "evil.example"}
+    table = await ds.client.get("/parks/articles.json", params={"_size": "5"}, headers=evil)
+    assert table.json()["next_url"] and "evil.example" not in table.json()["next_url"]
+    html = await ds.client.get("/parks/articles", params={"_size": "5"}, headers=evil)
+    assert "evil.example" not in html.text
+    public = make_datasette(archive_path, immutable=True,
+                            public_url="https://parks.example.org")
+    table = await public.client.get("/parks/articles.json", params={"_size": "5"},
+                                    headers=evil)
+    assert table.json()["next_url"].startswith("https://parks.example.org/parks/articles")
+    with pytest.raises(PublishError):
+        make_datasette(archive_path, public_url="https://parks.example.org/sub?x=1")
+
+
+@pytest.mark.asyncio
+async def test_databases_json_names_no_server_path(archive_path):
+    ds = make_datasette(archive_path, immutable=True)
+    for path in ("/-/databases.json", "/-/databases"):
+        response = await ds.client.get(path)
+        assert response.status_code == 200
+        assert str(archive_path.parent) not in response.text
+        assert "parks.db" in response.text
+    data = (await ds.client.get("/-/databases.json")).json()
+    assert [entry["path"] for entry in data] == ["parks.db"]
+
+
+def test_demo_warns_as_serve_does_when_exposed(tmp_path):
+    # --db in a directory that does not exist: the demo stops before crawling, after its
+    # exposure check
+    exposed = run_cli("demo", "--db", str(tmp_path / "no" / "demo.db"), "--host", "0.0.0.0")
+    assert exposed.returncode == 1
+    assert "parknews demo: warning: binding to 0.0.0.0 exposes the archive" in exposed.stderr
+    loopback = run_cli("demo", "--db", str(tmp_path / "no" / "demo.db"), "--host", "127.0.0.1")
+    assert loopback.returncode == 1 and "warning" not in loopback.stderr
+
+
+def test_serve_takes_a_public_url(archive_path, tmp_path):
+    metadata = tmp_path / "metadata.json"
+    result = run_cli("serve", "--db", str(archive_path), "--dry-run", "--metadata-out",
+                     str(metadata), "--public-url", "https://parks.example.org/")
+    assert result.returncode == 0, result.stderr
+    written = json.loads(metadata.read_text(encoding="utf-8"))
+    assert written["plugins"]["parknews"]["public_url"] == "https://parks.example.org"
+    bad = run_cli("serve", "--db", str(archive_path), "--dry-run",
+                  "--public-url", "parks.example.org/x")
+    assert bad.returncode == 2 and "--public-url" in bad.stderr

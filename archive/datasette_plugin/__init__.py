@@ -37,7 +37,7 @@ from datasette.utils.asgi import Response
 
 from parknews.archive import search
 from parknews.archive.datasette_plugin import article as article_page
-from parknews.archive.datasette_plugin import capture, facets, grouping, reading
+from parknews.archive.datasette_plugin import bounds, capture, facets, grouping, reading
 
 CSS_PATH = "/-/parknews.css"
 CSS = (Path(__file__).parent / "static" / "parknews.css").read_text(encoding="utf-8")
@@ -96,11 +96,21 @@ def archive_of(datasette, name: str | None) -> Archive | None:
 @hookimpl
 def render_cell(value, column, table, database, datasette):
     if (table, column) in PARAGRAPH_COLUMNS and isinstance(value, str) and value.strip():
+        # whole on the row page; cut as Datasette cuts other cells everywhere else
+        limit = datasette.setting("truncate_cells_html")
+        if limit and len(value) > limit and not bounds.is_row_page(bounds.CURRENT_PATH.get()):
+            value = value[:limit] + "\u2026"
         return paragraphs_html(value)
     if column in reading.TIME_COLUMNS and isinstance(value, str) and \
             archive_of(datasette, database):
         return reading.time_html(value, column)
     return None
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    """Request bounds, the response size cap and security headers (bounds.py)."""
+    return lambda app: bounds.wrap(app, datasette)
 
 
 @hookimpl
@@ -144,7 +154,31 @@ async def refuse_write(request):
 def register_routes():
     return [(r"^/-/parknews\.css$", _css), (r"^/-/search$", search_page),
             (r"^/-/health$", health_page), (r"^/-/capture$", capture_page),
+            (r"^/-/databases(?P<as_json>\.json)?$", databases_page),
             (WRITE_URLS, refuse_write)]
+
+
+async def databases_page(request, datasette):
+    """Datasette's /-/databases with each file's name only, not the server's path."""
+    await datasette.ensure_permissions(request.actor, ["view-instance"])
+    data = [{"name": db.name, "route": db.route,
+             "path": Path(db.path).name if db.path else None, "size": db.size,
+             "is_mutable": db.is_mutable, "is_memory": db.is_memory, "hash": db.hash}
+            for name, db in datasette.databases.items() if name != "_internal"]
+    if request.url_vars.get("as_json"):
+        return Response.json(data)
+    return Response.html(await datasette.render_template("show_json.html", {
+        "filename": "databases.json", "data_json": json.dumps(data, indent=4)},
+        request=request))
+
+
+async def _ensure_view(datasette, request, database: str, tables=("articles",)) -> None:
+    """Datasette's view checks for a page that reads ``tables`` of ``database``: 403
+    (datasette.Forbidden) when the operator denies any of them."""
+    for table in tables:
+        await datasette.ensure_permissions(request.actor, [
+            ("view-table", (database, table)), ("view-database", database),
+            "view-instance"])
 
 
 def _time_limit(datasette) -> int:
@@ -325,6 +359,7 @@ async def capture_page(request, datasette):
         with sqlite_timelimit(conn, _time_limit(datasette)):
             return capture.pointer(conn, url, version)
 
+    await _ensure_view(datasette, request, db.name, ("articles", "article_versions", "pages"))
     found = await db.execute_fn(find)
     if found is None:
         return Response.html("<p>这个网址没有存档快照 No capture of this URL.</p>", status=404)
@@ -365,6 +400,7 @@ async def health_page(request, datasette):
     db = _search_database(datasette, request.args.get("db"))
     if db is None:
         return Response.html("<p>没有数据库 No database.</p>", status=404)
+    await _ensure_view(datasette, request, db.name, ("sites", "site_health", "crawl_runs"))
 
     def read(conn):
         tables = {row[0] for row in conn.execute(
@@ -400,6 +436,7 @@ async def health_page(request, datasette):
 
 
 PAGE_SIZE = 20
+MAX_PAGE = grouping.MAX_HITS // PAGE_SIZE  # deeper pages are the last one
 
 
 def _search_database(datasette, name: str | None):
@@ -436,11 +473,12 @@ async def search_page(request, datasette):
     db = _search_database(datasette, args.get("db"))
     if db is None:
         return Response.html("<p>没有可搜索的数据库 No database to search.</p>", status=404)
+    await _ensure_view(datasette, request, db.name, ("articles", "sites"))
     query = (args.get("q") or "").strip()
     site, park = args.get("site") or None, args.get("park") or None
     date_from, date_to = args.get("from") or None, args.get("to") or None
     try:
-        page = max(1, int(args.get("page") or 1))
+        page = min(MAX_PAGE, max(1, int(args.get("page") or 1)))
     except ValueError:
         page = 1
 

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import click
@@ -26,11 +26,17 @@ class ServeArgs:
     settings: tuple[tuple[str, str], ...] = ()
     metadata_out: str | None = None
     dry_run: bool = False
+    public_url: str | None = None
 
 
 def serve_options(args: ServeArgs):
     """The ServeOptions of ``parknews serve``'s options (Datasette's settings checked)."""
-    from parknews.archive.publish import PublishError, ServeOptions, parse_setting
+    from parknews.archive.publish import (
+        PublishError,
+        ServeOptions,
+        check_public_url,
+        parse_setting,
+    )
 
     overrides = {}
     try:
@@ -46,7 +52,23 @@ def serve_options(args: ServeArgs):
         options.datasette_settings()  # refuses default_allow_sql
     except PublishError as exc:
         raise click.BadParameter(str(exc), param_hint="--setting") from None
+    if args.public_url:
+        try:
+            public_url = check_public_url(args.public_url)
+        except PublishError as exc:
+            raise click.BadParameter(str(exc), param_hint="--public-url") from None
+        options = replace(options, public_url=public_url)
     return options
+
+
+def warn_if_exposed(command: str, host: str) -> None:
+    """The warning of ``serve`` and ``demo`` when ``host`` lets other machines in."""
+    from parknews.archive.publish import is_loopback
+
+    if not is_loopback(host):
+        click.echo(f"parknews {command}: warning: binding to {host} exposes the archive to "
+                   "other machines; publish it behind a reverse proxy (docs/publishing.md)",
+                   err=True)
 
 
 @click.command()
@@ -73,6 +95,10 @@ def serve_options(args: ServeArgs):
                    "to this file, for plain `datasette` or `datasette publish`.")
 @click.option("--dry-run", is_flag=True,
               help="Print the equivalent `datasette serve` command and exit.")
+@click.option("--public-url", default=None, metavar="URL",
+              help="The address visitors use (http(s)://host[:port]): absolute links "
+                   "point there, whatever Host header a request carries. Default: the "
+                   "address the server listens on.")
 def serve(**options):
     """Publish an archive with Datasette (search, facets, readable articles).
 
@@ -98,10 +124,7 @@ def run_serve_command(args: ServeArgs) -> None:
             json.dumps(options.metadata(), ensure_ascii=False, indent=2) + "\n",
             encoding="utf-8")
         click.echo(f"wrote {args.metadata_out}", err=True)
-    if options.exposed:
-        click.echo(f"parknews serve: warning: binding to {args.host} exposes the archive to "
-                   "other machines; publish it behind a reverse proxy (docs/publishing.md)",
-                   err=True)
+    warn_if_exposed("serve", args.host)
     if args.dry_run:
         click.echo(options.shell_command(args.metadata_out or "metadata.json"))
         return
@@ -143,6 +166,8 @@ def demo(db_path, host, port, serve):
     from parknews.crawler.runner import LOOPBACK_SETTINGS, run_crawl
     from parknews.crawler.sites import parse_sites
 
+    if serve:
+        warn_if_exposed("demo", host)
     try:
         path = check_db_path(db_path)
     except ArchiveError as exc:
