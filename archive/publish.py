@@ -83,6 +83,8 @@ def metadata_for(db_name: str) -> dict:
                             "site_id": "站点 Site",
                             "title": "标题 Title",
                             "body": "正文 Body text",
+                            "body_truncated": "正文截断 Full length of a body cut at "
+                                              "200,000 characters",
                             "published_at": "发布时间 Published, as the page gives it "
                                             "(China time)",
                             "source": "来源 Source outlet",

@@ -209,6 +209,14 @@ def m009_reading_indexes_and_counts(db: Database) -> None:
     counts.create(db.conn)
 
 
+@migrations()
+def m010_body_truncated(db: Database) -> None:
+    """The length in characters of a body cut at the store's cap (``MAX_BODY_CHARS`` in
+    archive/store.py), null for a body stored whole; kept by earlier versions too."""
+    db["articles"].add_column("body_truncated", int)
+    db["article_versions"].add_column("body_truncated", int)
+
+
 def migrate(db: Database) -> None:
     """Apply pending migrations; also registers the search index's SQL functions on this
     connection, which every connection writing articles needs."""

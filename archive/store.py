@@ -28,7 +28,7 @@ CAPTURE = ("warc_file", "warc_offset", "warc_length", "warc_record_id", "warc_di
 ARTICLE_COLUMNS = (
     "url", "site_id", "title", "body", "published_at", "source", "author", "summary",
     "editor", "fetched_at", "content_hash", "encoding", "extras", "language", "attachments",
-    "images", "etag", "last_modified", *CAPTURE,
+    "images", "etag", "last_modified", "body_truncated", *CAPTURE,
 )
 JSON_COLUMNS = ("extras", "attachments", "images")
 PAGE_COLUMNS = (
@@ -37,7 +37,11 @@ PAGE_COLUMNS = (
 )
 # What an article version keeps of the row it was (besides url, version, replaced_at).
 VERSION_COLUMNS = ("title", "body", "published_at", "source", "content_hash", "fetched_at",
-                   *CAPTURE)
+                   "body_truncated", *CAPTURE)
+# No body is stored longer than this many characters (a hostile page can hold millions):
+# a longer one is cut here and its full length kept in ``body_truncated``. Its content
+# hash and the WARC capture are of the whole page.
+MAX_BODY_CHARS = 200_000
 
 
 class ArchiveError(RuntimeError):
@@ -122,6 +126,15 @@ def prepare(title: str | None, body: str, source: str | None,
                     presigned=presign(body), content_hash=content_hash)
 
 
+def cut_body(article: dict, max_chars: int) -> dict:
+    """The article with its body cut at ``max_chars`` (and ``body_truncated`` its full
+    length), or as it was when short enough (``body_truncated`` None)."""
+    body = article.get("body")
+    if not max_chars or not isinstance(body, str) or len(body) <= max_chars:
+        return dict(article, body_truncated=None)
+    return dict(article, body=body[:max_chars], body_truncated=len(body))
+
+
 class ArchiveWriter:
     """Buffers rows and writes them in one transaction per batch.
 
@@ -130,8 +143,10 @@ class ArchiveWriter:
     checked; a 404/410 for a stored article marks it withdrawn (never deleted).
     """
 
-    def __init__(self, db: Database, batch_size: int = 50, dedup: bool = False):
+    def __init__(self, db: Database, batch_size: int = 50, dedup: bool = False,
+                 max_body_chars: int = MAX_BODY_CHARS):
         self.db = db
+        self.max_body_chars = max_body_chars  # 0: no cap
         self.batch_size = max(1, batch_size)
         # repost clusters assigned in the same transaction as the articles they concern
         self.dedup = Deduplicator(db.conn) if dedup else None
@@ -162,7 +177,9 @@ class ArchiveWriter:
 
     def add_article(self, article: dict, prepared: Prepared | None = None) -> None:
         """Buffer an article row; ``prepared``: the work done ahead for it (used only if
-        it was done for this row's body)."""
+        it was done for this row's body). A body over ``max_body_chars`` is cut, and its
+        length recorded in ``body_truncated``."""
+        article = cut_body(article, self.max_body_chars)
         if prepared is not None and prepared.body == article.get("body"):
             for text, tokens in prepared.index:
                 self.precut.remember(text, tokens)

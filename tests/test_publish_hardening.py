@@ -604,3 +604,42 @@ def test_serve_takes_a_public_url(archive_path, tmp_path):
     bad = run_cli("serve", "--db", str(archive_path), "--dry-run",
                   "--public-url", "parks.example.org/x")
     assert bad.returncode == 2 and "--public-url" in bad.stderr
+
+
+# ------------------------------------------------------------------ body cap at store time
+
+
+def test_a_long_body_is_cut_when_stored_and_the_cut_recorded(tmp_path):
+    from parknews.archive.store import MAX_BODY_CHARS
+
+    db = open_archive(tmp_path / "cut.db")
+    writer = ArchiveWriter(db, batch_size=1)
+    writer.upsert_sites([{"id": "yx", "name": "云溪", "start_urls": [], "updated_at": "t"}])
+    long_body = "园区" * MAX_BODY_CHARS  # twice the cap
+    writer.add_article({"url": _url(1), "site_id": "yx", "title": "长文", "body": long_body,
+                        "fetched_at": "2024-06-01T00:00:00+00:00", "content_hash": "a"})
+    writer.add_article({"url": _url(2), "site_id": "yx", "title": "短文", "body": "短。",
+                        "fetched_at": "2024-06-01T00:00:00+00:00", "content_hash": "b"})
+    rows = {row["url"]: row for row in db.query(
+        "select url, length(body) as chars, body_truncated from articles")}
+    assert rows[_url(1)]["chars"] == MAX_BODY_CHARS == 200_000
+    assert rows[_url(1)]["body_truncated"] == 2 * MAX_BODY_CHARS
+    assert rows[_url(2)]["chars"] == 2 and rows[_url(2)]["body_truncated"] is None
+    # the article is in the search index (the cut text indexed, not refused)
+    assert db.execute("select count(*) from articles_fts where articles_fts match "
+                      "'\"园区\"'").fetchone()[0] == 1
+    # a new, short version replaces it: the earlier version keeps its note
+    writer.add_article({"url": _url(1), "site_id": "yx", "title": "长文", "body": "改短了。",
+                        "fetched_at": "2024-06-02T00:00:00+00:00", "content_hash": "c"})
+    assert db.execute("select body_truncated from articles where url = ?",
+                      [_url(1)]).fetchone()[0] is None
+    assert db.execute("select body_truncated, length(body) from article_versions "
+                      "where url = ?", [_url(1)]).fetchone() == (2 * MAX_BODY_CHARS,
+                                                                 MAX_BODY_CHARS)
+    small = ArchiveWriter(db, batch_size=1, max_body_chars=3)
+    small.add_article({"url": _url(3), "site_id": "yx", "title": "t", "body": "一二三四五",
+                       "fetched_at": "2024-06-01T00:00:00+00:00", "content_hash": "d"})
+    assert db.execute("select body, body_truncated from articles where url = ?",
+                      [_url(3)]).fetchone() == ("一二三", 5)
+    writer.close()
+    db.close()

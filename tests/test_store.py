@@ -43,7 +43,8 @@ def test_migrations_create_the_interface_columns_and_are_idempotent(db):
         "m001_sites_articles_pages", "m002_article_language_attachments_images",
         "m003_captures_versions_runs", "m004_chinese_search_index", "m005_dedup_clusters",
         "m006_run_discovery_counts_and_health", "m007_run_blocked_and_notes",
-        "m008_article_parts_by_referer", "m009_reading_indexes_and_counts"]
+        "m008_article_parts_by_referer", "m009_reading_indexes_and_counts",
+        "m010_body_truncated"]
     cols = set(db["articles"].columns_dict)
     assert {"url", "site_id", "title", "body", "published_at", "source", "author",
             "fetched_at", "content_hash", "language", "attachments", "images"} <= cols
