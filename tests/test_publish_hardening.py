@@ -4,6 +4,7 @@ query has a time limit and a row limit, and ``parknews serve`` binds to loopback
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import sqlite3
@@ -463,14 +464,16 @@ async def test_exports_are_capped_in_rows_and_bytes(archive_path):
     ds = make_datasette(archive_path, immutable=True)
     rows = (await ds.client.get("/parks/articles.json",
                                 params={"_size": "max", "_shape": "objects"})).json()
-    assert len(rows["rows"]) == ARTICLES  # 30 rows: under the export cap
+    assert len(rows["rows"]) == ARTICLES  # 30 rows: under the cap
     capped = make_datasette(archive_path, immutable=True, plugin_limits={
-        "max_export_rows": 7, "max_response_bytes": 2_000_000})
+        "max_page_rows": 7, "max_response_bytes": 2_000_000})
     page = (await capped.client.get("/parks/articles.json",
                                     params={"_size": "max", "_shape": "objects"})).json()
     assert len(page["rows"]) == 7 and page["next"]
     csv = await capped.client.get("/parks/articles.csv", params={"_size": "1000"})
     assert csv.status_code == 200 and csv.text.count("http://yx.example/") == 7
+    html = await capped.client.get("/parks/articles", params={"_size": "max"})
+    assert html.status_code == 200 and html.text.count('<td class="pn-col-title">') == 7
     small = make_datasette(archive_path, immutable=True, plugin_limits={
         "max_response_bytes": 500_000})
     over = await small.client.get("/parks/articles.json", params={"_col": "body"})
@@ -643,3 +646,60 @@ def test_a_long_body_is_cut_when_stored_and_the_cut_recorded(tmp_path):
                       [_url(3)]).fetchone() == ("一二三", 5)
     writer.close()
     db.close()
+
+
+class _Settings:
+    """What bounds.wrap reads of a Datasette."""
+
+    def __init__(self, limits: dict):
+        self.limits = limits
+
+    def plugin_config(self, name):
+        return {"limits": self.limits}
+
+    def setting(self, name):
+        return 1000
+
+
+@pytest.mark.asyncio
+async def test_one_client_waits_its_turn_and_cannot_take_every_turn():
+    release = asyncio.Event()
+    started: list[str] = []
+
+    async def slow_app(scope, receive, send):
+        started.append(scope["client"][0])
+        await release.wait()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    app = bounds.wrap(slow_app, _Settings({"max_requests_per_client": 1,
+                                           "max_waiting_per_client": 2, "max_requests": 3}))
+
+    async def get(address: str) -> int:
+        sent: list[dict] = []
+
+        async def send(message):
+            sent.append(message)
+
+        async def receive():
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        await app({"type": "http", "path": "/parks/articles", "query_string": b"",
+                   "headers": [], "client": (address, 1234), "server": ("127.0.0.1", 8001)},
+                  receive, send)
+        return sent[0]["status"]
+
+    one = [asyncio.create_task(get("10.0.0.1")) for _ in range(4)]
+    await asyncio.sleep(0.05)
+    assert started == ["10.0.0.1"]  # one at a time for this visitor, two waiting
+    refused = [task for task in one if task.done()]
+    assert len(refused) == 1 and refused[0].result() == 429  # the fourth: no room to wait
+    others = [asyncio.create_task(get(f"10.0.0.{n}")) for n in (2, 3)]
+    await asyncio.sleep(0.05)
+    assert sorted(started) == ["10.0.0.1", "10.0.0.2", "10.0.0.3"]  # not held up by .1
+    busy = await get("10.0.0.4")
+    assert busy == 503  # three under way: max_requests
+    release.set()
+    results = await asyncio.gather(*one, *others)
+    assert sorted(results) == [200] * 5 + [429]
+    assert started.count("10.0.0.1") == 3

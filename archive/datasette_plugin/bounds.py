@@ -12,8 +12,9 @@ a request reaches Datasette it refuses, with a 400 (or 414) that says which limi
 - more than ``max_facets`` ``_facet`` parameters;
 - ``_searchmode=raw`` (raw FTS5 would pass the plugin's escaping and term cap).
 
-A JSON or CSV answer asks for at most ``max_export_rows`` rows (``_size=max`` or more is
-lowered to it; the answer's ``next`` link gives the rest). No answer is longer than
+A table page, HTML, JSON or CSV, asks for at most ``max_page_rows`` rows (``_size=max`` or
+more is lowered to it; the page's ``next`` link gives the rest): a thousand rows rendered
+hold the server's event loop half a second. No answer is longer than
 ``max_response_bytes``: a longer one is replaced by a 413 that says so.
 
 Every answer gets ``X-Content-Type-Options: nosniff``, ``Referrer-Policy`` and a
@@ -29,6 +30,7 @@ listens on, so links Datasette makes absolute never point where a visitor said.
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import json
 from collections import Counter
@@ -39,9 +41,18 @@ LIMITS = {
     "max_params": 40,
     "max_filter_values": 30,
     "max_facets": 6,
-    "max_export_rows": 100,
+    "max_page_rows": 100,
     "max_response_bytes": 20_000_000,
+    # one visitor (a client address) has this many requests answered at once; further
+    # ones wait their turn, and beyond max_waiting_per_client are refused (429)
+    "max_requests_per_client": 1,
+    "max_waiting_per_client": 8,
+    # all visitors together: a request beyond this many under way is refused (503)
+    "max_requests": 24,
 }
+
+# Cheap files a page loads alongside: not counted against a visitor.
+UNCOUNTED_PREFIXES = ("/-/static/", "/-/static-plugins/", "/-/parknews.css")
 
 CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline'; "
        "style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; "
@@ -89,14 +100,8 @@ def _list_length(value: str) -> int:
     return text.count(",") + 1
 
 
-def _is_export(path: str, params: list[tuple[str, str]]) -> bool:
-    if path.endswith((".json", ".csv")):
-        return True
-    return any(name == "_format" and value in ("json", "csv") for name, value in params)
-
-
 def check_query(path: str, query_string: bytes, limits: dict) -> bytes:
-    """The query string to pass on (``_size`` lowered on an export), or Refused."""
+    """The query string to pass on (``_size`` lowered), or Refused."""
     if len(query_string) > limits["max_query_string_bytes"]:
         raise Refused(f"query string too long: {len(query_string)} bytes, at most "
                       f"{limits['max_query_string_bytes']} (max_query_string_bytes)", 414)
@@ -124,9 +129,9 @@ def check_query(path: str, query_string: bytes, limits: dict) -> bytes:
     if facets > limits["max_facets"]:
         raise Refused(f"too many facets: {facets}, at most {limits['max_facets']} "
                       "(max_facets)")
-    if _is_export(path, params):
-        most_rows = limits.get("max_returned_rows") or limits["max_export_rows"]
-        cap = min(limits["max_export_rows"], most_rows)
+    if params:
+        most_rows = limits.get("max_returned_rows") or limits["max_page_rows"]
+        cap = min(limits["max_page_rows"], most_rows)
         changed = False
         for index, (name, value) in enumerate(params):
             # _size=max, or a size Datasette would give: lowered; a size over its
@@ -182,15 +187,59 @@ def with_headers(headers: list) -> list:
     return list(headers) + added
 
 
-async def _answer(send, status: int, body: bytes, content_type: bytes) -> None:
+async def _answer(send, status: int, body: bytes, content_type: bytes,
+                  retry_after: bool = False) -> None:
+    headers = [(b"content-type", content_type), (b"content-length", str(len(body)).encode())]
+    if retry_after:
+        headers.append((b"retry-after", b"1"))
     await send({"type": "http.response.start", "status": status,
-                "headers": with_headers([(b"content-type", content_type),
-                                          (b"content-length", str(len(body)).encode())])})
+                "headers": with_headers(headers)})
     await send({"type": "http.response.body", "body": body})
+
+
+class Turns:
+    """Requests under way, per client address and in all: a visitor's requests beyond
+    ``max_requests_per_client`` wait (in order) for one of theirs to end."""
+
+    def __init__(self) -> None:
+        self.clients: dict[str, list] = {}  # address -> [semaphore, waiting + running]
+        self.running = 0
+
+    async def enter(self, address: str, limits: dict) -> None:
+        if self.running >= limits["max_requests"]:
+            raise Refused(f"the server is busy ({limits['max_requests']} requests under "
+                          "way, max_requests): try again in a moment", 503)
+        entry = self.clients.get(address)
+        if entry is None:
+            entry = self.clients[address] = [
+                asyncio.Semaphore(limits["max_requests_per_client"]), 0]
+        if entry[1] >= limits["max_requests_per_client"] + limits["max_waiting_per_client"]:
+            raise Refused(f"too many requests from one client at once (max_requests_per_"
+                          f"client {limits['max_requests_per_client']}, "
+                          f"max_waiting_per_client {limits['max_waiting_per_client']})", 429)
+        entry[1] += 1
+        try:
+            await entry[0].acquire()
+        except BaseException:
+            self._leave_queue(address)
+            raise
+        self.running += 1
+
+    def _leave_queue(self, address: str) -> None:
+        entry = self.clients[address]
+        entry[1] -= 1
+        if entry[1] == 0:
+            del self.clients[address]
+
+    def leave(self, address: str) -> None:
+        self.running -= 1
+        self.clients[address][0].release()
+        self._leave_queue(address)
 
 
 def wrap(app, datasette):
     """The ASGI app with the limits and headers above around ``app``."""
+    turns = Turns()
 
     async def bounded(scope, receive, send):
         if scope["type"] != "http":
@@ -204,6 +253,21 @@ def wrap(app, datasette):
         except Refused as refused:
             await _answer(send, *_refusal(path, refused))
             return
+        if path.startswith(UNCOUNTED_PREFIXES):
+            await _serve(app, scope, send, receive, path, query, limits)
+            return
+        address = (scope.get("client") or ("", 0))[0] or "unknown"
+        try:
+            await turns.enter(address, limits)
+        except Refused as refused:
+            await _answer(send, *_refusal(path, refused), retry_after=True)
+            return
+        try:
+            await _serve(app, scope, send, receive, path, query, limits)
+        finally:
+            turns.leave(address)
+
+    async def _serve(app, scope, send, receive, path, query, limits):
         headers = [(k, v) for k, v in scope.get("headers", []) if k.lower() != b"host"]
         host = _host(datasette, scope)
         if host:
