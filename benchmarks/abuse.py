@@ -236,8 +236,10 @@ async def _run(base: str, path: Path, which: str, args) -> dict:
 
 def measure(path: Path, which: str, args) -> dict:
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-c", SERVER, str(path), which, str(port)],
-                              cwd=ROOT, env=dict(os.environ))
+    server_log = path.parent / f"{which}-server.log"  # its tracebacks, not in the report
+    with server_log.open("w") as out:
+        server = subprocess.Popen([sys.executable, "-c", SERVER, str(path), which, str(port)],
+                                  cwd=ROOT, env=dict(os.environ), stdout=out, stderr=out)
     try:
         log(f"{which}: {args.clients} clients for {args.seconds} s")
         result = asyncio.run(_run(f"http://127.0.0.1:{port}", path, which, args))
