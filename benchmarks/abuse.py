@@ -81,11 +81,11 @@ def log(message: str) -> None:
     print(f"[{datetime.now():%H:%M:%S}] {message}", file=sys.stderr, flush=True)
 
 
-def build(count: int, long: int) -> Path:
+def build(count: int, long: int, cache: Path = CACHE) -> Path:
     """The cached archive: serve.py's rows, ``long`` of them with the longest bodies."""
     from parknews.archive.store import MAX_BODY_CHARS, open_archive
 
-    path = CACHE / f"n{count}-long{long}" / "archive.db"
+    path = cache / f"n{count}-long{long}" / "archive.db"
     if path.exists() and (path.parent / "done").exists():
         return path
     serve_bench.build(path, count)
