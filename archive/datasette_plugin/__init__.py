@@ -18,7 +18,11 @@ Bodies and every other value are escaped text, never markup: archived HTML and s
 stay inert.
 
 A published archive is read-only: every write action is denied (to root too), the write
-API's URLs answer 403, and the plugin's own pages run under ``sql_time_limit_ms``.
+API's URLs answer 403, and the plugin's own pages run under ``sql_time_limit_ms`` and
+check Datasette's view permissions for the tables they read. Every request passes the
+bounds of ``bounds`` (an ASGI wrapper: query size, list filters, rows per page, bytes per
+answer, one request at a time per visitor) and every answer carries its security headers;
+``/-/databases`` names files, not the server's paths.
 """
 
 from __future__ import annotations
