@@ -15,7 +15,10 @@ Open files. A file being written is named ``….warc.gz.open`` and renamed to
 ``….warc.gz`` when it is rotated or the writer closed, so a crawl that dies (SIGKILL)
 leaves at most one ``.open`` file per writer. Every exchange is flushed to the operating
 system once written, so such a file holds every exchange but possibly the last, whose
-record may be cut short: the expected damage. Readers take a ``.open`` file for a WARC
+record may be cut short: the expected damage. A power loss could lose more of what the
+operating system had not yet written out: ``sync`` (fsync) is called before each commit of
+rows pointing into the file (the crawl's storage pipeline, once per batch), so no
+committed row ever points past what is on disk. Readers take a ``.open`` file for a WARC
 with a possibly damaged tail: ``read_capture`` falls back to ``NAME.open`` when ``NAME``
 does not exist (pointers always name the closed file), ``iter_responses`` yields its
 complete records and then raises ``WarcError`` at the damage. Nothing renames a left-over
@@ -265,6 +268,7 @@ class CaptureWriter:
         self.bytes_written = 0  # compressed bytes of all files, warcinfo records included
         self._seq = 0
         self._fh: BinaryIO | None = None
+        self._synced = 0  # bytes of the open file known durable (fsync)
         self._name = ""  # closed name of the file being written
         self._warcinfo_id = ""
         self._writer: WARCWriter | None = None
@@ -287,6 +291,7 @@ class CaptureWriter:
                 continue
             break
         self._name = name
+        self._synced = 0
         self._fh.write(head)  # one write: a kill leaves the file whole or never made
         self._fh.flush()
         self._writer = WARCWriter(GzipMembers(self._fh), gzip=False, warc_version=WARC_VERSION)
@@ -338,6 +343,17 @@ class CaptureWriter:
     def close(self) -> None:
         """Close the file being written (renaming it to its final name)."""
         self._close_file()
+
+    def sync(self) -> None:
+        """Make every record written so far durable (``fsync``): called before the
+        database commit of rows that point at them, so that after a power loss no
+        committed row points past the end of its file. Nothing to do when nothing was
+        written since the last sync."""
+        if self._fh is None or self._fh.tell() == self._synced:
+            return
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+        self._synced = self._fh.tell()
 
     def __enter__(self) -> CaptureWriter:
         return self

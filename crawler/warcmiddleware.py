@@ -52,6 +52,7 @@ from parknews.archive.warc import (
     default_warc_dir,
     new_run_id,
 )
+from parknews.pipelines.storage import captures_needed
 
 logger = logging.getLogger(__name__)
 
@@ -90,7 +91,19 @@ class WarcCaptureMiddleware:
                          settings.getint("PARKNEWS_WARC_SITE_FILES", 100))
         crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(middleware.sync, signal=captures_needed)
         return middleware
+
+    def sync(self) -> None:
+        """fsync every WARC file with records not yet durable (before a commit)."""
+        for writer in [self.writer, *self.writers.values()]:
+            if writer is None:
+                continue
+            try:
+                writer.sync()
+            except OSError as exc:
+                logger.error("could not sync the WARC file: %s", exc)
+                self.stats.inc_value("warc/errors")
 
     @staticmethod
     def _compression(crawler) -> HttpCompressionMiddleware | None:

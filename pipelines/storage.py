@@ -25,6 +25,23 @@ from parknews.pipelines.sitestats import site_stats
 
 logger = logging.getLogger(__name__)
 
+# Sent (Scrapy signal) before each commit of the archive's rows: whoever writes the
+# captures they point at (the WARC middleware) makes them durable first.
+captures_needed = object()
+
+
+class CommittingWriter(ArchiveWriter):
+    """The archive writer of a crawl: before each batch is committed, the signal
+    ``captures_needed`` (one fsync per WARC file per batch, not per row)."""
+
+    def __init__(self, crawler, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.crawler = crawler
+
+    def flush(self) -> None:
+        self.crawler.signals.send_catch_log(signal=captures_needed)
+        super().flush()
+
 
 class StoragePipeline:
     def __init__(self, crawler, db_path: str, batch_size: int, run_id: str):
@@ -47,7 +64,8 @@ class StoragePipeline:
 
     def open_spider(self) -> None:
         dedup = self.crawler.settings.getbool("PARKNEWS_DEDUP_ENABLED", True)
-        self.writer = ArchiveWriter(open_archive(self.db_path), self.batch_size, dedup=dedup)
+        self.writer = CommittingWriter(self.crawler, open_archive(self.db_path),
+                                       self.batch_size, dedup=dedup)
         now = datetime.now(UTC).isoformat(timespec="seconds")
         self.writer.upsert_sites([{
             "id": site.id,
