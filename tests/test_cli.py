@@ -132,17 +132,24 @@ def test_demo_crawls_and_serve_publishes(tmp_path):
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     try:
-        url = f"http://127.0.0.1:{port}/demo/articles.json?_shape=array&_size=max"
+        url = f"http://127.0.0.1:{port}/demo/articles.json?_shape=objects&_size=max"
         deadline = time.monotonic() + 30
         while True:
             try:
                 with urllib.request.urlopen(url, timeout=5) as response:
-                    rows = json.loads(response.read())
+                    page = json.loads(response.read())
                 break
             except OSError:
                 if time.monotonic() > deadline or server.poll() is not None:
                     raise
                 time.sleep(0.3)
+        rows = page["rows"]
+        assert len(rows) <= 100  # a table page holds at most 100 rows (max_page_rows)
+        while page["next_url"]:  # absolute, on the address served
+            assert page["next_url"].startswith(f"http://127.0.0.1:{port}/demo/articles")
+            with urllib.request.urlopen(page["next_url"], timeout=5) as response:
+                page = json.loads(response.read())
+            rows += page["rows"]
         assert len(rows) == Database(db)["articles"].count
         assert all(row["body"] for row in rows)
     finally:
