@@ -417,6 +417,28 @@ def _occurrence_counter(term: str) -> Callable[[str], int]:
     return lambda text: len(pattern.findall(text))
 
 
+def _tf_and_length(title: str | None, source: str | None, body: str | None,
+                   counters: list, fold: bool) -> tuple[list[float], int]:
+    """Per term, the weighted count of its occurrences in title, body and source; and
+    the article's length (characters of all three)."""
+    w_title, w_body, w_source = RANK_WEIGHTS
+    title, source, body = title or "", source or "", body or ""
+    length = len(title) + len(source) + len(body)
+    counts = [w_title * c(title) + w_body * c(body) + w_source * c(source) for c in counters]
+    if not any(counts):  # matched through folding (full-width, traditional): fold
+        title, source, body = (normalize(x, fold) for x in (title, source, body))
+        counts = [w_title * c(title) + w_body * c(body) + w_source * c(source)
+                  for c in counters]
+    return counts, length
+
+
+def _bm25(counts: list[float], length: int, weights: list[float],
+          average_length: float) -> float:
+    norm = BM25_K1 * (1 - BM25_B + BM25_B * length / max(1.0, average_length))
+    return sum(weight * tf * (BM25_K1 + 1) / (tf + norm)
+               for weight, tf in zip(weights, counts, strict=True) if tf)
+
+
 def _score_rows(rows: list[tuple], parsed: Query, weights: list[float], fold: bool,
                 average_length: float | None = None) -> list[tuple[float, tuple]]:
     """(bm25 score, row) for article rows ``(rowid, url, site, title, date, source,
@@ -424,24 +446,48 @@ def _score_rows(rows: list[tuple], parsed: Query, weights: list[float], fold: bo
     saturated (k1) and normalised by the article's length (characters of all three)
     against the average (b; by default the average of these rows)."""
     counters = [_occurrence_counter(t) for t in parsed.terms]
-    w_title, w_body, w_source = RANK_WEIGHTS
-    texts = [(row[3] or "", row[5] or "", row[6] or "") for row in rows]
-    lengths = [len(t) + len(s) + len(b) for t, s, b in texts]
+    measured = [_tf_and_length(row[3], row[5], row[6], counters, fold) for row in rows]
     if average_length is None:
+        lengths = [length for _, length in measured]
         average_length = sum(lengths) / len(lengths) if lengths else 1.0
-    scored = []
-    for row, (title, source, body), length in zip(rows, texts, lengths, strict=True):
-        counts = [w_title * c(title) + w_body * c(body) + w_source * c(source)
-                  for c in counters]
-        if not any(counts):  # matched through folding (full-width, traditional): fold
-            title, source, body = (normalize(x, fold) for x in (title, source, body))
-            counts = [w_title * c(title) + w_body * c(body) + w_source * c(source)
-                      for c in counters]
-        norm = BM25_K1 * (1 - BM25_B + BM25_B * length / max(1.0, average_length))
-        score = sum(weight * tf * (BM25_K1 + 1) / (tf + norm)
-                    for weight, tf in zip(weights, counts, strict=True) if tf)
-        scored.append((score, row))
-    return scored
+    return [(_bm25(counts, length, weights, average_length), row)
+            for row, (counts, length) in zip(rows, measured, strict=True)]
+
+
+_WINDOW_COLUMNS = ("a.rowid, a.url, a.site_id, a.title, a.published_at, a.source, "
+                   "parknews_search_tf(a.title, a.source, a.body)")
+
+
+def _score_window(conn: sqlite3.Connection, rowids: list[int], parsed: Query,
+                  weights: list[float], fold: bool) -> list[tuple[float, tuple]]:
+    """_score_rows of the window's articles, their bodies read inside SQLite one at a
+    time (a function of this connection counts the terms): only numbers come back, not
+    the bodies of the whole window. The rows' last item is None (no body)."""
+    counters = [_occurrence_counter(t) for t in parsed.terms]
+
+    def tf(title, source, body) -> str:
+        return json.dumps(_tf_and_length(title, source, body, counters, fold))
+
+    conn.create_function("parknews_search_tf", 3, tf)
+    rows = conn.execute(f"select {_WINDOW_COLUMNS} from articles a where a.rowid in "
+                        "(select value from json_each(?))", [json.dumps(rowids)]).fetchall()
+    measured = [json.loads(row[6]) for row in rows]
+    lengths = [length for _, length in measured]
+    average_length = sum(lengths) / len(lengths) if lengths else 1.0
+    return [(_bm25(counts, length, weights, average_length), (*row[:6], None))
+            for row, (counts, length) in zip(rows, measured, strict=True)]
+
+
+def _with_bodies(conn: sqlite3.Connection, page: list[tuple[float, tuple]]
+                 ) -> list[tuple[float, tuple]]:
+    """The page's rows with their bodies, for the snippets (read for these rows only)."""
+    missing = [row[0] for _, row in page if row[6] is None]
+    if not missing:
+        return page
+    bodies = dict(conn.execute("select rowid, body from articles where rowid in "
+                               "(select value from json_each(?))", [json.dumps(missing)]))
+    return [(score, row if row[6] is not None else (*row[:6], bodies.get(row[0])))
+            for score, row in page]
 
 
 def _article_rows(conn: sqlite3.Connection, rowids: list[int]) -> list[tuple]:
@@ -490,10 +536,9 @@ def search(conn: sqlite3.Connection, query: str, *, site: str | None = None,
     weights = _term_weights(conn, parsed) if total > 1 else [1.0] * len(parsed.terms)
     page: list[tuple[float, tuple]] = []
     if offset < RANK_WINDOW:
-        window = _article_rows(conn, rowids[:RANK_WINDOW])
-        scored = _score_rows(window, parsed, weights, fold)
+        scored = _score_window(conn, rowids[:RANK_WINDOW], parsed, weights, fold)
         scored.sort(key=lambda item: (-item[0], -item[1][0]))  # ties: newest first
-        page = scored[offset:offset + limit]
+        page = _with_bodies(conn, scored[offset:offset + limit])
     missing = limit - len(page)
     if missing > 0 and total > RANK_WINDOW:  # beyond the window: newest first
         skip = RANK_WINDOW + max(0, offset - RANK_WINDOW)
