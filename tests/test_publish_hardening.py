@@ -703,3 +703,19 @@ async def test_one_client_waits_its_turn_and_cannot_take_every_turn():
     results = await asyncio.gather(*one, *others)
     assert sorted(results) == [200] * 5 + [429]
     assert started.count("10.0.0.1") == 3
+
+
+def test_search_reads_only_the_bodies_it_shows(archive_path):
+    from parknews.archive import search
+
+    conn = sqlite3.connect(f"file:{archive_path}?mode=ro", uri=True)
+    search.register_functions(conn)
+    statements: list[str] = []
+    conn.set_trace_callback(statements.append)
+    hits, total, _ = search.search(conn, "园区签约", limit=5)
+    conn.close()
+    assert total == ARTICLES and len(hits) == 5 and all(hit.snippet for hit in hits)
+    reading = [sql for sql in statements if "body from articles" in sql]
+    assert len(reading) == 1  # the page's bodies, for their snippets
+    assert reading[0].count(",") <= 5 + 1  # five rowids in its json list, no more
+    assert not [sql for sql in statements if "a.body from" in sql]  # not the window's
