@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
-from parknews.archive.store import ArchiveWriter, Prepared, open_archive
+from parknews.archive.store import MAX_BODY_CHARS, ArchiveWriter, Prepared, open_archive
 from parknews.archive.warc import new_run_id
 from parknews.pipelines.fingerprint import content_hash
 from parknews.pipelines.items import FetchedPage
@@ -64,8 +64,9 @@ class StoragePipeline:
 
     def open_spider(self) -> None:
         dedup = self.crawler.settings.getbool("PARKNEWS_DEDUP_ENABLED", True)
+        max_body = self.crawler.settings.getint("PARKNEWS_MAX_BODY_CHARS", MAX_BODY_CHARS)
         self.writer = CommittingWriter(self.crawler, open_archive(self.db_path),
-                                       self.batch_size, dedup=dedup)
+                                       self.batch_size, dedup=dedup, max_body_chars=max_body)
         now = datetime.now(UTC).isoformat(timespec="seconds")
         self.writer.upsert_sites([{
             "id": site.id,

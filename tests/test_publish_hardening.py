@@ -719,3 +719,31 @@ def test_search_reads_only_the_bodies_it_shows(archive_path):
     assert len(reading) == 1  # the page's bodies, for their snippets
     assert reading[0].count(",") <= 5 + 1  # five rowids in its json list, no more
     assert not [sql for sql in statements if "a.body from" in sql]  # not the window's
+
+
+def test_the_crawl_setting_sets_the_body_cap(tmp_path):
+    from scrapy.utils.test import get_crawler
+
+    from parknews.crawler.sites import parse_sites
+    from parknews.crawler.spiders.park import ParkSpider
+    from parknews.pipelines.items import Article, FetchedPage
+    from parknews.pipelines.storage import StoragePipeline
+
+    site = parse_sites('[[sites]]\nid = "qw"\nname = "青梧"\nstart_urls = ["http://qw.cn/"]\n')
+    db_path = tmp_path / "a.db"
+    crawler = get_crawler(ParkSpider, settings_dict={"ARCHIVE_DB": str(db_path),
+                                                      "PARKNEWS_MAX_BODY_CHARS": 4})
+    crawler.spider = crawler._create_spider(site=site[0])
+    pipeline = StoragePipeline.from_crawler(crawler)
+    pipeline.open_spider()
+    item = FetchedPage(url="http://qw.cn/a/1.html", site_id="qw", kind="article",
+                       fetched_at="2026-11-27T00:00:00+00:00", status=200,
+                       content_type="text/html", body=b"<html></html>")
+    item.article = Article(title="标题", body="一二三四五六", source="来源")
+    pipeline.process_item(item)
+    pipeline.close_spider()
+    pipeline.spider_closed(None, "finished")
+    conn = sqlite3.connect(db_path)
+    assert conn.execute("select body, body_truncated from articles").fetchone() == (
+        "一二三四", 6)
+    conn.close()
