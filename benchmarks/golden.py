@@ -42,7 +42,7 @@ import re
 import sys
 import tomllib
 import unicodedata
-from collections import Counter, defaultdict
+from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -89,7 +89,10 @@ def norm_source(text: str | None) -> str:
 def norm_date(text: str | None) -> str | None:
     m = re.search(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})",
                   unicodedata.normalize("NFKC", str(text or "")))
-    return "%04d-%02d-%02d" % tuple(map(int, m.groups())) if m else None
+    if not m:
+        return None
+    year, month, day = map(int, m.groups())
+    return f"{year:04d}-{month:02d}-{day:02d}"
 
 
 def digest(text: str) -> str:

@@ -9,22 +9,12 @@ here, so the system Chromium is launched through ``executable_path``.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from browsers import TIMEOUT_MS, launched_chromium
 from conftest import serving
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from parknews.archive.store import ArchiveWriter, open_archive
-
-CHROMIUM = "/usr/bin/chromium"
-# As the machine's docs ask: without the background-networking flags Chromium keeps trying
-# hosts this closed network refuses. Playwright adds --headless and --no-sandbox itself and
-# starts every launch with a fresh, empty --user-data-dir of its own.
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
-TIMEOUT_MS = 10_000
 
 QUERY = "氢能"
 XSS_TITLE = "园区安全提示 <img src=x onerror=alert('title')>"
@@ -81,15 +71,7 @@ def server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: the browser tests drive Debian's Chromium."
-                    " Install it with `sh scripts/install-browser` (as root), then rerun.",
-                    pytrace=False)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                             args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    yield from launched_chromium()
 
 
 @pytest.fixture

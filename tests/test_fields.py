@@ -346,8 +346,8 @@ def test_outlet_names_ending_in_a_toolbar_word_and_document_qualifiers():
 
 
 def test_meta_block_after_a_related_list_after_the_body():
-    related = "".join(f'<li><span>2019-0{i}-1{i}</span><a href="/a/{i}.html">滨湖高新区园区动态第{i}期'
-                      "</a></li>" for i in range(1, 9))
+    related = "".join(f'<li><span>2019-0{i}-1{i}</span><a href="/a/{i}.html">'
+                      f"滨湖高新区园区动态第{i}期</a></li>" for i in range(1, 9))
     after = (f'<div class="related"><h4>相关推荐</h4><ul>{related}</ul></div>'
              '<div class="post-meta">来源：当代园区报 时间：2019-09-23 14:34:05 作者：</div>')
     art = extract(page("", after=after))

@@ -18,10 +18,10 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from browsers import TIMEOUT_MS, launched_chromium
 from conftest import REPO, run_cli, serving
 from datasette.utils import tilde_encode
-from playwright.sync_api import expect, sync_playwright
-from test_browser import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS
+from playwright.sync_api import expect
 
 ARTIFACTS = REPO / "tests" / "artifacts" / "layout"
 WIDTHS = {"desktop": 1280, "phone": 390}
@@ -81,14 +81,7 @@ def server(demo, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: install it with `sh scripts/install-browser`.",
-                    pytrace=False)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                             args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    yield from launched_chromium()
 
 
 def _page(browser, width: int):

@@ -17,26 +17,14 @@ import re
 import urllib.error
 import urllib.parse
 import urllib.request
-from pathlib import Path
 
 import pytest
+from browsers import TIMEOUT_MS, launched_chromium
 from conftest import serving
 from datasette.utils import tilde_encode
+from playwright import sync_api
 
 from parknews.archive.store import ArchiveWriter, open_archive
-
-sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
-
-CHROMIUM = Path("/usr/bin/chromium")
-if not CHROMIUM.exists():
-    pytest.skip(f"{CHROMIUM} is missing (sh scripts/install-browser installs it)",
-                allow_module_level=True)
-
-# Headless, and quiet on this closed network (no background requests to outside hosts).
-LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-               "--no-first-run", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync"]
-WAIT_MS = 10_000
 
 WORD = "园区安全"  # every hostile article holds it, so one search finds them all
 PAYLOADS = [
@@ -115,18 +103,14 @@ def base_url(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                              args=LAUNCH_ARGS)
-        yield chromium
-        chromium.close()
+    yield from launched_chromium()
 
 
 @pytest.fixture
 def visit(browser, base_url):
     """Open a path, and check the page: no script ran, no hostile element, page shown."""
     context = browser.new_context(locale="zh-CN")
-    context.set_default_timeout(WAIT_MS)
+    context.set_default_timeout(TIMEOUT_MS)
     # Nothing but the archive's own server may be reached (an injected src= would try).
     context.route("**/*", lambda route: route.continue_()
                   if route.request.url.startswith(base_url) else route.abort())
