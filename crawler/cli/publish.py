@@ -182,8 +182,9 @@ def demo(db_path, host, port, serve):
             click.echo(f"mock site {site.id:<8} {site.home_url}  ({site.name})")
         breakage = deliberate_breakage(running)
         if breakage:
-            click.echo("\nSome mock sites break on purpose, as real sites do: the "
-                       "failures and warnings the crawl prints for these are expected.")
+            click.echo("\nSome mock sites break on purpose, as real sites do (a crawl from "
+                       "the home page meets some of these, not all): the failures and "
+                       "warnings the crawl prints for them are expected.")
             for line in breakage:
                 click.echo(f"  {line}")
         results = run_crawl(parse_sites(text, str(sites_path)), path,
