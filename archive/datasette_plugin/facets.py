@@ -65,6 +65,15 @@ def counted_filters(request) -> dict[str, str] | None:
     return found
 
 
+# A filter on the count tables (``r``: one of them), by the filter's name.
+COUNT_FILTERS = {
+    "site": "r.site_id = :site",
+    "park": "r.site_id in (select id from sites where park = :park)",
+    "month": "r.month = :month",
+    "source": "r.source = :source",
+}
+
+
 def _counts_query(dimension: str, filters: dict[str, str], limit: int
                   ) -> tuple[str, dict] | None:
     """SQL over the article counts for one facet under ``filters``, or None when the
@@ -75,19 +84,9 @@ def _counts_query(dimension: str, filters: dict[str, str], limit: int
     if by_month and by_source:
         return None
     table = counts.BY_SOURCE if by_source else counts.BY_MONTH
-    where, params = ["r.n > 0"], {}
-    if "site" in filters:
-        where.append("r.site_id = :site")
-        params["site"] = filters["site"]
-    if "park" in filters:
-        where.append("r.site_id in (select id from sites where park = :park)")
-        params["park"] = filters["park"]
-    if "month" in filters:
-        where.append("r.month = :month")
-        params["month"] = filters["month"]
-    if "source" in filters:
-        where.append("r.source = :source")
-        params["source"] = filters["source"]
+    where = ["r.n > 0"] + [clause for name, clause in COUNT_FILTERS.items()
+                           if name in filters]
+    params = {name: filters[name] for name in COUNT_FILTERS if name in filters}
     if dimension == "site":
         select, join, order = "r.site_id", "", "count desc, value"
     elif dimension == "park":
