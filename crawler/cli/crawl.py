@@ -235,11 +235,11 @@ def _report_health(args: CrawlArgs, sites_file: SitesFile, site_ids: list[str],
                   "unhealthy", site=item.site_id, since=item.since, problems=item.problems)
 
 
-def _take_site_locks(lock_dir: str | Path, site_ids: list[str], say=None
+def _take_site_locks(lock_dir: str | Path, site_ids: list[str], say
                      ) -> tuple[list, list[str]]:
     """Take the lock of each site that no other process holds: (the locks taken, the ids
-    of the sites skipped). Each skipped site is reported on standard error with its
-    holder's pid and start time when the lock file tells them."""
+    of the sites skipped). Each skipped site is told through ``say`` (standard error, or
+    the JSON log) with its holder's pid and start time when the lock file tells them."""
     try:
         locks, busy = take_free_locks(lock_dir, site_ids)
     except LockDirError as exc:
@@ -251,10 +251,7 @@ def _take_site_locks(lock_dir: str | Path, site_ids: list[str], say=None
         who = f"pid {pid}{since}" if pid else "pid unknown"
         message = (f"parknews: site {lock.site_id}: another crawl of it is running ({who}; "
                    f"lock {lock.path}): skipped")
-        if say is None:
-            click.echo(message, err=True)
-        else:
-            say(message, "site_locked", site=lock.site_id, holder_pid=pid)
+        say(message, "site_locked", site=lock.site_id, holder_pid=pid)
     return locks, [lock.site_id for lock in busy]
 
 
