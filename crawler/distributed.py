@@ -45,6 +45,7 @@ from parknews.crawler.frontier import (
     redis_from_settings,
     worker_name,
 )
+from parknews.crawler.manysites import SiteCrawler
 from parknews.crawler.sites import Site
 from parknews.crawler.spiders.park import ParkSpider
 from parknews.pipelines.redisqueue import Keys, keys_from_settings
@@ -82,17 +83,6 @@ class _SiteStats:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stats, name)
-
-
-class _SiteCrawler:
-    """What a site's ParkSpider sees as its crawler: the worker's, with per-site stats."""
-
-    def __init__(self, crawler, stats: _SiteStats):
-        self._crawler = crawler
-        self.stats = stats
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._crawler, name)
 
 
 def _relay(name: str):
@@ -166,7 +156,7 @@ class DistributedParkSpider(scrapy.Spider):
         pending = self.pending_stats.setdefault(site_id, Counter())
         values = self.site_values.setdefault(site_id, {})
         changed = self.changed_values.setdefault(site_id, set())
-        spider.crawler = _SiteCrawler(self.crawler, _SiteStats(self.crawler.stats, pending,
+        spider.crawler = SiteCrawler(self.crawler, _SiteStats(self.crawler.stats, pending,
                                                                values, changed))
         spider.settings = self.crawler.settings
         spider.known = {_text(url): json.loads(info) for url, info in

@@ -163,9 +163,10 @@ class SiteStats:
 
 
 class SiteCrawler:
-    """What a site's ParkSpider sees as its crawler: the shared one, with its own stats."""
+    """What a site's ParkSpider sees as its crawler: the shared one (this crawl's, or a
+    distributed worker's), with the site's own stats."""
 
-    def __init__(self, crawler, stats: SiteStats):
+    def __init__(self, crawler, stats):
         self._crawler = crawler
         self.stats = stats
 

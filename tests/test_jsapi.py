@@ -392,7 +392,8 @@ def test_a_wall_is_named_in_its_site_stats_which_a_distributed_run_notes():
     from twisted.python.failure import Failure
 
     from parknews.crawler.antibot import ANTIBOT_SIGNS, AntiBotBlocked
-    from parknews.crawler.distributed import _SiteCrawler, _SiteStats
+    from parknews.crawler.distributed import _SiteStats
+    from parknews.crawler.manysites import SiteCrawler
     from parknews.crawler.spiders.park import ParkSpider
     from parknews.pipelines.storage import run_notes
 
@@ -400,7 +401,7 @@ def test_a_wall_is_named_in_its_site_stats_which_a_distributed_run_notes():
     crawler = get_crawler(ParkSpider, {"ARCHIVE_DB": ""})
     spider = ParkSpider(site=site)
     pending, values = Counter(), {}
-    spider.crawler = _SiteCrawler(crawler, _SiteStats(crawler.stats, pending, values, set()))
+    spider.crawler = SiteCrawler(crawler, _SiteStats(crawler.stats, pending, values, set()))
     request = spider._request("http://park.example.cn/news/a.html", "article", None)
     failure = Failure(AntiBotBlocked(ANTIBOT_SIGNS[0], 521))
     failure.request = request
