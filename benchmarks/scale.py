@@ -17,8 +17,10 @@ For each: wall time of the command, time from its start to the first request the
 saw, pages/s (requests served / wall time), peak memory of the crawl's process tree
 (the sum of its processes' PSS, psutil's memory_full_info, sampled every 0.25 s), peak
 open files of the tree, articles stored against articles served (and the served ones
-not stored), failed pages (timeouts apart), and the smallest interval between two
-requests to one host (with the number of hosts asked twice within the delay).
+not stored), failed pages (timeouts apart), the smallest interval between two
+requests to one host (with the number of hosts asked twice within the delay), and the
+CPU seconds of the crawl process and of its extraction workers (psutil, last sample:
+which of them limits the crawl).
 
 The machine's cores are shared: absolute speeds are noisy, the ratios of one run mean
 more (wall polite / wall one site is the target's: ≤ 1.25 at 2,500 sites × 4).
@@ -145,6 +147,7 @@ def run_measured(command: list[str], label: str) -> dict:
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, cwd=ROOT)
     peak = {"pss": 0, "fds": 0, "procs": 0}
+    cpu: dict[int, float] = {}  # pid -> its CPU seconds when last seen
     done = threading.Event()
 
     def sample() -> None:
@@ -162,6 +165,8 @@ def run_measured(command: list[str], label: str) -> dict:
                 try:
                     pss += member.memory_full_info().pss
                     fds += member.num_fds()
+                    times = member.cpu_times()
+                    cpu[member.pid] = times.user + times.system
                 except psutil.Error:
                     pass
             peak["pss"] = max(peak["pss"], pss)
@@ -177,9 +182,12 @@ def run_measured(command: list[str], label: str) -> dict:
     seconds = time.perf_counter() - started
     if proc.returncode != 0:
         log(f"  exit status {proc.returncode}: {stderr[-1500:]}")
+    crawl_cpu = cpu.pop(proc.pid, 0.0)
+    workers_cpu = sum(cpu.values())
     log(f"  {seconds:.1f} s, peak PSS {peak['pss'] / 2**20:.0f} MB, "
-        f"{peak['fds']} open files at most")
-    return {"wall": seconds, "started_at": started_at, "pss_mb": peak["pss"] / 2**20,
+        f"{peak['fds']} open files at most, CPU s: crawl process {crawl_cpu:.1f}, "
+        f"workers {workers_cpu:.1f}")
+    return {"wall": seconds, "cpu_crawl": crawl_cpu, "cpu_workers": workers_cpu, "started_at": started_at, "pss_mb": peak["pss"] / 2**20,
             "fds": peak["fds"], "procs": peak["procs"], "status": proc.returncode,
             "stdout": stdout, "stderr": stderr}
 
@@ -244,6 +252,7 @@ def crawl(served: Served, workdir: Path, name: str, sites: list[list], settings:
         "stored": len(stored), "missing": len(served_urls - stored),
         "failed": failed, "timeouts": timeouts, "runs": runs,
         "min_gap": smallest, "gaps": gaps, "status": run["status"],
+        "cpu_crawl": run["cpu_crawl"], "cpu_workers": run["cpu_workers"],
     }
     log(f"  {len(hits)} requests, {result['stored']} articles stored of {result['served']} "
         f"served, {failed} failed pages ({timeouts} timeouts), first request after "
@@ -278,8 +287,8 @@ def report(rows: list[dict], args, started: datetime, load, commit: str) -> str:
         f"{delay:g} s.", "",
         "| crawl | sites | wall s | first request s | requests | pages/s | peak PSS MB "
         "| open files | articles stored / served | lost | failed (timeouts) "
-        "| min interval to a host s | hosts under the delay |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| min interval to a host s | hosts under the delay | CPU s: crawl / workers |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
         under = sum(1 for gap in row["gaps"].values() if gap < delay - 0.001)
@@ -290,7 +299,8 @@ def report(rows: list[dict], args, started: datetime, load, commit: str) -> str:
             f"{row['requests']:,} | {row['rate']:.1f} | {row['pss_mb']:.0f} | {row['fds']:,} "
             f"| {row['stored']:,} / {row['served']:,} | {row['missing']} | {row['failed']} "
             f"({row['timeouts']}) | {gap} | "
-            f"{under if row['name'].startswith('polite') else '–'} |")
+            f"{under if row['name'].startswith('polite') else '–'} | "
+            f"{row['cpu_crawl']:.0f} / {row['cpu_workers']:.0f} |")
     out.append("")
     for size in sorted({row["sites"] for row in rows if row["name"].startswith("polite")}):
         polite = next(r for r in rows if r["name"] == f"polite-{size}")
@@ -315,6 +325,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip", nargs="*", default=[], choices=["polite", "nodelay", "one"],
                     help="crawls to leave out")
     ap.add_argument("--workdir", type=Path, help="where the archives go (default: temporary)")
+    ap.add_argument("--set", dest="extra", action="append", default=[], metavar="NAME=VALUE",
+                    help="a setting for the polite and no-delay crawls (repeatable), to try "
+                         "one; the report names it")
     ap.add_argument("--stage", nargs="+", help=argparse.SUPPRESS)  # internal
     args = ap.parse_args(argv)
     if args.stage:
@@ -337,9 +350,10 @@ def main(argv: list[str] | None = None) -> int:
                 rows.append(crawl(served, workdir, f"one-site-{size}", [big], ONE_SITE,
                                   max_pages=pages))
             if "polite" not in args.skip:
-                rows.append(crawl(served, workdir, f"polite-{size}", sites, []))
+                rows.append(crawl(served, workdir, f"polite-{size}", sites, args.extra))
             if "nodelay" not in args.skip:
-                rows.append(crawl(served, workdir, f"nodelay-{size}", sites, NO_DELAY))
+                rows.append(crawl(served, workdir, f"nodelay-{size}", sites,
+                                  NO_DELAY + args.extra))
     print(report(rows, args, started, load, commit))
     return 0
 

@@ -16,6 +16,10 @@ site, and the downloader's counts (requests, answers by status, bytes) kept per 
 ``SafeRobotsTxtMiddleware`` replaces Scrapy's RobotsTxtMiddleware, whose requests waiting
 for a host's robots.txt (Scrapy 2.13+) share one Deferred through ``asFuture()``: only the
 first waiter gets the parser, every other one gets None and is let through unchecked.
+It also keeps each host's robots.txt answer (up to ``ROBOTS_REPLAY_MAX_BYTES``) for the
+spider's own request for it (``meta["kind"] == "robots"``: the spider reads its
+``Sitemap:`` lines) and answers that request with it: one fetch of robots.txt a host,
+not two (a crawl of 2,500 small sites made 2,500 requests fewer).
 
 ``DownloadSizeMiddleware`` names a download cancelled because its body passed
 DOWNLOAD_MAXSIZE while coming in (Scrapy's own failure has no message).
@@ -193,9 +197,33 @@ class SiteDownloaderStatsMiddleware:
             counter.process_exception(request, exception)
 
 
+ROBOTS_REPLAY_MAX_BYTES = 64 * 1024  # a larger robots.txt is fetched again when asked for
+REPLAYED = "replayed"  # the flag of a response answered from one fetched before
+
+
 class SafeRobotsTxtMiddleware(RobotsTxtMiddleware):
     """Scrapy's RobotsTxtMiddleware, with every request that waited for the robots.txt
-    of its host checked against it (see the module doc)."""
+    of its host checked against it, and the spider's own request for a robots.txt
+    answered with the one fetched for the rules (see the module doc)."""
+
+    def __init__(self, crawler) -> None:
+        super().__init__(crawler)
+        self._answers: dict[str, Response] = {}  # netloc -> its robots.txt, until asked for
+
+    async def process_request(self, request: Request) -> Response | None:
+        if request.meta.get("kind") == "robots" and not request.meta.get(
+                "dont_obey_robotstxt"):
+            await self.robot_parser(request)  # fetched for the rules (once a host)
+            answer = self._answers.pop(urlparse_cached(request).netloc, None)
+            if answer is not None:
+                self._stats.inc_value("robotstxt/replayed")
+                return answer.replace(request=request, flags=[*answer.flags, REPLAYED])
+        return await super().process_request(request)
+
+    async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
+        if len(response.body) <= ROBOTS_REPLAY_MAX_BYTES:
+            self._answers[netloc] = response
+        await super()._parse_robots(response, netloc, request)
 
     async def robot_parser(self, request: Request):
         parser = await super().robot_parser(request)

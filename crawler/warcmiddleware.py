@@ -159,7 +159,8 @@ class WarcCaptureMiddleware:
 
     def process_response(self, request: Request, response: Response) -> Response:
         writer = self._writer_for(request)
-        if writer is None or not response.url.startswith(SCHEMES):
+        if writer is None or not response.url.startswith(SCHEMES) or (
+                "replayed" in response.flags):  # captured when it was fetched
             return response
         served = request.meta.pop("render_served", None)  # crawler/render.py
         decoded = self._decoded(request, response) if served is None else None

@@ -316,6 +316,15 @@ def test_no_url_that_robots_txt_disallows_is_fetched(crawl, mock_sites, site_id)
 
 
 @pytest.mark.parametrize("site_id", MOCK_IDS)
+def test_robots_txt_is_fetched_once_a_host(crawl, site_id):
+    """The rules and the spider's look for Sitemap: lines share one fetch (the middleware
+    answers the spider's request with it); the sitemap it names is still read (below)."""
+    robots = [u for u in _fetched(site_id) if urlsplit(u).path == "/robots.txt"]
+    hosts = {urlsplit(u).netloc for u in _fetched(site_id)}
+    assert robots and len(robots) == len(set(robots)) <= len(hosts), robots
+
+
+@pytest.mark.parametrize("site_id", MOCK_IDS)
 def test_fetched_non_article_pages_stay_within_twice_the_list_pages(crawl, mock_sites, site_id):
     site = mock_sites[site_id]
     articles = set(site.articles) | {u for parts in site.continuation_urls.values() for u in parts}
