@@ -170,6 +170,11 @@ class SiteCrawler:
         self._crawler = crawler
         self.stats = stats
 
+    @property
+    def crawl_stats(self):
+        """The shared crawler's stats: what the crawl process did, for all its sites."""
+        return self._crawler.stats
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._crawler, name)
 

@@ -4,7 +4,8 @@ A page is a *list* (a main block of headline items, maybe a pager), a *hub* (blo
 several columns, "more" links, a menu of news columns), an *article* (a long text
 outside links) or *other*. URL shapes are evidence among others; the structure decides
 when they are silent (see :mod:`parknews.crawler.linkblocks`). The spider follows what this
-returns, and ``parknews discover`` prints it.
+returns (read with the page's links by :mod:`parknews.crawler.listreading`), and
+``parknews discover`` prints it.
 """
 
 from __future__ import annotations

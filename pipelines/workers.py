@@ -10,6 +10,10 @@ workers' hands at once; further items wait in the pipeline, and Scrapy stops fee
 responses to a spider whose unfinished items pass ``SCRAPER_SLOT_MAX_ACTIVE_SIZE``: the
 crawl slows down instead of piling pages up in memory.
 
+The spider borrows the same workers to read list and hub pages
+(``crawler/listreading.py``, through :meth:`ExtractionPool.deferred`): any picklable
+function can run there.
+
 One pool per crawl process (several spiders share it), made before the crawl starts
 (``ExtractionPool.prestart``; else at the first article page) and shut down when the last
 spider using it closes. Workers are forked (the parent has everything imported, so they
@@ -26,9 +30,13 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
+
+from twisted.internet.defer import Deferred
+from twisted.python.failure import Failure
 
 from parknews.archive.store import Prepared, prepare
 from parknews.pipelines.extract import extract
@@ -153,10 +161,47 @@ class ExtractionPool:
                 ExtractionPool._shared = None
             self.executor.shutdown(wait=True, cancel_futures=True)
 
+    @classmethod
+    def current(cls) -> ExtractionPool | None:
+        """The process's pool when there is one (prestarted, or made by the extraction
+        pipeline), else None. Its lifetime is the pipeline's (``acquire``/``release``):
+        another user that only borrows it (the spider reading list pages) must expect
+        a call to fail once the pool is shut down."""
+        return cls._shared
+
     def submit(self, *args: Any) -> Future:
+        """``extract_for_archive(*args)`` in a worker."""
+        return self.call(extract_for_archive, *args)
+
+    def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Future:
+        """``fn(*args, **kwargs)`` in a worker (a picklable function of picklable
+        arguments); its future. Raises RuntimeError when the pool is shut down."""
         try:
-            return self.executor.submit(extract_for_archive, *args)
+            return self.executor.submit(fn, *args, **kwargs)
         except BrokenProcessPool:  # a worker died (killed, out of memory): start afresh
             logger.error("extraction workers died; starting new ones")
             self.executor = new_pool(self.workers)
-            return self.executor.submit(extract_for_archive, *args)
+            return self.executor.submit(fn, *args, **kwargs)
+
+    def deferred(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Deferred:
+        """:meth:`call`, as a Deferred fired in the reactor's thread (a crawl's callback
+        awaits it with ``maybe_deferred_to_future``)."""
+        return as_deferred(self.call(fn, *args, **kwargs))
+
+
+def as_deferred(future: Future) -> Deferred:
+    """A worker's future as a Deferred fired in the reactor's thread."""
+    from twisted.internet import reactor  # (not at import: Scrapy installs the reactor)
+
+    answer: Deferred = Deferred()
+
+    def settle(done: Future) -> None:
+        if done.cancelled():
+            answer.errback(Failure(RuntimeError("cancelled")))
+        elif done.exception() is not None:
+            answer.errback(Failure(done.exception()))
+        else:
+            answer.callback(done.result())
+
+    future.add_done_callback(lambda done: reactor.callFromThread(settle, done))
+    return answer

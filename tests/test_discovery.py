@@ -6,6 +6,7 @@ import pytest
 from scrapy.http import HtmlResponse, Request, Response
 
 from parknews.crawler import discovery
+from parknews.crawler.listreading import list_links
 from parknews.crawler.sites import parse_sites
 from parknews.crawler.spiders.park import ParkSpider, is_html
 
@@ -77,7 +78,7 @@ def test_spider_classifies_list_page_links():
     url = "http://www.yx.gov.cn/xwzx/yqdt/index.html"
     response = HtmlResponse(url, body=LIST_PAGE.encode(), encoding="utf-8",
                             request=Request(url))
-    links = {link["url"]: link for link in spider_for().extract_links(response, url)}
+    links = {link["url"]: link for link in list_links(response, SITE, url).links}
     base = "http://www.yx.gov.cn/xwzx/yqdt/"
     kinds = {u.removeprefix(base): link["kind"] for u, link in links.items()}
     assert kinds == {
@@ -125,7 +126,7 @@ def test_trs_script_pager_gives_every_list_page():
     url = "http://www.yx.gov.cn/xwzx/yqdt/index.html"
     response = HtmlResponse(url, body=TRS_JS_LIST.encode(), encoding="utf-8",
                             request=Request(url))
-    links = spider_for().extract_links(response, url)
+    links = list_links(response, SITE, url).links
     pages = sorted((link.get("page_no"), link["url"].rsplit("/", 1)[-1])
                    for link in links if link["kind"] == "list")
     assert pages == [(2, "index_1.html"), (3, "index_2.html"), (4, "index_3.html"),
@@ -160,7 +161,7 @@ def test_hanweb_records_inside_script_are_found():
     site = parse_sites('[[sites]]\nid="qw"\nname="qw"\nstart_urls=["' + url + '"]\n')[0]
     response = HtmlResponse(url, body=HANWEB_LIST.encode(), encoding="utf-8",
                             request=Request(url))
-    links = {link["url"]: link for link in spider_for(site).extract_links(response, url)}
+    links = {link["url"]: link for link in list_links(response, site, url).links}
     assert set(links) == {"http://www.qw.gov.cn/art/2024/5/8/art_99_5123.html",
                           "http://www.qw.gov.cn/art/2024/5/6/art_99_5117.html"}
     first = links["http://www.qw.gov.cn/art/2024/5/8/art_99_5123.html"]
@@ -266,7 +267,7 @@ def test_site_patterns_classify_links_the_rules_miss():
     body = ('<html><body><a href="item?no=1">一</a><a href="list.htm?from=2">续</a>'
             '<a href="other.htm">别的</a></body></html>')
     response = HtmlResponse(url, body=body.encode(), encoding="utf-8", request=Request(url))
-    kinds = {link["url"]: link["kind"] for link in spider_for(site).extract_links(response, url)}
+    kinds = {link["url"]: link["kind"] for link in list_links(response, site, url).links}
     assert kinds == {"http://www.qw.gov.cn/odd/item?no=1": "article",
                      "http://www.qw.gov.cn/odd/list.htm?from=2": "list"}
 
@@ -322,7 +323,7 @@ def _parse(spider, url: str, body: str, role: str = "start"):
     request = Request(url, meta={"kind": "list", "role": role, "list_start": url,
                                  "page_no": 1})
     response = HtmlResponse(url, body=body.encode(), encoding="utf-8", request=request)
-    return list(spider.parse_list(response))
+    return list(spider.parse_list_here(response))
 
 
 def test_max_pages_bounds_a_script_pager_naming_every_page():
@@ -378,3 +379,32 @@ def test_a_start_page_that_is_a_hub_leads_to_its_columns_not_its_skipped_ones():
     columns = [r for r in out if isinstance(r, Request) and r.meta.get("role") == "column"]
     assert [(r.url, r.meta["column"]) for r in columns] == [
         ("http://www.yx.gov.cn/yqdt/", "园区动态")]
+
+
+@pytest.mark.parametrize("crawl", ["one site", "many sites", "distributed worker"])
+def test_spider_middlewares_take_the_async_list_callback_as_it_is(crawl):
+    """``parse_list`` is an async generator: a spider middleware without an async
+    ``process_spider_output`` would make Scrapy downgrade its output (with a warning)."""
+    import inspect
+
+    from scrapy.utils.conf import build_component_list
+    from scrapy.utils.misc import load_object
+
+    from parknews.crawler.distributed import worker_settings
+    from parknews.crawler.manysites import ManySitesSpider
+    from parknews.crawler.runner import crawl_settings
+
+    assert inspect.isasyncgenfunction(ParkSpider.parse_list)
+    if crawl == "distributed worker":
+        settings = worker_settings("redis://127.0.0.1:1/0", "t", "")
+    else:
+        settings = crawl_settings("")
+        if crawl == "many sites":
+            ManySitesSpider.update_settings(settings)
+    middlewares = build_component_list(settings.getwithbase("SPIDER_MIDDLEWARES"))
+    assert middlewares
+    for path in middlewares:
+        cls = load_object(path)
+        output = getattr(cls, "process_spider_output", None)
+        assert (output is None or inspect.isasyncgenfunction(output)
+                or hasattr(cls, "process_spider_output_async")), path

@@ -1,8 +1,12 @@
 """The generic spider: list pages → article links → pagination, for any site in sites.toml.
 
 No per-site selectors: what is an article link and what is a pager comes from the rules
-in :mod:`parknews.crawler.discovery`. Every response and every failure becomes a ``FetchedPage``
-item, so the archive records what was tried as well as what was found.
+in :mod:`parknews.crawler.discovery`. A list page is read (its kind, its columns, its
+links classified) by :mod:`parknews.crawler.listreading`, in an extraction worker process
+when the crawl has them; the spider follows the reading with what it knows (URLs seen
+before, the list pages taken, a full pass or not). Every response and every failure
+becomes a ``FetchedPage`` item, so the archive records what was tried as well as what
+was found.
 """
 
 from __future__ import annotations
@@ -16,25 +20,19 @@ from urllib.parse import urldefrag, urlsplit
 
 import scrapy
 from scrapy.http import Response, TextResponse
-from scrapy.selector import Selector
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 from twisted.python.failure import Failure
 
 from parknews.archive.store import site_history
-from parknews.crawler import columns as column_rules
-from parknews.crawler import discovery, jsonlists
+from parknews.crawler import discovery, jsonlists, listreading
 from parknews.crawler.antibot import AntiBotBlocked
-from parknews.crawler.pageanalysis import (
-    PageAnalysis,
-    analyse_response,
-    column_prefix,
-    hub_articles,
-)
 from parknews.crawler.sites import Site, load_sites, select_sites
 from parknews.pipelines.extract import MAX_PAGE_BYTES, looks_binary
 from parknews.pipelines.items import FetchedPage
+from parknews.pipelines.workers import ExtractionPool
 
 logger = logging.getLogger(__name__)
 
@@ -256,39 +254,113 @@ class ParkSpider(scrapy.Spider):
             return "not HTML (binary content)"
         return None
 
-    def parse_list(self, response: Response) -> Iterator[Any]:
+    async def parse_list(self, response: Response) -> AsyncIterator[Any]:
+        """A list page (a start URL, a column, a list's next page): read in an extraction
+        worker process when the crawl has a pool of them (``crawler/listreading.py``),
+        else here; then followed (:meth:`follow_list`)."""
+        refused = self._refused_list(response)
+        if refused is not None:
+            yield refused
+            return
+        response = self._with_site_encoding(response)
+        reading = await self._read_in_worker(response)
+        for obj in self.follow_list(response, reading):
+            yield obj
+
+    def parse_list_here(self, response: Response) -> Iterator[Any]:
+        """:meth:`parse_list` with the page read in this process, synchronously."""
+        refused = self._refused_list(response)
+        if refused is not None:
+            yield refused
+            return
+        response = self._with_site_encoding(response)
+        yield from self.follow_list(response, self.read_list(response))
+
+    def _refused_list(self, response: Response) -> FetchedPage | None:
+        """The page recorded as it is when it cannot be read as a list (unchanged since
+        the last run, or no usable HTML), else None."""
         if response.status == 304:  # unchanged since the last run: nothing new behind it
             self.crawler.stats.inc_value("discovery/list_not_modified")
-            yield self._page(response, "list")
-            return
+            return self._page(response, "list")
         problem = self._unusable(response)
         if problem or not isinstance(response, TextResponse):
             self.crawler.stats.inc_value("discovery/unusable_list")
-            yield self._page(response, "list", error=problem or "not text")
+            return self._page(response, "list", error=problem or "not text")
+        return None
+
+    def _reading_args(self, response: TextResponse) -> tuple[tuple, dict[str, Any]]:
+        """The arguments of :func:`listreading.read_list` for this page: what the
+        spider's state says of it."""
+        meta = response.meta
+        kwargs = {
+            "was_list": self.known.get(response.url, {}).get("kind") == "list",
+            "hub_room": meta.get("hub_depth", 0) < self.settings.getint(
+                "PARKNEWS_MAX_HUB_DEPTH", 2),
+            "want_links": not self._depth_limited(response),
+        }
+        return (self.site, meta.get("list_start", response.url), meta.get("role")), kwargs
+
+    def _depth_limited(self, response: Response) -> bool:
+        return bool(self.site.max_depth
+                    and response.meta.get("depth", 0) >= self.site.max_depth)
+
+    def read_list(self, response: TextResponse) -> listreading.ListReading:
+        """The page read in this process."""
+        args, kwargs = self._reading_args(response)
+        return listreading.read_list(response, *args, **kwargs)
+
+    async def _read_in_worker(self, response: TextResponse) -> listreading.ListReading:
+        """The page read by the crawl's extraction workers when there are any; read here
+        when there are none, or when the worker fails (the page is not lost)."""
+        pool = ExtractionPool.current()
+        if pool is None:
+            return self.read_list(response)
+        args, kwargs = self._reading_args(response)
+        try:
+            reading = await maybe_deferred_to_future(pool.deferred(
+                listreading.read_list_page, response.body, response.url,
+                response.encoding, *args, response_class=type(response), **kwargs))
+        except Exception as exc:  # noqa: BLE001 - whatever the worker met: read it here
+            logger.warning("list page %s: reading it in a worker failed (%s: %s); read "
+                           "in the crawl process", response.url, type(exc).__name__, exc)
+            self._crawl_stats.inc_value("discovery/list_reading_failed")
+            return self.read_list(response)
+        self._crawl_stats.inc_value("discovery/lists_read_in_workers")
+        return reading
+
+    @property
+    def _crawl_stats(self):
+        """The crawl's stats (in a crawl of many sites, not this site's own): what the
+        crawl process did, not what the site holds."""
+        stats = getattr(self.crawler, "crawl_stats", None)
+        return stats if stats is not None else self.crawler.stats
+
+    def follow_list(self, response: TextResponse, reading: listreading.ListReading
+                    ) -> Iterator[Any]:
+        """What a list page's reading leads to: a hub's columns, a start article's
+        column, or the list's articles, pages, feeds and JSON lists."""
+        if reading.action == listreading.HUB:
+            yield from self.follow_hub(response, reading)
             return
-        response = self._with_site_encoding(response)
+        if reading.action == listreading.START_ARTICLE:
+            yield from self.follow_start_article(response, reading)
+            return
         role = response.meta.get("role")  # "start", "column", or None: a list's next page
-        analysis = self.analyse(response, expect_list=role == "column")
-        was_list = self.known.get(response.url, {}).get("kind") == "list"
-        if role in ("start", "column") and analysis is not None and not was_list:
-            # (a page read as a list before stays one: emptied, it is a list gone wrong)
-            if analysis.kind == "hub" and response.meta.get("hub_depth", 0) < (
-                    self.settings.getint("PARKNEWS_MAX_HUB_DEPTH", 2)):
-                yield from self.follow_hub(response, analysis)
-                return
-            if role == "start" and analysis.kind == "article":
-                yield from self.follow_start_article(response, analysis)
-                return
         self.crawler.stats.inc_value("discovery/list_pages")
         yield self._page(response, "list")
         list_start = response.meta.get("list_start", response.url)
         page_no = response.meta.get("page_no", 1)
-        if self.site.max_depth and response.meta.get("depth", 0) >= self.site.max_depth:
+        if self._depth_limited(response):
             self.crawler.stats.inc_value("discovery/depth_limited")
             return  # its links would be deeper than the site allows
         found = 0
         encoding = response.encoding
-        links = self.extract_links(response, list_start, analysis)
+        if reading.trap_links:
+            self.crawler.stats.inc_value("discovery/trap_links", reading.trap_links)
+        if reading.structural_links:
+            self.crawler.stats.inc_value("discovery/structural_links",
+                                         reading.structural_links)
+        links = reading.links
         articles = [link for link in links if link["kind"] == "article"]
         stop = (not self.full_pass and articles
                 and all(self.known.get(link["url"], {}).get("kind") == "article"
@@ -315,11 +387,9 @@ class ParkSpider(scrapy.Spider):
                 found += 1
                 yield self._request(link["url"], link["kind"], response.url, encoding,
                                     hints=link["hints"])
-        if self.site.sitemaps:
-            for url in self.feed_urls(response):
-                yield self._request(url, "feed", response.url)
-        scripts = response.xpath("//script[not(@src)]/text()").getall()
-        apis = [spec for spec in jsonlists.recipe_lists(scripts, response.url)
+        for url in reading.feed_urls:  # (read only when the site reads sitemaps)
+            yield self._request(url, "feed", response.url)
+        apis = [spec for spec in reading.json_lists
                 if spec not in self._json_lists_seen and self.in_scope(spec.url)]
         for spec in apis:  # a script list whose JSON source is known: asked directly
             self._json_lists_seen.add(spec)
@@ -331,7 +401,7 @@ class ParkSpider(scrapy.Spider):
         if not found:
             logger.warning("list page %s gave no article links", response.url)
             if not apis and not self._json_lists_seen:
-                self._flag_js_list(response.url, jsonlists.js_list_sign(response.text))
+                self._flag_js_list(response.url, reading.js_list_sign)
 
     # -- lists drawn by JavaScript ----------------------------------------------------
 
@@ -440,65 +510,6 @@ class ParkSpider(scrapy.Spider):
             yield self._json_request(spec, page + 1, base, response.meta.get("list_start", base),
                                      urls)
 
-    def extract_links(self, response: TextResponse, list_start: str,
-                      analysis: PageAnalysis | None = None) -> list[dict]:
-        """Classify every in-scope link of a list page as article, attachment or list:
-        by the URL rules and cues of :mod:`parknews.crawler.discovery`, and by the page's
-        structure (:mod:`parknews.crawler.pageanalysis`: the items of its main list, its pager)."""
-        links: dict[str, dict] = {}
-        scripts = response.xpath("//script[not(@src)]/text()").getall()
-        anchors = list(response.xpath("//a[@href]"))
-        for fragment in discovery.script_records(scripts):  # Hanweb lists hidden in <script>
-            anchors.extend(Selector(text=fragment).xpath("//a[@href]"))
-        for anchor in anchors:
-            href = (anchor.attrib.get("href") or "").strip()
-            if not href or href.startswith(("javascript:", "mailto:", "tel:", "#")):
-                continue
-            url = discovery.canonical_url(urldefrag(response.urljoin(href))[0])
-            if url in links or url == response.url or not self.in_scope(url):
-                continue
-            if discovery.trap_reason(url):
-                self.crawler.stats.inc_value("discovery/trap_links")
-                continue
-            text = " ".join(anchor.xpath("string()").get("").split())
-            title = (anchor.attrib.get("title") or "").strip() or text
-            kind = self.classify(anchor, url, text, list_start)
-            if kind:
-                links[url] = {"url": url, "kind": kind, "hints": {"list_title": title}}
-                if kind == "list" and discovery.PAGE_NUMBER.match("".join(text.split())):
-                    links[url]["page_no"] = int(text.strip("[] "))
-                if kind == "article":
-                    date = self._nearby_date(anchor)
-                    if date:
-                        links[url]["hints"]["list_date"] = date
-        if analysis is not None:
-            self._add_structural(links, analysis, list_start)
-        pagers = discovery.script_pages(scripts, response.url)
-        pagers += discovery.jpage_pages(scripts, list_start)
-        for number, url in pagers:
-            if url != response.url and self.in_scope(url):
-                entry = links.setdefault(url, {"url": url, "kind": "list", "hints": {}})
-                if entry["kind"] == "list":
-                    entry["page_no"] = number
-        return list(links.values())
-
-    def _add_structural(self, links: dict[str, dict], analysis: PageAnalysis,
-                        list_start: str) -> None:
-        """The main list's items and the pager the page's structure shows, where the URL
-        rules said nothing (an unknown URL shape, a headline without a date beside it)."""
-        for link in analysis.articles + analysis.attachments:
-            if link.url in links or not self.in_scope(link.url):
-                continue
-            kind = "attachment" if discovery.is_attachment(link.url) else "article"
-            hints = {"list_title": link.label}
-            if kind == "article" and analysis.dates.get(link.url):
-                hints["list_date"] = analysis.dates[link.url]
-            links[link.url] = {"url": link.url, "kind": kind, "hints": hints}
-            self.crawler.stats.inc_value("discovery/structural_links")
-        for link in analysis.pagers:
-            if link.url not in links and self.in_scope(link.url):
-                links[link.url] = {"url": link.url, "kind": "list", "hints": {}}
-
     def _take_list_page(self, list_start: str, url: str, number: int) -> bool:
         """Whether one more page of the list begun at ``list_start`` may be fetched: at
         most ``max_pages`` (the site's, else ``PARKNEWS_MAX_LIST_PAGES``) distinct pages a
@@ -519,20 +530,13 @@ class ParkSpider(scrapy.Spider):
             self._taken: dict[str, set[str]] = {}
         return self._taken
 
-    def analyse(self, response: TextResponse, expect_list: bool = False
-                ) -> PageAnalysis | None:
-        """The page's structure (kind, main list, pager, news columns), or None when it
-        does not parse."""
-        return analyse_response(response, self.in_scope, expect_list)
-
-    def follow_hub(self, response: TextResponse, analysis: PageAnalysis) -> Iterator[Any]:
+    def follow_hub(self, response: TextResponse, reading: listreading.ListReading
+                   ) -> Iterator[Any]:
         """A hub page (a home page, a 新闻中心): each news column is crawled like a list
         start URL; the hub's own headlines of those columns are fetched too."""
         self.crawler.stats.inc_value("discovery/hub_pages")
         yield self._page(response, "hub")
-        chosen = column_rules.select_columns(
-            analysis.columns, analysis.links, self.site.columns, self.site.skip_columns,
-            response.url, self.in_scope)
+        chosen = reading.columns
         depth = response.meta.get("hub_depth", 0) + 1
         for column in chosen:
             self.crawler.stats.inc_value("discovery/columns")
@@ -540,9 +544,9 @@ class ParkSpider(scrapy.Spider):
             yield self._request(column.url, "list", response.url, response.encoding,
                                 page_no=1, list_start=column.url, role="column",
                                 column=column.name, hub_depth=depth)
-        for link in hub_articles(analysis, chosen, self.in_scope):
-            request = self._article_request(link.url, response.url, response.encoding,
-                                            hints={"list_title": link.label})
+        for url, label in reading.hub_articles:
+            request = self._article_request(url, response.url, response.encoding,
+                                            hints={"list_title": label})
             if request is not None:
                 yield request
         if not chosen:
@@ -557,72 +561,22 @@ class ParkSpider(scrapy.Spider):
             self.crawler.stats.set_value("discovery/column_facts", columns)
 
     def follow_start_article(self, response: TextResponse,
-                             analysis: PageAnalysis) -> Iterator[Any]:
+                             reading: listreading.ListReading) -> Iterator[Any]:
         """A start URL that is an article: stored, and the column it sits in (the link
         whose directory holds it, as a breadcrumb gives) crawled as a list."""
         self.crawler.stats.inc_value("discovery/start_articles")
         yield from self.parse_page(response.replace(
             request=response.request.replace(meta={**response.meta, "kind": "article"})))
-        best, best_prefix = None, ""
-        for link in analysis.links:
-            prefix = column_prefix(link.url)
-            if (prefix and response.url.startswith(prefix) and link.url != response.url
-                    and len(prefix) > len(best_prefix) and self.in_scope(link.url)
-                    and not self.is_article_url(link.url)
-                    and urlsplit(prefix).path not in ("", "/")):
-                best, best_prefix = link, prefix
-        if best is not None:
-            yield self._request(best.url, "list", response.url, response.encoding,
-                                page_no=1, list_start=best.url, role="column",
-                                column=best.label, hub_depth=1)
-
-    def classify(self, anchor, url: str, text: str, list_start: str) -> str | None:
-        assert self.site is not None
-        if self.site.matches(self.site.list_patterns, url):
-            return "list"
-        if self.site.matches(self.site.article_patterns, url):
-            return "article"
-        if discovery.is_pagination(url, text, list_start):
-            return "list"
-        if discovery.is_attachment(url):
-            return "attachment" if self._container(anchor) else None
-        if discovery.article_family(url):
-            return "article"
-        container = self._container(anchor)
-        context = container.xpath("string()").get("") if container else ""
-        tag = container.root.tag if container else None
-        if discovery.looks_like_headline(text, tag, context):
-            return "article"
-        return None
+        if reading.start_column is not None:
+            url, label = reading.start_column
+            yield self._request(url, "list", response.url, response.encoding,
+                                page_no=1, list_start=url, role="column",
+                                column=label, hub_depth=1)
 
     def is_article_url(self, url: str) -> bool:
         """An article by the site's own patterns or the built-in URL rules."""
         assert self.site is not None
-        if discovery.is_attachment(url):
-            return False
-        return bool(self.site.matches(self.site.article_patterns, url)
-                    or discovery.article_family(url))
-
-    @staticmethod
-    def _container(anchor):
-        found = anchor.xpath(
-            "ancestor::*[self::li or self::tr or self::dd or self::dt or self::td][1]"
-        )
-        return found[0] if found else None
-
-    def _nearby_date(self, anchor) -> str | None:
-        container = self._container(anchor)
-        if container is None:
-            return None
-        match = discovery.DATE_NEARBY.search(container.xpath("string()").get(""))
-        return match.group(0) if match else None
-
-    def feed_urls(self, response: TextResponse) -> list[str]:
-        """RSS/Atom feeds a page announces with ``<link rel="alternate">``, in scope."""
-        links = [(el.attrib.get("rel", ""), el.attrib.get("type", ""), el.attrib["href"])
-                 for el in response.xpath("//link[@href]")]
-        urls = [response.urljoin(href) for href in discovery.feed_links(links)]
-        return [url for url in urls if self.in_scope(url)]
+        return listreading.is_article_url(self.site, url)
 
     def parse_page(self, response: Response) -> Iterator[Any]:
         kind = response.meta.get("kind", "article")
