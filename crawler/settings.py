@@ -22,7 +22,11 @@ ITEM_PIPELINES = {
 # -- politeness ------------------------------------------------------------------------
 USER_AGENT = "parknews/0.1 (+https://github.com/parknews/parknews; archive of park news)"
 ROBOTSTXT_OBEY = True
-CONCURRENT_REQUESTS = 16
+# Requests in flight in the whole crawl (each host keeps its own bounds just below). A
+# host's first request waits for its robots.txt and then for the delay, holding one of
+# these places meanwhile: with 16, a crawl of 1,000 small sites kept its loop busy 61 % of
+# the time, with 64 81 % and took 0.80 of the time (benchmarks/scale.py --set).
+CONCURRENT_REQUESTS = 64
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 # Scrapy starts this many asyncio tasks for every response's output, whatever it holds;
 # an article page yields one item, a list page a few dozen requests: 100 (the default)

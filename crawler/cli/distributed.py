@@ -147,7 +147,7 @@ def seed_command(sites_file, db_path, site_ids, full, settings, redis_url, prefi
               help="Where this worker writes its WARC files (the archive's pointers name "
                    "them: share or collect this directory where the archive is).")
 @click.option("--concurrency", type=click.IntRange(min=1), default=None,
-              help="Requests in flight at once (CONCURRENT_REQUESTS; default 16).")
+              help="Requests in flight at once (CONCURRENT_REQUESTS; default 64).")
 @click.option("--set", "settings", multiple=True, metavar="NAME=VALUE",
               help="Override a Scrapy setting, e.g. --set PARKNEWS_HOST_DELAY=2.")
 @click.option("--log-level", default="INFO", show_default=True,
