@@ -796,6 +796,30 @@ class Deduplicator:
             joined += self._assign_one(url)
         return joined
 
+    def reconcile(self, run_urls: dict[str, int]) -> int:
+        """After a crawl split across processes (``crawler/shards.py``), each of which
+        assigned clusters knowing only the archive as it was and what it stored itself:
+        ``run_urls`` maps the run's new and changed articles to the process that stored
+        them. Those whose LSH candidates include an article another process stored this
+        run are assigned again (as :meth:`assign`, now that the index holds every
+        process's articles); returns how many joined a cluster."""
+        if len(set(run_urls.values())) < 2:
+            return 0
+        signatures, known = self.index.signatures, self.index.numbers
+        again = []
+        for url, group in run_urls.items():
+            row = signatures.rows.get(url)
+            if row is None:  # not indexed: too short to cluster
+                continue
+            others = [other for other in self.index.candidates(url, signatures.matrix[row])
+                      if run_urls.get(other, group) != group]
+            facts = known.get(url)
+            if others and facts is not None:  # the facts rule first, as assign applies it
+                others = self._facts_agree(frozenset(facts.numbers), others)
+            if others:
+                again.append(url)
+        return self.assign(again)
+
     def _forget(self, url: str) -> None:
         """Take an article out of the index and its cluster (it changed or is gone)."""
         self.index.remove(url)

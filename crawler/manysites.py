@@ -225,6 +225,9 @@ class ManySitesSpider(scrapy.Spider):
                 spider._host_sites.setdefault(host.lower(), site.id)
         # every site's hosts (what Scrapy's own components read)
         spider.allowed_domains = sorted(spider._host_sites)
+        # the name of the WARC files the sites share: one set per crawl process
+        shard = crawler.settings.get("PARKNEWS_CRAWL_SHARD")
+        spider.warc_name = f"{cls.name}-{shard}" if shard else cls.name
         return spider
 
     # -- sites ----------------------------------------------------------------------

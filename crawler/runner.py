@@ -2,7 +2,8 @@
 
 Used by the ``parknews crawl`` and ``parknews demo`` commands. Every site is crawled by
 one crawler (``crawler/manysites.py``), but a site with ``render = true``, which gets a
-crawler of its own (its pages go through the browser). A process can run ``run_crawl``
+crawler of its own (its pages go through the browser); a crawl of many sites is split
+across one crawl process per core (``crawler/shards.py``). A process can run ``run_crawl``
 once (Twisted's reactor cannot restart), so tests call the CLI in a subprocess.
 """
 
@@ -17,6 +18,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from parknews.archive.warc import new_run_id
+from parknews.crawler import shards
 from parknews.crawler.manysites import ManySitesSpider
 from parknews.crawler.sites import Site
 
@@ -115,6 +117,21 @@ def run_crawl(
     overrides = dict(overrides or {})
     overrides.setdefault("PARKNEWS_RUN_ID", new_run_id())  # one id for all sites of the run
     settings = crawl_settings(db_path, overrides)
+    count = shards.process_count(settings, sites)
+    if count > 1:  # one crawl process per core (crawler/shards.py)
+        groups = shards.split_sites([site for site in sites if not site.render], count)
+        groups[0] += [site for site in sites if site.render]
+        results = {result.site_id: result for result in shards.run_in_processes(
+            groups, db_path, overrides, extraction_workers(settings), _run_here)}
+        return [results[site.id] for site in sites if site.id in results]
+    return _run_here(sites, db_path, overrides)
+
+
+def _run_here(sites: list[Site], db_path: str | Path, overrides: dict[str, Any]
+              ) -> list[SiteResult]:
+    """:func:`run_crawl` in this process: one crawler for the sites (and one for each
+    site with ``render = true``)."""
+    settings = crawl_settings(db_path, overrides)
     start_extraction_workers(settings)  # before the crawl's big structures exist
     process = CrawlerProcess(settings)
     plain = [site for site in sites if not site.render]
@@ -139,10 +156,18 @@ def run_crawl(
 def start_extraction_workers(settings: Settings) -> None:
     """Start the extraction worker processes now, while the crawl process is small (they
     are forked: a fork copies the parent as it is)."""
-    from parknews.pipelines.workers import ExtractionPool, default_workers
+    from parknews.pipelines.workers import ExtractionPool
 
-    if not settings.getbool("EXTRACTION_ENABLED", True):
-        return
-    workers = settings.getint("PARKNEWS_EXTRACT_WORKERS", default_workers())
+    workers = extraction_workers(settings)
     if workers > 0:
         ExtractionPool.prestart(workers)
+
+
+def extraction_workers(settings: Settings) -> int:
+    """How many extraction worker processes the crawl has (0: extraction is off or in
+    the crawl process)."""
+    from parknews.pipelines.workers import default_workers
+
+    if not settings.getbool("EXTRACTION_ENABLED", True):
+        return 0
+    return settings.getint("PARKNEWS_EXTRACT_WORKERS", default_workers())

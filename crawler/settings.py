@@ -120,6 +120,13 @@ PARKNEWS_PROGRESS_INTERVAL = 3
 # PARKNEWS_EXTRACT_WORKERS = 2
 # PARKNEWS_EXTRACT_PENDING = 8
 
+# A crawl of at least PARKNEWS_CRAWL_PROCESS_MIN_SITES sites is split across
+# PARKNEWS_CRAWL_PROCESSES crawl processes (0: one per core), each with its share of the
+# sites and of the extraction workers (crawler/shards.py): one crawl loop keeps one core
+# busy, and thousands of small sites make it the limit (benchmarks/scale.py).
+PARKNEWS_CRAWL_PROCESSES = 0
+PARKNEWS_CRAWL_PROCESS_MIN_SITES = 100
+
 # Repost clusters (archive/dedup.py) assigned as articles are stored.
 PARKNEWS_DEDUP_ENABLED = True
 # PARKNEWS_RUN_ID names the run in crawl_runs and pages.run_id (set by `parknews crawl`).

@@ -119,7 +119,7 @@ class WarcCaptureMiddleware:
 
     def spider_opened(self, spider) -> None:
         site = getattr(spider, "site", None)
-        site_id = getattr(site, "id", None) or spider.name
+        site_id = getattr(site, "id", None) or getattr(spider, "warc_name", spider.name)
         self.writer = CaptureWriter(self.directory, self.run_id, site_id,
                                     max_bytes=self.max_bytes)
         sites = getattr(spider, "sites", None) or ()
