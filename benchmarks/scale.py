@@ -19,8 +19,9 @@ saw, pages/s (requests served / wall time), peak memory of the crawl's process t
 open files of the tree, articles stored against articles served (and the served ones
 not stored), failed pages (timeouts apart), the smallest interval between two
 requests to one host (with the number of hosts asked twice within the delay), and the
-CPU seconds of the crawl process and of its extraction workers (psutil, last sample:
-which of them limits the crawl).
+CPU seconds of the crawl processes (the command's process, and those it split the crawl
+into: ``crawler/shards.py``) and of their extraction workers (psutil, last sample: which
+of them limits the crawl).
 
 The machine's cores are shared: absolute speeds are noisy, the ratios of one run mean
 more (wall polite / wall one site is the target's: ≤ 1.25 at 2,500 sites × 4).
@@ -148,6 +149,7 @@ def run_measured(command: list[str], label: str) -> dict:
                             text=True, cwd=ROOT)
     peak = {"pss": 0, "fds": 0, "procs": 0}
     cpu: dict[int, float] = {}  # pid -> its CPU seconds when last seen
+    parents: set[int] = {proc.pid}  # the crawl processes: those with children (workers)
     done = threading.Event()
 
     def sample() -> None:
@@ -167,6 +169,7 @@ def run_measured(command: list[str], label: str) -> dict:
                     fds += member.num_fds()
                     times = member.cpu_times()
                     cpu[member.pid] = times.user + times.system
+                    parents.add(member.ppid())
                 except psutil.Error:
                     pass
             peak["pss"] = max(peak["pss"], pss)
@@ -182,10 +185,10 @@ def run_measured(command: list[str], label: str) -> dict:
     seconds = time.perf_counter() - started
     if proc.returncode != 0:
         log(f"  exit status {proc.returncode}: {stderr[-1500:]}")
-    crawl_cpu = cpu.pop(proc.pid, 0.0)
-    workers_cpu = sum(cpu.values())
+    crawl_cpu = sum(seconds for pid, seconds in cpu.items() if pid in parents)
+    workers_cpu = sum(seconds for pid, seconds in cpu.items() if pid not in parents)
     log(f"  {seconds:.1f} s, peak PSS {peak['pss'] / 2**20:.0f} MB, "
-        f"{peak['fds']} open files at most, CPU s: crawl process {crawl_cpu:.1f}, "
+        f"{peak['fds']} open files at most, CPU s: crawl processes {crawl_cpu:.1f}, "
         f"workers {workers_cpu:.1f}")
     return {"wall": seconds, "cpu_crawl": crawl_cpu, "cpu_workers": workers_cpu, "started_at": started_at, "pss_mb": peak["pss"] / 2**20,
             "fds": peak["fds"], "procs": peak["procs"], "status": proc.returncode,

@@ -107,3 +107,63 @@ def test_a_repost_stored_by_the_other_process_is_clustered(split_crawl):
     assert len(by_cluster) == ARTICLES  # each article and its repost: one cluster
     assert all(members == {first.id, twin.id} for members in by_cluster.values())
     assert "reposts across the crawl processes: 8 of the run's" in split_crawl["result"].stderr
+
+
+def test_sigterm_stops_every_process_and_the_next_run_completes(tmp_path):
+    """SIGTERM to ``parknews crawl`` (as cron's or systemd's stop sends it to the command
+    alone) reaches each crawl process, which stops as a crawl does (the requests already
+    handed to the downloader are finished): its sites' rows say ``shutdown``, what was
+    stored stays, no process is left behind; the next run stores the rest."""
+    import os
+    import signal
+    import sqlite3
+    import subprocess
+    import sys
+    import time
+
+    import psutil
+    from conftest import REPO
+
+    with serve_scale_sites(SITES, articles=ARTICLES, first=6100) as (sites, server):
+        sites_file = tmp_path / "sites.toml"
+        sites_file.write_text("\n".join(site.toml() for site in sites), encoding="utf-8")
+        db_path = tmp_path / "stopped.db"
+        # the later setting wins; each row committed at once
+        slow = [*SPLIT, "--set", "DOWNLOAD_DELAY=0.5", "--set", "ARCHIVE_BATCH_SIZE=1"]
+        command = [sys.executable, "-m", "parknews.crawler.cli", "crawl", "--sites",
+                   str(sites_file), "--db", str(db_path), *slow]
+        crawl = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True,
+                                 env=dict(os.environ, PYTHONWARNINGS="ignore"))
+        tree: list[psutil.Process] = []
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # until both processes have stored something
+            tree = psutil.Process(crawl.pid).children(recursive=True)
+            if db_path.exists():
+                with sqlite3.connect(db_path) as conn:
+                    try:
+                        stored = {site for (site,) in conn.execute(
+                            "select distinct site_id from articles")}
+                    except sqlite3.OperationalError:  # not made yet
+                        stored = set()
+                if {sites[0].id, sites[1].id} <= stored:
+                    break
+            time.sleep(0.2)
+        assert len(server.hits) < SITES * 10  # stopped before the end
+        crawl.send_signal(signal.SIGTERM)
+        stdout, stderr = crawl.communicate(timeout=120)
+        gone, alive = psutil.wait_procs(tree, timeout=10)
+        assert not alive, alive
+        with sqlite3.connect(db_path) as conn:
+            reasons = dict(conn.execute("select site_id, finish_reason from crawl_runs"))
+            kept = conn.execute("select count(*) from articles where warc_file is not null"
+                                ).fetchone()[0]
+        assert sorted(reasons) == sorted(site.id for site in sites), stderr[-2000:]
+        assert set(reasons.values()) == {"shutdown"}  # both processes were told, once
+        assert kept > 0
+        again = run_cli("crawl", "--sites", str(sites_file), "--db", str(db_path), *SPLIT,
+                        timeout=600)
+        assert again.returncode == 0, again.stderr[-2000:]
+        with sqlite3.connect(db_path) as conn:
+            assert conn.execute("select count(*) from articles").fetchone()[0] == (
+                SITES * ARTICLES)
