@@ -4,7 +4,8 @@ runs (pages, articles, failures), nothing under cron.
 A Scrapy extension, switched on by ``PARKNEWS_PROGRESS`` (``parknews crawl`` turns it on
 when standard error is a terminal, unless ``--no-progress``); the interval is
 ``PARKNEWS_PROGRESS_INTERVAL`` seconds. A crawler of many sites (``crawler/manysites.py``)
-prints one line for them all, with how many sites there are.
+prints one line for them all, with how many sites there are (and, when the crawl is split
+across processes, ``crawler/shards.py``, a line for each process, which it names).
 """
 
 from __future__ import annotations
@@ -40,6 +41,9 @@ class ProgressExtension:
         sites = getattr(spider, "sites", None) or ()
         site = getattr(getattr(spider, "site", None), "id", None)
         label = site or (f"{len(sites)} sites" if sites else "?")
+        shard = self.crawler.settings.get("PARKNEWS_CRAWL_SHARD")
+        if shard:  # one of the processes a crawl of many sites is split into
+            label += f", process {shard}"
         pages = stats.get_value("response_received_count", 0)
         articles = stats.get_value("extraction/articles", 0)
         failed, skipped = (self._site_sum(spider, key) for key in

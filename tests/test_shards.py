@@ -65,7 +65,7 @@ def split_crawl(tmp_path_factory):
         sites_file.write_text("\n".join(site.toml() for site in sites), encoding="utf-8")
         db_path = tmp / "split.db"
         result = run_cli("crawl", "--sites", str(sites_file), "--db", str(db_path), "-v",
-                         *SPLIT, timeout=600)
+                         "--progress", *SPLIT, timeout=600)
         yield {"sites": sites, "result": result, "db": db_path}
 
 
@@ -83,6 +83,8 @@ def test_every_article_stored_once_under_one_run(split_crawl):
     assert len({run["run_id"] for run in runs}) == 1
     for site in sites:  # the summary names every site, from whichever process crawled it
         assert site.id in result.stdout
+    for number in (1, 2):  # a progress line for each process, named
+        assert f"[4 sites, process {number}]" in result.stderr
 
 
 def test_each_process_writes_its_own_warc_files(split_crawl):
