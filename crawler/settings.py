@@ -29,9 +29,10 @@ ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 64
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 # Scrapy starts this many asyncio tasks for every response's output, whatever it holds;
-# an article page yields one item, a list page a few dozen requests: 100 (the default)
-# cost ~6 ms of the crawl loop per response (measured: benchmarks/throughput.py).
-CONCURRENT_ITEMS = 16
+# an article page yields one item, a list page one item and a few dozen requests: 100
+# (the default) cost ~6 ms of the crawl loop per response (benchmarks/throughput.py),
+# and 16 still 8 % of a 1,000-site crawl's CPU (benchmarks/scale.py --set).
+CONCURRENT_ITEMS = 2
 # Scrapy parses a callback's source to warn of a generator returning a value; its cache
 # holds 128 callbacks, and a crawl of many sites has several per site (crawler/manysites.py):
 # 26 ms of parsing for most responses (measured: 77 s of a 300-site crawl). Our callbacks
