@@ -72,6 +72,12 @@ class SiteResult:
         )
 
 
+    @classmethod
+    def not_crawled(cls, site: Site, reason: str) -> SiteResult:
+        """A site whose crawl process ended before telling its results (``reason``)."""
+        return cls(site.id, site.name, 0, 0, 0, 0, 0, 0, 0, 0, 0, reason)
+
+
 def site_notes(stats: dict[str, Any]) -> tuple[str, ...]:
     """Anti-bot walls met, lists drawn by JavaScript, rendering that was not possible."""
     notes = []
@@ -122,7 +128,8 @@ def run_crawl(
         groups = shards.split_sites([site for site in sites if not site.render], count)
         groups[0] += [site for site in sites if site.render]
         results = {result.site_id: result for result in shards.run_in_processes(
-            groups, db_path, overrides, extraction_workers(settings), _run_here)}
+            groups, db_path, overrides, extraction_workers(settings), _run_here,
+            SiteResult.not_crawled)}
         return [results[site.id] for site in sites if site.id in results]
     return _run_here(sites, db_path, overrides)
 

@@ -27,6 +27,9 @@ ROBOTSTXT_OBEY = True
 # these places meanwhile: with 16, a crawl of 1,000 small sites kept its loop busy 61 % of
 # the time, with 64 81 % and took 0.80 of the time (benchmarks/scale.py --set).
 CONCURRENT_REQUESTS = 64
+# Scrapy's downloader sends every request queued for a host with no delay at once, past
+# CONCURRENT_REQUESTS_PER_DOMAIN (crawler/downloader.py); ours keeps the bound.
+DOWNLOADER = "parknews.crawler.downloader.BoundedDownloader"
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 # Scrapy starts this many asyncio tasks for every response's output, whatever it holds;
 # an article page yields one item, a list page one item and a few dozen requests: 100

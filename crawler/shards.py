@@ -96,12 +96,11 @@ def shard_overrides(overrides: dict[str, Any], number: int, count: int,
 
 def run_in_processes(groups: list[list[Site]], db_path: str | Path,
                      overrides: dict[str, Any], workers: int,
-                     run_here: Callable[[list[Site], str | Path, dict], list]) -> list:
+                     run_here: Callable[[list[Site], str | Path, dict], list],
+                     failed: Callable[[Site, str], Any]) -> list:
     """Crawl each group in a forked child (``run_here(group, db_path, settings)`` there);
-    the results of every site, in the groups' order. A child that dies gives its sites a
-    result saying so."""
-    from parknews.crawler.runner import SiteResult
-
+    the results of every site, in the groups' order. A child that dies gives its sites
+    the result ``failed(site, reason)``."""
     started = datetime.now(UTC).isoformat(timespec="seconds")  # as articles.first_seen_at
     context = multiprocessing.get_context("fork")
     children = []
@@ -133,8 +132,7 @@ def run_in_processes(groups: list[list[Site]], db_path: str | Path,
             logger.error("%s: %d sites not crawled to the end (%s)", child.name,
                          len(group), reason)
             for site in group:
-                results[site.id] = SiteResult(site.id, site.name, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                                              reason)
+                results[site.id] = failed(site, reason)
     if overrides.get("PARKNEWS_DEDUP_ENABLED", True) not in (False, "False", "0", 0):
         reconcile_reposts(db_path, started, groups)
     return [results[site.id] for group in groups for site in group if site.id in results]

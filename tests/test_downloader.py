@@ -1,0 +1,84 @@
+"""A host with no delay gets at most CONCURRENT_REQUESTS_PER_DOMAIN requests at once
+(crawler/downloader.py): Scrapy's own downloader sent every queued request together."""
+
+from __future__ import annotations
+
+import http.server
+import threading
+import time
+
+import pytest
+from conftest import run_cli
+from sqlite_utils import Database
+
+ARTICLES = 24
+PARAGRAPH = "园区举行重点项目集中签约仪式，涉及新材料、智能制造和生物医药等领域，总投资{n}亿元。"
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self):  # noqa: N802 - the http.server name
+        server = self.server
+        with server.lock:
+            server.in_flight += 1
+            server.most = max(server.most, server.in_flight)
+        try:
+            time.sleep(0.05)  # long enough for requests sent together to overlap
+            if self.path == "/robots.txt":
+                body, ctype = b"User-agent: *\nDisallow:\n", "text/plain"
+            elif self.path in ("/", "/news/index.html"):
+                items = "".join(f'<li><a href="/news/2024/t20240501_{n}.html">第{n}号项目集中'
+                                f"签约仪式举行</a><span>2024-05-01</span></li>"
+                                for n in range(ARTICLES))
+                body = f"<html><body><ul>{items}</ul></body></html>".encode()
+                ctype = "text/html; charset=utf-8"
+            elif self.path.startswith("/news/2024/"):
+                n = self.path.rsplit("_", 1)[1].split(".")[0]
+                text = "".join(f"<p>{PARAGRAPH.format(n=int(n) * 10 + k)}</p>" for k in range(4))
+                body = (f"<html><body><h1>第{n}号项目集中签约仪式举行</h1>"
+                        f"<div>发布时间：2024-05-01</div><div class='content'>{text}</div>"
+                        "</body></html>").encode()
+                ctype = "text/html; charset=utf-8"
+            else:
+                body, ctype = b"", "text/plain"
+                self.send_response(404)
+            if body or ctype != "text/plain":
+                self.send_response(200)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        finally:
+            with server.lock:
+                server.in_flight -= 1
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture()
+def counting_server():
+    server = http.server.ThreadingHTTPServer(("127.0.0.93", 0), _Handler)
+    server.lock, server.in_flight, server.most = threading.Lock(), 0, 0
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_host_without_delay_gets_at_most_its_concurrency(counting_server, tmp_path):
+    base = f"http://127.0.0.93:{counting_server.server_address[1]}"
+    sites = tmp_path / "sites.toml"
+    sites.write_text(f'[[sites]]\nid = "bound"\nname = "bound"\n'
+                     f'start_urls = ["{base}/news/index.html"]\n', encoding="utf-8")
+    result = run_cli("crawl", "--sites", str(sites), "--db", str(tmp_path / "a.db"),
+                     "--no-lock", "--set", "DOWNLOAD_DELAY=0", "--set",
+                     "AUTOTHROTTLE_ENABLED=False", "--set", "CONCURRENT_REQUESTS=64",
+                     "--set", "CONCURRENT_REQUESTS_PER_DOMAIN=2")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert Database(tmp_path / "a.db")["articles"].count == ARTICLES
+    assert counting_server.most == 2  # reached, never passed
