@@ -77,8 +77,8 @@ HTTP_VERSIONS = ("HTTP/1.0", "HTTP/1.1")  # written as is; others become WARC-Pr
 POINTER_KEYS = ("file", "offset", "length", "record_id", "payload_digest")
 # On the real pages of ../shared (``python benchmarks/warc_gzip.py``, 61 pages): level 3
 # takes 0.61 of zlib's default level 6's time for files 7 % larger (level 9, warcio's own,
-# is 0.4 % smaller than 6 and takes 1.5 times as long). The capture is written on the crawl's loop, the
-# crawl's busiest process (benchmarks/throughput.py, benchmarks/scale.py).
+# is 0.4 % smaller than 6 and takes 1.5 times as long). The capture is written on the
+# crawl's loop, the crawl's busiest process (benchmarks/throughput.py, scale.py).
 GZIP_LEVEL = 3
 
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")

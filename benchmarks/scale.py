@@ -190,7 +190,8 @@ def run_measured(command: list[str], label: str) -> dict:
     log(f"  {seconds:.1f} s, peak PSS {peak['pss'] / 2**20:.0f} MB, "
         f"{peak['fds']} open files at most, CPU s: crawl processes {crawl_cpu:.1f}, "
         f"workers {workers_cpu:.1f}")
-    return {"wall": seconds, "cpu_crawl": crawl_cpu, "cpu_workers": workers_cpu, "started_at": started_at, "pss_mb": peak["pss"] / 2**20,
+    return {"wall": seconds, "cpu_crawl": crawl_cpu, "cpu_workers": workers_cpu,
+            "started_at": started_at, "pss_mb": peak["pss"] / 2**20,
             "fds": peak["fds"], "procs": peak["procs"], "status": proc.returncode,
             "stdout": stdout, "stderr": stderr}
 
