@@ -9,18 +9,22 @@ hands the page over, waits without blocking the crawl, and records the outcome.
 from __future__ import annotations
 
 import logging
-from concurrent.futures import Future
 
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import maybe_deferred_to_future
-from twisted.internet import reactor
 from twisted.internet.defer import Deferred, DeferredSemaphore
 from twisted.python.failure import Failure
 
 from parknews.archive.store import Prepared
 from parknews.pipelines.items import Article, FetchedPage
 from parknews.pipelines.sitestats import count
-from parknews.pipelines.workers import ExtractionPool, default_workers, extract_page, merge_part
+from parknews.pipelines.workers import (
+    ExtractionPool,
+    as_deferred,
+    default_workers,
+    extract_page,
+    merge_part,
+)
 
 __all__ = ["ExtractionPipeline", "merge_part"]
 
@@ -73,19 +77,7 @@ class ExtractionPipeline:
 
     def _in_worker(self, args: tuple) -> Deferred:
         """The worker's answer, as a Deferred fired in the reactor's thread."""
-        answer: Deferred = Deferred()
-
-        def settle(future: Future) -> None:
-            if future.cancelled():
-                answer.errback(Failure(RuntimeError("extraction cancelled")))
-            elif future.exception() is not None:
-                answer.errback(Failure(future.exception()))
-            else:
-                answer.callback(future.result())
-
-        self.pool.submit(*args).add_done_callback(
-            lambda future: reactor.callFromThread(settle, future))
-        return answer
+        return as_deferred(self.pool.submit(*args))
 
     def _failed(self, item: FetchedPage, failure: Failure | None = None) -> FetchedPage:
         if failure is not None:
