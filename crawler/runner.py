@@ -129,7 +129,7 @@ def run_crawl(
         groups[0] += [site for site in sites if site.render]
         results = {result.site_id: result for result in shards.run_in_processes(
             groups, db_path, overrides, extraction_workers(settings), _run_here,
-            SiteResult.not_crawled)}
+            SiteResult.not_crawled, settings.getbool("PARKNEWS_DEDUP_ENABLED", True))}
         return [results[site.id] for site in sites if site.id in results]
     return _run_here(sites, db_path, overrides)
 

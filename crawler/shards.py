@@ -23,7 +23,6 @@ run id, each into WARC files of its own (``parks-1``, ``parks-2`` …).
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import multiprocessing
 import os
@@ -35,11 +34,11 @@ from pathlib import Path
 from typing import Any
 
 from parknews.crawler.sites import Site
+from parknews.pipelines.workers import on_parent_death
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_MIN_SITES = 100  # a smaller crawl stays in one process
-PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent dies
 
 
 def process_count(settings, sites: list[Site]) -> int:
@@ -97,10 +96,11 @@ def shard_overrides(overrides: dict[str, Any], number: int, count: int,
 def run_in_processes(groups: list[list[Site]], db_path: str | Path,
                      overrides: dict[str, Any], workers: int,
                      run_here: Callable[[list[Site], str | Path, dict], list],
-                     failed: Callable[[Site, str], Any]) -> list:
+                     failed: Callable[[Site, str], Any], reconcile: bool = True) -> list:
     """Crawl each group in a forked child (``run_here(group, db_path, settings)`` there);
     the results of every site, in the groups' order. A child that dies gives its sites
-    the result ``failed(site, reason)``."""
+    the result ``failed(site, reason)``. ``reconcile``: repost clusters are assigned
+    (``PARKNEWS_DEDUP_ENABLED``), so those across children are reconciled after."""
     started = datetime.now(UTC).isoformat(timespec="seconds")  # as articles.first_seen_at
     context = multiprocessing.get_context("fork")
     children = []
@@ -133,7 +133,7 @@ def run_in_processes(groups: list[list[Site]], db_path: str | Path,
                          len(group), reason)
             for site in group:
                 results[site.id] = failed(site, reason)
-    if overrides.get("PARKNEWS_DEDUP_ENABLED", True) not in (False, "False", "0", 0):
+    if reconcile:
         reconcile_reposts(db_path, started, groups)
     return [results[site.id] for group in groups for site in group if site.id in results]
 
@@ -144,10 +144,7 @@ def _child(send, run_here, group: list[Site], db_path: str | Path,
     # the child twice, directly and forwarded, and a second one stops Scrapy at once),
     # and the child stops as a crawl does if the parent dies, however it dies.
     os.setpgrp()
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-    except (OSError, AttributeError):  # not Linux
-        pass
+    on_parent_death(signal.SIGTERM)
     try:
         send.send(run_here(group, db_path, overrides))
     except BaseException as exc:  # noqa: BLE001 - told to the parent, then re-raised

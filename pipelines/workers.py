@@ -99,15 +99,22 @@ def default_workers() -> int:
 PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent dies
 
 
+def on_parent_death(signum: int) -> bool:
+    """Have the kernel send this process ``signum`` when its parent dies (Linux); whether
+    it could."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signum)
+    except (OSError, AttributeError):  # not Linux
+        return False
+    return True
+
+
 def _worker_start(parent: int) -> None:
     """In each worker: die with the crawl process, however it ends (a SIGKILL of the
     crawl alone must not leave workers holding the archive's and WARC files open)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the crawl process's to handle
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # (not Scrapy's handler, inherited)
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):  # not Linux: the watcher below does it, later
-        pass
+    on_parent_death(signal.SIGKILL)  # else (not Linux) the watcher below does it, later
     if os.getppid() != parent:  # the parent died before prctl took effect
         os._exit(1)
 
