@@ -18,7 +18,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from parknews.archive.warc import new_run_id
-from parknews.crawler import shards
+from parknews.crawler import oslimits, shards
 from parknews.crawler.manysites import ManySitesSpider
 from parknews.crawler.sites import Site
 
@@ -124,6 +124,8 @@ def run_crawl(
     overrides.setdefault("PARKNEWS_RUN_ID", new_run_id())  # one id for all sites of the run
     settings = crawl_settings(db_path, overrides)
     count = shards.process_count(settings, sites)
+    oslimits.check_open_file_limit(settings.getint("CONCURRENT_REQUESTS"), count,
+                                   settings.getint("PARKNEWS_IDLE_CONNECTIONS_MAX"))
     if count > 1:  # one crawl process per core (crawler/shards.py)
         groups = shards.split_sites([site for site in sites if not site.render], count)
         groups[0] += [site for site in sites if site.render]
@@ -140,6 +142,13 @@ def _run_here(sites: list[Site], db_path: str | Path, overrides: dict[str, Any]
     site with ``render = true``)."""
     settings = crawl_settings(db_path, overrides)
     start_extraction_workers(settings)  # before the crawl's big structures exist
+    try:
+        return _crawl_here(sites, settings)
+    finally:  # also when the crawl never took the workers (its pipeline failed to open)
+        stop_extraction_workers()
+
+
+def _crawl_here(sites: list[Site], settings: Settings) -> list[SiteResult]:
     process = CrawlerProcess(settings)
     plain = [site for site in sites if not site.render]
     groups = ([plain] if plain else []) + [[site] for site in sites if site.render]
@@ -168,6 +177,15 @@ def start_extraction_workers(settings: Settings) -> None:
     workers = extraction_workers(settings)
     if workers > 0:
         ExtractionPool.prestart(workers)
+
+
+def stop_extraction_workers() -> None:
+    """Stop this process's extraction workers if the crawl left them running (its
+    pipeline stops them when it closes; a process that exits with workers running waits
+    for them forever)."""
+    from parknews.pipelines.workers import ExtractionPool
+
+    ExtractionPool.stop_current()
 
 
 def extraction_workers(settings: Settings) -> int:

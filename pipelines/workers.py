@@ -169,6 +169,14 @@ class ExtractionPool:
             self.executor.shutdown(wait=True, cancel_futures=True)
 
     @classmethod
+    def stop_current(cls) -> None:
+        """Shut the process's pool down, whoever still holds it (the end of a crawl)."""
+        pool, cls._shared = cls._shared, None
+        if pool is not None:
+            pool.users = 0
+            pool.executor.shutdown(wait=True, cancel_futures=True)
+
+    @classmethod
     def current(cls) -> ExtractionPool | None:
         """The process's pool when there is one (prestarted, or made by the extraction
         pipeline), else None. Its lifetime is the pipeline's (``acquire``/``release``):

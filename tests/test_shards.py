@@ -169,3 +169,18 @@ def test_sigterm_stops_every_process_and_the_next_run_completes(tmp_path):
         with sqlite3.connect(db_path) as conn:
             assert conn.execute("select count(*) from articles").fetchone()[0] == (
                 SITES * ARTICLES)
+
+
+def test_a_crawl_process_whose_pipeline_never_took_the_workers_still_exits(tmp_path):
+    """The workers are started before the crawl; its extraction pipeline stops them when
+    it closes. When no pipeline took them (here: none configured; in the field: the
+    archive could not be opened), a crawl process still stops them: it used to wait for
+    them at exit forever, and the crawl with it."""
+    with serve_scale_sites(2, articles=1, first=6200) as (sites, _):
+        sites_file = tmp_path / "sites.toml"
+        sites_file.write_text("\n".join(site.toml() for site in sites), encoding="utf-8")
+        result = run_cli("crawl", "--sites", str(sites_file), "--db", str(tmp_path / "p.db"),
+                         *SPLIT, "--set", "ITEM_PIPELINES={}", timeout=60)
+    # it ran to its end: the summary, and (no pipeline stored a page) the verdict
+    assert all(site.id in result.stdout for site in sites), result.stderr[-3000:]
+    assert "every site failed: nothing was fetched" in result.stderr
