@@ -172,10 +172,14 @@ class ScaleServer:
         self.sites = {site.host: site for site in sites}
         self.hits: list[Hit] = []
         self.first_hit: float | None = None  # time.time() of the first request
+        self.open_connections = 0  # connections open now, and the most at once
+        self.most_open_connections = 0
 
     async def answer(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         host = writer.get_extra_info("sockname")[0]
         site = self.sites.get(host)
+        self.open_connections += 1
+        self.most_open_connections = max(self.most_open_connections, self.open_connections)
         try:
             while True:
                 head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 30)
@@ -191,6 +195,7 @@ class ScaleServer:
                 asyncio.LimitOverrunError):
             pass
         finally:
+            self.open_connections -= 1
             writer.close()
 
     async def start(self) -> list[asyncio.base_events.Server]:
