@@ -587,7 +587,24 @@ def _breakdown_lines(results: dict) -> list[str]:
                  f"| {rest:.2f} |")
     lines += [f"| worker | {name} | {value:.2f} |" for name, value in worker_side]
     lines.append(f"| worker | (c)'s workers in all, an article | {worker_ms:.2f} |")
-    return lines
+    return lines + _floor_lines(results, crawl_side[:-1] + worker_side)
+
+
+def _floor_lines(results: dict, pieces: list[tuple[str, float]]) -> list[str]:
+    """How fast (c) could be if an article cost nothing but the pieces timed alone
+    (no start-up, no item plumbing, no sharing of the cores): a ceiling on (c) / (b2)
+    that no change outside these pieces can pass."""
+    cores = os.cpu_count() or 1
+    floor_ms = sum(value for _, value in pieces)
+    others_ms = floor_ms - results["bd"]["ms"]["extraction"]
+    best = cores * 1000 / floor_ms
+    b2 = results["b2"]["rate"]
+    return ["", f"The floor: an article page needs {floor_ms:.2f} ms of CPU in the pieces "
+            f"above alone (extraction and {others_ms:.2f} ms besides, the site's server "
+            f"not counted); {cores} cores busy with nothing else would run (c) at "
+            f"{best:.1f} pages/s at most, {best / b2:.2f} × (b2). For (c) ≥ 0.7 × (b2) the "
+            f"pieces besides extraction may cost at most "
+            f"{cores * 1000 / (0.7 * b2) - results['bd']['ms']['extraction']:.2f} ms."]
 
 
 def report(results: dict, memory: dict | None, args, started: datetime,
