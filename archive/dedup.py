@@ -165,7 +165,12 @@ def _digit_runs(nfkc: str) -> set[str]:
 
 
 def jaccard(a: set, b: set) -> float:
-    return len(a & b) / len(a | b) if a or b else 0.0
+    # |a | b| = |a| + |b| - |a & b|: the union is not built (two bodies' n-gram sets:
+    # ~40 us in the crawl process, issue 22)
+    if not (a or b):
+        return 0.0
+    common = len(a & b)
+    return common / (len(a) + len(b) - common)
 
 
 # How a signature is made: one vectorised pass over the text's code points hashes every
@@ -319,7 +324,11 @@ def _similarity(text_a: str, text_b: str) -> float:
 def same_story(body_a: str, body_b: str) -> float | None:
     """The Jaccard similarity of two bodies when they are the same story, else None.
     (The cheap rules first; recent bodies' normalised text and n-grams are cached.)"""
-    a, b = _prepare(body_a or ""), _prepare(body_b or "")
+    return _same_prepared(_prepare(body_a or ""), _prepare(body_b or ""))
+
+
+def _same_prepared(a: _Prepared, b: _Prepared) -> float | None:
+    """``same_story`` of two bodies' prepared forms."""
     if len(a.text) < MIN_CHARS or len(b.text) < MIN_CHARS:
         return None
     if not facts_agree(a.numbers, b.numbers):
@@ -575,8 +584,10 @@ def band_keys(hashvalues: np.ndarray) -> np.ndarray:
     probability of about 2**-64; a collision only adds a candidate the estimate drops)."""
     values = np.asarray(hashvalues)[..., :BANDS * ROWS].astype(np.uint64)
     values = values.reshape(*values.shape[:-1], BANDS, ROWS)
-    with np.errstate(over="ignore"):
-        return (values * _BAND_MIX).sum(axis=-1, dtype=np.uint64) ^ _BAND_SALT
+    with np.errstate(over="ignore"):  # (modulo 2**64: a product of uint64 arrays wraps)
+        # the sum of each band's products with _BAND_MIX: as a matrix product, 1.6 us a
+        # signature where multiplying and summing took 5 (issue 22; the same keys)
+        return (values @ _BAND_MIX) ^ _BAND_SALT
 
 
 class _Bands:
@@ -588,8 +599,12 @@ class _Bands:
     def __init__(self) -> None:
         self.keys = np.empty(0, dtype=np.uint64)
         self.rows = np.empty(0, dtype=np.uint32)
-        self.recent: dict[int, list[int]] = {}
+        # band key -> the rows indexed into its bucket since the last merge, in order: a
+        # bucket of one row holds the row itself (nearly every bucket: a list each, 37 an
+        # article, made the garbage collector run more often and walk them all)
+        self.recent: dict[int, int | list[int]] = {}
         self.recent_articles = 0
+        self._last_keys: tuple[np.ndarray, np.ndarray, list[int]] | None = None
 
     def build(self, matrix: np.ndarray, rows: np.ndarray) -> None:
         """Index these signature rows (the matrix's rows, in ``rows`` order) at once."""
@@ -597,17 +612,39 @@ class _Bands:
         owners = np.repeat(rows.astype(np.uint32), BANDS)
         self._merge(keys, owners)
 
+    def _keys(self, hashvalues: np.ndarray) -> tuple[np.ndarray, list[int]]:
+        """The band keys of a signature, as an array and a list. A new article's are
+        asked for twice, by the query for its candidates and when it is indexed: the
+        second time they are the first's (the same array object: signatures are never
+        changed in place). A numpy call costs 5-20 us amid the writer's SQLite work."""
+        last = self._last_keys
+        if last is not None and last[0] is hashvalues:
+            return last[1], last[2]
+        keys = band_keys(hashvalues)
+        key_list = keys.tolist()
+        self._last_keys = (hashvalues, keys, key_list)
+        return keys, key_list
+
     def add(self, row: int, hashvalues: np.ndarray, alive: np.ndarray | None = None) -> None:
-        for key in band_keys(hashvalues).tolist():
-            self.recent.setdefault(key, []).append(row)
+        recent, row = self.recent, int(row)
+        for key in self._keys(hashvalues)[1]:
+            bucket = recent.get(key)
+            if bucket is None:
+                recent[key] = row
+            elif type(bucket) is int:
+                recent[key] = [bucket, row]
+            else:
+                bucket.append(row)
         self.recent_articles += 1
         if self.recent_articles >= MERGE_AT:
             self.flush(alive)
 
     def flush(self, alive: np.ndarray | None = None) -> None:
         """Merge the recent pairs into the sorted arrays (dropping dead rows' pairs)."""
-        keys = [key for key, rows in self.recent.items() for _ in rows]
-        owners = [row for rows in self.recent.values() for row in rows]
+        buckets = [(key, [rows] if type(rows) is int else rows)
+                   for key, rows in self.recent.items()]
+        keys = [key for key, rows in buckets for _ in rows]
+        owners = [row for _, rows in buckets for row in rows]
         self.recent, self.recent_articles = {}, 0
         self._merge(np.array(keys, dtype=np.uint64), np.array(owners, dtype=np.uint32),
                     alive)
@@ -628,22 +665,29 @@ class _Bands:
     def query(self, hashvalues: np.ndarray) -> np.ndarray:
         """The rows sharing a bucket with this signature: of each bucket the
         ``BUCKET_CAP`` most recently indexed (dead rows included: the caller drops them)."""
-        keys = band_keys(hashvalues)
+        keys, key_list = self._keys(hashvalues)
+        get = self.recent.get
         recent_rows: list[int] = []
-        merged: list[np.ndarray] = []
-        starts = np.searchsorted(self.keys, keys, side="left")
-        ends = np.searchsorted(self.keys, keys, side="right")
-        for key, start, end in zip(keys.tolist(), starts.tolist(), ends.tolist(),
-                                   strict=True):
-            recent = self.recent.get(key)
-            room = BUCKET_CAP
-            if recent:
-                recent_rows.extend(recent[-room:])
-                room -= min(room, len(recent))
-            if end > start and room:
-                merged.append(self.rows[max(start, end - room):end])
-        merged.append(np.array(recent_rows, dtype=np.uint32))
-        return np.unique(np.concatenate(merged)).astype(np.int64)
+        for key in key_list:
+            recent = get(key)
+            if recent is None:
+                continue
+            if type(recent) is int:
+                recent_rows.append(recent)
+            else:
+                recent_rows.extend(recent[-BUCKET_CAP:])
+        if len(self.keys):  # only the bands whose bucket has merged members
+            starts = np.searchsorted(self.keys, keys, side="left")
+            ends = np.searchsorted(self.keys, keys, side="right")
+            for band in np.flatnonzero(ends > starts).tolist():
+                recent = get(key_list[band])
+                held = 0 if recent is None else 1 if type(recent) is int else len(recent)
+                room = BUCKET_CAP - min(BUCKET_CAP, held)
+                if room:
+                    start, end = int(starts[band]), int(ends[band])
+                    recent_rows.extend(self.rows[max(start, end - room):end].tolist())
+        # (a set of a few dozen ints: fewer numpy calls than unique() of an array)
+        return np.array(sorted(set(recent_rows)), dtype=np.int64)
 
 
 class _Index:
@@ -850,8 +894,11 @@ class Deduplicator:
             "insert or replace into dedup_signatures (url, minhash, chars, numbers) "
             "values (?, ?, ?, ?)", [url, minhash.hashvalues.astype(np.uint64).tobytes(),
                                     len(text), _stored_numbers(prepared.numbers)])
+        # same_story, with the prepared forms the workers handed over (the crawl process
+        # would prepare both bodies again: ~0.05 ms an article, issue 22)
         matches = [other.url for other in self._articles(candidates)
-                   if same_story(article.body, other.body) is not None]
+                   if _same_prepared(prepared, self.presigned.prepared(other.body or ""))
+                   is not None]
         if not matches:
             return 0
         clustered = dict(self.conn.execute(

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
+from sqlite_utils.db import PrimaryKeyRequired, jsonify_if_needed
 
 from parknews.archive import search
 from parknews.archive.dedup import Deduplicator, presign
@@ -30,6 +31,10 @@ ARTICLE_COLUMNS = (
     "editor", "fetched_at", "content_hash", "encoding", "extras", "language", "attachments",
     "images", "etag", "last_modified", "body_truncated", *CAPTURE,
 )
+# The columns of an article row as written: a stored article's fetch (its first_seen_at
+# stays), a new one's.
+STORED_ARTICLE_COLUMNS = (*ARTICLE_COLUMNS, "checked_at", "status", "withdrawn_at", "version")
+NEW_ARTICLE_COLUMNS = (*STORED_ARTICLE_COLUMNS, "first_seen_at")
 JSON_COLUMNS = ("extras", "attachments", "images")
 PAGE_COLUMNS = (
     "url", "site_id", "kind", "status", "content_type", "bytes", "error", "fetched_at",
@@ -95,6 +100,73 @@ def open_archive(path: str | Path, check_search_index: bool = True) -> Database:
                            f"({version}, now {search.INDEX_VERSION}): run "
                            f"`parknews reindex --db {path}` first")
     return db
+
+
+# The hot path's statements, written by hand (issue 22): per batch ``Table.insert_all``
+# and ``upsert_all`` inspect the table (``PRAGMA table_info``), build their SQL, convert
+# every value in Python and wrap each chunk of 999 variables in a savepoint (and each
+# savepoint or statement makes the FTS5 index write out the tokens it holds: a batch's new
+# articles go in one statement here). Measured with benchmarks/store_write.py (3,000
+# articles, as many other pages): pages rows 0.12 -> 0.05 ms an article, the article
+# insert 0.76 -> 0.66 (of which ~0.55 is the FTS5 index itself); docs/benchmarks.md,
+# "Writing the archive". The statements are sqlite-utils 4's own (its upsert is INSERT
+# ... ON CONFLICT DO UPDATE of the given columns), the values bound as it binds them
+# (``_sql_value``); sqlite-utils still makes the schema and writes everything else.
+_PLAIN_TYPES = frozenset({str, int, float, bytes, type(None)})
+
+
+def _sql_value(value: Any) -> Any:
+    """The value sqlite-utils would bind (``jsonify_if_needed``: lists and dicts as JSON,
+    dates as ISO text ...), without a call for the plain types."""
+    return value if type(value) in _PLAIN_TYPES else jsonify_if_needed(value)
+
+
+def _insert_sql(table: str, columns: tuple[str, ...], rows: int, pk: str | None = None
+                ) -> str:
+    """``INSERT INTO table (columns) VALUES (...) x rows``; with ``pk`` an upsert: on a
+    conflict every other given column takes the new value (as sqlite-utils' upsert)."""
+    marks = "(" + ", ".join("?" * len(columns)) + ")"
+    sql = (f"insert into {table} ({', '.join(columns)}) values "
+           + ", ".join([marks] * rows))
+    if pk is not None:
+        others = [c for c in columns if c != pk]
+        sql += (f" on conflict({pk}) do update set "
+                + ", ".join(f"{c} = excluded.{c}" for c in others) if others
+                else f" on conflict({pk}) do nothing")
+    return sql
+
+
+def _variable_limit(conn: sqlite3.Connection) -> int:
+    return conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+
+
+def _insert_rows(conn: sqlite3.Connection, table: str, columns: tuple[str, ...],
+                 rows: list[tuple], pk: str | None = None) -> None:
+    """``rows`` (tuples of values in ``columns`` order) in as few statements as the
+    variable limit allows: one for a batch."""
+    per_statement = max(1, _variable_limit(conn) // len(columns))
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start:start + per_statement]
+        conn.execute(_insert_sql(table, columns, len(chunk), pk),
+                     [value for row in chunk for value in row])
+
+
+def _upsert_pages(conn: sqlite3.Connection, rows: list[dict]) -> None:
+    """sqlite-utils' ``upsert_all(rows, pk="url")`` of ``pages`` rows, each row's given
+    columns only (a full row names them all), in the same order."""
+    order: list[tuple[tuple[str, ...], list[tuple]]] = []
+    for row in rows:
+        if row.get("url") is None:
+            raise PrimaryKeyRequired("upsert() requires a value for the primary key column: "
+                                     "url")
+        columns = tuple(row)
+        values = tuple(_sql_value(v) for v in row.values())
+        if order and order[-1][0] == columns:
+            order[-1][1].append(values)
+        else:
+            order.append((columns, [values]))
+    for columns, values in order:
+        conn.executemany(_insert_sql("pages", columns, 1, pk="url"), values)
 
 
 def _row(record: dict, columns: Iterable[str], partial: bool = False) -> dict:
@@ -214,9 +286,9 @@ class ArchiveWriter:
         self._checked, self._gone = [], []
         with write_transaction(self.db):
             if pages:
-                self.db["pages"].upsert_all(pages, pk="url")
-            for row in partial:
-                self.db["pages"].upsert(row, pk="url")
+                _upsert_pages(self.db.conn, pages)
+            if partial:
+                _upsert_pages(self.db.conn, partial)
             if articles:
                 self._write_articles(articles)
             for url, when, site in checked:
@@ -265,10 +337,15 @@ class ArchiveWriter:
                 unchanged.append(dict(row, version=old["version"] or 1))
         if versions:
             self.db["article_versions"].insert_all(versions, pk="id", replace=True)
+        conn = self.db.conn
         if new:
-            self.db["articles"].insert_all(new, pk="url")
+            _insert_rows(conn, "articles", NEW_ARTICLE_COLUMNS,
+                         [tuple(_sql_value(row[c]) for c in NEW_ARTICLE_COLUMNS)
+                          for row in new])
         if changed or unchanged:
-            self.db["articles"].upsert_all(changed + unchanged, pk="url")
+            _insert_rows(conn, "articles", STORED_ARTICLE_COLUMNS,
+                         [tuple(_sql_value(row[c]) for c in STORED_ARTICLE_COLUMNS)
+                          for row in changed + unchanged], pk="url")
         if self.dedup is not None and (new or changed):
             self.counts["clustered"] += self.dedup.assign([a["url"] for a in new + changed])
         for key, rows in (("articles_new", new), ("articles_changed", changed),

@@ -438,3 +438,79 @@ def test_indexed_facts_agree_as_the_facts_rule_says():
             assert facts.agree_with(frozenset(a), dedup.years(a)) is expected, (a, b)
     verdicts = {dedup.facts_agree(a, b) for a in runs for b in runs}
     assert verdicts == {True, False}  # the bodies exercise both answers
+
+
+def _reference_query(bands, hashvalues):
+    """What ``_Bands.query`` answered before issue 22 (every bucket a list; each band's
+    merged members after its recent ones, up to BUCKET_CAP), from the same state."""
+    import numpy as np
+
+    keys = dedup.band_keys(hashvalues)
+    found: list[int] = []
+    starts = np.searchsorted(bands.keys, keys, side="left")
+    ends = np.searchsorted(bands.keys, keys, side="right")
+    for key, start, end in zip(keys.tolist(), starts.tolist(), ends.tolist(), strict=True):
+        recent = bands.recent.get(key)
+        recent = [] if recent is None else [recent] if isinstance(recent, int) else recent
+        room = dedup.BUCKET_CAP
+        found.extend(recent[-room:])
+        room -= min(room, len(recent))
+        if end > start and room:
+            found.extend(bands.rows[max(start, end - room):end].tolist())
+    return sorted(set(found))
+
+
+def test_the_bands_answer_as_before_with_buckets_full_merged_and_recent(monkeypatch):
+    """The leaner query (one row held as itself, merged buckets looked at only where
+    there are any, the band keys as a matrix product) proposes exactly what the loop over
+    every band did, whatever mix of merged and recent members and full buckets."""
+    import numpy as np
+
+    monkeypatch.setattr(dedup, "BUCKET_CAP", 2)
+    monkeypatch.setattr(dedup, "MERGE_AT", 23)  # merged five times, 15 left in the buffer
+    family = _signature_family(130)
+    values = np.stack([m.hashvalues for _, m in family])
+    mixed = (values * np.uint64(0x9E3779B97F4A7C15)).reshape(-1, dedup.BANDS * dedup.ROWS + 17
+                                                            )[:, :dedup.BANDS * dedup.ROWS]
+    expected = (mixed.reshape(-1, dedup.BANDS, dedup.ROWS).astype(np.uint64)
+                * dedup._BAND_MIX).sum(axis=-1, dtype=np.uint64) ^ dedup._BAND_SALT
+    assert (dedup.band_keys(mixed) == expected).all()  # large values: products wrap alike
+    index = dedup._Index()
+    checked = 0
+    for number, (url, minhash) in enumerate(family):
+        index.add(url, minhash, ())
+        if number % 7 == 0:
+            index.remove(family[number // 2][0])
+        for _, probe in family[max(0, number - 8):number + 1:3]:
+            got = index.bands.query(probe.hashvalues).tolist()
+            assert got == _reference_query(index.bands, probe.hashvalues)
+            checked += len(got)
+    assert len(index.bands.keys) and index.bands.recent_articles == 130 - 5 * 23
+    assert any(isinstance(rows, list) and len(rows) > dedup.BUCKET_CAP
+               for rows in index.bands.recent.values())  # a full bucket in the buffer
+    assert checked > 1000
+
+
+def test_a_repost_handed_over_by_workers_is_compared_without_preparing_a_body(
+        writer, monkeypatch):
+    """The writer compares a new article with its candidates through the prepared forms
+    the extraction workers handed over (same_story would prepare both bodies again in the
+    crawl process); the cluster is the one same_story gives."""
+    original, copy = "\n".join(STORY), repost(STORY)
+    for url, site, body, published in (("http://yx/1", "yx", original, "2024-05-10T10:00:00"),
+                                       ("http://portal/1", "portal", copy,
+                                        "2024-05-12T08:00:00")):
+        handed = Prepared(body=body, presigned=dedup.presign(body))
+
+        def not_again(body_):
+            raise AssertionError(f"prepared again: {body_[:10]}")
+
+        monkeypatch.setattr(dedup, "_prepare", not_again)
+        writer.add_article({"url": url, "site_id": site, "title": "标题", "body": body,
+                            "published_at": published, "fetched_at": "t",
+                            "content_hash": dedup.normalize_body(body)}, handed)
+        monkeypatch.undo()
+    members = {r["url"]: r for r in writer.db["cluster_members"].rows}
+    assert set(members) == {"http://yx/1", "http://portal/1"}
+    assert members["http://yx/1"]["is_original"] == 1
+    assert members["http://portal/1"]["similarity"] == round(dedup.same_story(original, copy), 4)

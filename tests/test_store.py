@@ -188,3 +188,136 @@ def test_reextract_finds_an_articles_further_pages_through_an_index(db):
     migrate(db)
     plan = " ".join(row[3] for row in db.execute(f"explain query plan {PARTS_SQL}", ["u"]))
     assert "pages_part_referer" in plan and "SCAN pages" not in plan
+
+
+# The writer's hot path writes pages and articles with statements of its own (issue 22):
+# they must write what sqlite-utils' upsert_all / insert_all wrote before.
+
+def _page(url, fetched_at, **columns):
+    return {"url": url, "site_id": "yx", "kind": "list", "status": 200, "content_type":
+            "text/html", "bytes": 10, "error": None, "fetched_at": fetched_at,
+            "referer": "http://yx/", "etag": '"v1"', "last_modified": "lm1",
+            "run_id": "r1", "warc_file": "a.warc.gz", "warc_offset": 1, "warc_length": 2,
+            "warc_record_id": "<urn:1>", "warc_digest": "sha1:X", **columns}
+
+
+def test_a_page_upserted_twice_keeps_the_second_values_nulls_included(db):
+    writer = ArchiveWriter(db, batch_size=100)
+    writer.upsert_sites([site_row()])
+    writer.add_page(_page("http://yx/a", "t1"))
+    writer.add_page(_page("http://yx/a", "t2", etag=None, error="HTTP 500", status=500))
+    writer.add_page(_page("http://yx/b", "t2"))
+    writer.flush()  # both fetches of a in one batch
+    row = db["pages"].get("http://yx/a")
+    assert (row["fetched_at"], row["status"], row["error"], row["etag"]) == (
+        "t2", 500, "HTTP 500", None)
+    writer.add_page(_page("http://yx/a", "t3", warc_file=None, last_modified=None))
+    writer.flush()  # and in the next
+    row = db["pages"].get("http://yx/a")
+    assert (row["fetched_at"], row["warc_file"], row["last_modified"], row["etag"]) == (
+        "t3", None, None, '"v1"')
+    assert db["pages"].count == 2 and writer.counts["pages"] == 4
+
+
+def test_a_partial_page_row_updates_only_the_columns_it_names(db):
+    writer = ArchiveWriter(db, batch_size=100)
+    writer.upsert_sites([site_row()])
+    writer.add_page(_page("http://yx/a", "t1"))
+    writer.flush()
+    writer.add_page({"url": "http://yx/a", "site_id": "yx", "kind": "list", "status": 304,
+                     "fetched_at": "t2", "error": None, "run_id": "r2"}, partial=True)
+    writer.add_page({"url": "http://yx/new", "site_id": "yx", "kind": "list", "status": 304,
+                     "fetched_at": "t2", "error": None, "run_id": "r2"}, partial=True)
+    writer.flush()
+    row = db["pages"].get("http://yx/a")
+    assert (row["status"], row["fetched_at"], row["run_id"]) == (304, "t2", "r2")
+    assert (row["etag"], row["last_modified"], row["warc_file"], row["bytes"]) == (
+        '"v1"', "lm1", "a.warc.gz", 10)  # kept: the 304 does not name them
+    new = db["pages"].get("http://yx/new")
+    assert (new["status"], new["etag"], new["warc_file"]) == (304, None, None)
+
+
+def test_a_page_without_a_url_fails_its_batch_as_sqlite_utils_did(db):
+    from sqlite_utils.db import PrimaryKeyRequired
+
+    writer = ArchiveWriter(db, batch_size=100)
+    writer.upsert_sites([site_row()])
+    writer.add_page(_page("http://yx/a", "t1"))
+    writer.add_page(_page(None, "t1"))
+    with pytest.raises(PrimaryKeyRequired):
+        writer.flush()
+    assert db["pages"].count == 0
+
+
+def _sqlite_utils_reference(rows_by_batch, pages_by_batch):
+    """What the writer wrote through sqlite-utils before issue 22, for these batches:
+    ``insert_all`` of new articles, ``upsert_all`` of stored ones and of pages."""
+    from parknews.archive.store import ARTICLE_COLUMNS, PAGE_COLUMNS, _row
+
+    ref = Database(memory=True)
+    migrate(ref)
+    ref["sites"].insert(dict(site_row(), start_urls='["http://yx/"]'))
+    for articles, pages in zip(rows_by_batch, pages_by_batch, strict=True):
+        with ref.conn:
+            ref["pages"].upsert_all([_row(p, PAGE_COLUMNS) for p in pages], pk="url")
+            for article_ in articles:
+                row = dict(_row(article_, ARTICLE_COLUMNS), checked_at=article_["fetched_at"],
+                           status="live", withdrawn_at=None)
+                old = ref.execute("select version from articles where url = ?",
+                                  [row["url"]]).fetchone()
+                if old is None:
+                    ref["articles"].insert_all(
+                        [dict(row, first_seen_at=row["fetched_at"], version=1)], pk="url")
+                else:
+                    ref["articles"].upsert_all([dict(row, version=old[0])], pk="url")
+    return ref
+
+
+def test_the_writers_statements_write_what_sqlite_utils_wrote(db):
+    """Articles new and stored again (unchanged), odd values (a list in a plain column,
+    a tuple, a bool, an empty JSON list), pages full: the rows, the search index and the
+    counts are those sqlite-utils' insert_all / upsert_all wrote."""
+    first = [dict(article(f"http://yx/{n}", "t1", title=f"园区新闻{n}",
+                          body=f"第{n}篇正文。园区招商"),
+                  published_at=f"2024-0{n % 3 + 1}-01", source=["来源", n] if n == 2 else "云溪",
+                  author=("张三", "李四") if n == 3 else None, attachments=[],
+                  images=[{"src": "a.png", "caption": "图"}], body_truncated=None,
+                  editor=True if n == 4 else None, content_hash=f"h{n}")
+             for n in range(6)]
+    again = [dict(a, fetched_at="t2", etag='"e2"') for a in first[:3]]
+    pages = [[_page(a["url"], "t1", kind="article") for a in first],
+             [_page(a["url"], "t2", kind="article", etag=None) for a in again]]
+    writer = ArchiveWriter(db, batch_size=1000)
+    writer.upsert_sites([site_row()])
+    for batch, batch_pages in zip((first, again), pages, strict=True):
+        for page, row in zip(batch_pages, batch, strict=True):
+            writer.add_page(page)
+            writer.add_article(row)
+        writer.flush()
+    assert writer.counts["articles_unchanged"] == 3
+    ref = _sqlite_utils_reference([first, again], pages)
+
+    def dump(database, sql):
+        return [tuple(r) for r in database.execute(sql).fetchall()]
+
+    for sql in ("select rowid, * from articles order by url", "select * from pages order by url",
+                "select * from article_counts_by_month order by 1, 2",
+                "select * from article_counts_by_source order by 1, 2",
+                "select rowid from articles_fts where articles_fts match '园区' order by rowid",
+                "select rowid from articles_fts where articles_fts match '\"招商\"' order by 1"):
+        assert dump(db, sql) == dump(ref, sql), sql
+    assert db["articles"].get("http://yx/2")["source"] == '["来源", 2]'
+    assert db["articles"].get("http://yx/3")["author"] == '["张三", "李四"]'
+
+
+def test_a_batch_beyond_the_variable_limit_is_written_in_several_statements(db):
+    db.conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 100)  # 2 article rows a statement
+    writer = ArchiveWriter(db, batch_size=1000)
+    writer.upsert_sites([site_row()])
+    for n in range(7):
+        writer.add_article(article(f"http://yx/{n}", "t1", body=f"园区正文{n}"))
+    writer.flush()
+    assert db["articles"].count == 7
+    assert db.execute("select count(*) from articles_fts where articles_fts match '园区'"
+                      ).fetchone()[0] == 7
+    assert db.execute("select sum(n) from article_counts_by_month").fetchone()[0] == 7

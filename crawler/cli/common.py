@@ -22,6 +22,10 @@ from parknews.crawler.sites import SITE_ID
 
 LOG_LEVELS = click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False)
 FAILURES_SHOWN = 10  # failed URLs listed per site after a crawl (all are in the pages table)
+SHORT_LISTING_PER_SITE = 3  # --summary short: failed URLs listed per site,
+SHORT_LISTING_IN_ALL = 30  # and in all (the rest are counted, with the command listing them)
+SUMMARY_MODES = ("auto", "full", "short")  # parknews crawl --summary
+SUMMARY_FULL_UP_TO = 30  # --summary auto: a line per site up to this many sites, short above
 
 
 # --- failing -------------------------------------------------------------------------
@@ -214,11 +218,40 @@ DATE = DateParam()
 # --- after a crawl -------------------------------------------------------------------
 
 
-def print_summary(results) -> None:
+def summary_mode(requested: str, site_count: int) -> str:
+    """What a crawl of ``site_count`` sites prints as its summary: ``full`` or ``short``
+    (``requested`` is a value of --summary; ``auto`` is full up to SUMMARY_FULL_UP_TO
+    sites, short above)."""
+    if requested != "auto":
+        return requested
+    return "full" if site_count <= SUMMARY_FULL_UP_TO else "short"
+
+
+def needs_a_look(result) -> bool:
+    """Whether a site's crawl should be read by a person: it had failures (so also when
+    every page failed), fetched no page, did not finish normally, or has notes."""
+    return bool(result.failures or not result.pages or result.finish_reason != "finished"
+                or getattr(result, "notes", ()))
+
+
+def print_summary(results, mode: str = "auto") -> None:
+    """The crawl's summary: with ``mode`` full, a line per site (``print_site_table``) and
+    the sites' notes; short, the totals, only the sites that need a look with their
+    notes, and how many others were fine; auto, one or the other by the number of
+    sites (``summary_mode``)."""
+    results = list(results)
+    if summary_mode(mode, len(results)) == "short":
+        print_short_summary(results)
+        return
+    click.echo("")
+    print_site_table(results)
+    print_notes(results)
+
+
+def print_site_table(results) -> None:
     """A line per site: pages, list pages, new, changed, unchanged and withdrawn articles,
     known articles skipped, failures, URLs robots.txt disallows (not failures), empty
     pages, and how the crawl finished."""
-    click.echo("")
     click.echo(f"{'site':<16} {'pages':>6} {'lists':>6} {'new':>5} {'changed':>8} "
                f"{'same':>5} {'gone':>5} {'skipped':>8} {'failed':>7} {'robots':>7} "
                f"{'empty':>6}  finish")
@@ -227,11 +260,66 @@ def print_summary(results) -> None:
                    f"{r.articles_changed:>8} {r.articles_unchanged:>5} "
                    f"{r.articles_withdrawn:>5} {r.skipped_known:>8} {r.failures:>7} "
                    f"{getattr(r, 'disallowed', 0):>7} {r.empty:>6}  {r.finish_reason}")
+
+
+def print_notes(results) -> None:
+    """The sites' notes, a line each: anti-bot walls, lists drawn by JavaScript,
+    rendering that was not possible (crawler/runner.py site_notes)."""
     notes = [(r.site_id, note) for r in results for note in getattr(r, "notes", ())]
-    if notes:  # anti-bot walls, lists drawn by JavaScript (crawler/runner.py site_notes)
+    if notes:
         click.echo("")
         for site_id, note in notes:
             click.echo(f"{site_id}: {note}")
+
+
+def summary_totals(results) -> list[tuple[str, int]]:
+    """The crawl's totals, (label, number) in the order of the per-site table."""
+    return [
+        ("pages", sum(r.pages for r in results)),
+        ("list pages", sum(r.list_pages for r in results)),
+        ("new articles", sum(r.articles_new for r in results)),
+        ("changed articles", sum(r.articles_changed for r in results)),
+        ("same articles", sum(r.articles_unchanged for r in results)),
+        ("gone articles", sum(r.articles_withdrawn for r in results)),
+        ("known articles skipped", sum(r.skipped_known for r in results)),
+        ("failed pages", sum(r.failures for r in results)),
+        ("disallowed by robots.txt", sum(getattr(r, "disallowed", 0) for r in results)),
+        ("empty pages", sum(r.empty for r in results)),
+        ("sites not finished normally", sum(r.finish_reason != "finished" for r in results)),
+    ]
+
+
+def print_short_summary(results) -> None:
+    """The totals of every site, then the table and notes of only the sites that need a
+    look (``needs_a_look``), then how many other sites were fine."""
+    click.echo("")
+    click.echo(f"{_sites(len(results))} crawled:")
+    totals = summary_totals(results)
+    width = max(len(label) for label, _ in totals) + 2
+    for label, number in totals:
+        click.echo(f"  {label:<{width}}{number:>8}")
+    flagged = [r for r in results if needs_a_look(r)]
+    if flagged:
+        click.echo("")
+        click.echo(f"{_sites(len(flagged))} to look at (failures, no pages, notes, or a "
+                   f"finish other than 'finished'):")
+        print_site_table(flagged)
+    click.echo("")
+    click.echo(f"{_the_others(len(results) - len(flagged), bool(flagged))}; "
+               f"`--summary full` shows every site.")
+    print_notes(flagged)
+
+
+def _the_others(fine: int, any_flagged: bool) -> str:
+    """What the short summary says of the sites it does not list."""
+    if not any_flagged:
+        return "no site needs a look"
+    return f"{fine} other {'site was' if fine == 1 else 'sites were'} fine"
+
+
+def _sites(count: int) -> str:
+    """``1 site``, ``3 sites``."""
+    return f"{count} site{'' if count == 1 else 's'}"
 
 
 def _say(message: str, event: str, **fields) -> None:

@@ -17,10 +17,15 @@ import click
 from parknews.crawler.cli.common import (
     FAILURES_SHOWN,
     LOG_LEVELS,
+    SHORT_LISTING_IN_ALL,
+    SHORT_LISTING_PER_SITE,
+    SUMMARY_FULL_UP_TO,
+    SUMMARY_MODES,
     check_health,
     fail,
     parse_set,
     print_summary,
+    summary_mode,
 )
 from parknews.crawler.locks import (
     LOCKED_EXIT,
@@ -42,6 +47,7 @@ class CrawlArgs:
     site_ids: tuple[str, ...] = ()
     settings: tuple[str, ...] = ()
     full: bool = False
+    summary: str = "auto"
     progress: bool | None = None
     log_level: str | None = None
     verbose: bool = False
@@ -62,6 +68,15 @@ class CrawlArgs:
               help="Override a Scrapy setting, e.g. --set DOWNLOAD_DELAY=2.")
 @click.option("--full", is_flag=True,
               help="Walk every list page and recheck every known article now (a full pass).")
+@click.option("--summary", default="auto", show_default=True,
+              type=click.Choice(SUMMARY_MODES),
+              help="What the crawl prints at its end. full: a line per site and the "
+                   f"failed URLs, {FAILURES_SHOWN} per site. short, for the cron mail of a "
+                   "big crawl: the totals, only the sites that need a look (failures, no "
+                   "pages, notes, a finish other than 'finished'), how many others were "
+                   f"fine, and at most {SHORT_LISTING_IN_ALL} failed URLs with the command "
+                   f"that lists the rest. auto: full up to {SUMMARY_FULL_UP_TO} sites, "
+                   "short above.")
 @click.option("--progress/--no-progress", default=None,
               help="A progress line per site every few seconds. Default: on when standard "
                    "error is a terminal and the log is text, off under cron.")
@@ -94,7 +109,8 @@ def crawl(**options):
 
     It prints a summary per site (URLs robots.txt disallows counted apart from the
     failures), the URLs that failed, and unhealthy sites; its log holds warnings and
-    errors (-v: Scrapy's INFO too).
+    errors (-v: Scrapy's INFO too). A crawl of many sites prints the totals and only
+    the sites that need a look instead (--summary).
 
     \b
     Exit status: 0 done; 1 bad input, or every site crawled failed;
@@ -142,9 +158,11 @@ def _crawl(args: CrawlArgs, overrides: dict, sites_file: SitesFile, sites: list,
 
     started = datetime.now(UTC).isoformat(timespec="seconds")  # as pages.fetched_at
     results = run_crawl(sites, args.db_path, _crawl_settings(args, overrides))
-    print_summary(results)
+    summary = summary_mode(args.summary, len(results))
+    print_summary(results, summary)
     _summary_events(results)
-    print_failures(args.db_path, started, [site.id for site in sites])
+    print_failures(args.db_path, started, [site.id for site in sites],
+                   short=summary == "short")
     _report_health(args, sites_file, [site.id for site in sites], say)
     release_locks(locks)
     if skipped:
@@ -255,39 +273,117 @@ def _take_site_locks(lock_dir: str | Path, site_ids: list[str], say
     return locks, [lock.site_id for lock in busy]
 
 
-def print_failures(db_path: str, since: str, site_ids: list[str]) -> None:
-    """Each URL that failed in this run, with its reason, a few per site; then, apart,
-    the URLs robots.txt disallows (not fetched, as the site asks: no failure)."""
-    from sqlite_utils import Database
+@dataclass(frozen=True)
+class PageListing:
+    """A block of URLs print_failures prints: the pages of the run matching ``condition``
+    (SQL on ``pages``, where ``:robots`` is the error of a URL robots.txt disallows)."""
 
-    from parknews.crawler.spiders.park import ROBOTS_DISALLOWED
+    header: str
+    condition: str
+    what: tuple[str, str]  # one URL and many, in "… and 12 more <what>"
+    with_reason: bool  # each URL followed by its error
+
+
+PAGE_LISTINGS = (
+    PageListing("failures (url: reason):", "error is not null and error != :robots",
+                ("failed URL", "failed URLs"), with_reason=True),
+    PageListing("disallowed by robots.txt (not fetched, as the sites ask):",
+                "error = :robots", ("URL disallowed by robots.txt",
+                                    "URLs disallowed by robots.txt"), with_reason=False),
+)
+
+
+def print_failures(db_path: str, since: str, site_ids: list[str], short: bool = False
+                   ) -> None:
+    """Each URL that failed in this run, with its reason, a few per site; then, apart,
+    the URLs robots.txt disallows (not fetched, as the site asks: no failure). With
+    ``short`` (a short summary) a few per site and a few dozen in all, then how many
+    more and the command that lists every one."""
+    from sqlite_utils import Database
 
     db = Database(db_path)
     if "pages" not in db.table_names():
         return
-    for header, condition, more in (
-            ("failures (url: reason):", "error is not null and error != ?",
-             f"error is not null and error != '{ROBOTS_DISALLOWED}'"),
-            ("disallowed by robots.txt (not fetched, as the sites ask):", "error = ?",
-             f"error = '{ROBOTS_DISALLOWED}'")):
-        shown_header = False
-        for site_id in site_ids:
-            rows = list(db.query(
-                f"select url, status, error from pages where site_id = ? and fetched_at >= ?"
-                f" and {condition} order by fetched_at, url",
-                [site_id, since, ROBOTS_DISALLOWED]))
-            if not rows:
-                continue
-            if not shown_header:
-                click.echo("")
-                click.echo(header)
-                shown_header = True
-            for row in rows[:FAILURES_SHOWN]:
-                reason = "" if condition == "error = ?" else f": {row['error']}"
-                click.echo(f"  {site_id}  {row['url']}{reason}")
-            if len(rows) > FAILURES_SHOWN:
-                click.echo(f"  {site_id}  … and {len(rows) - FAILURES_SHOWN} more: "
-                           f"select * from pages where site_id = '{site_id}' and {more}")
+    for listing in PAGE_LISTINGS:
+        pages = _listed_pages(db, listing, since, site_ids)
+        if not pages:
+            continue
+        click.echo("")
+        click.echo(listing.header)
+        if short:
+            _print_listing_capped(listing, pages, db_path, since)
+        else:
+            _print_listing_per_site(listing, pages)
+
+
+def _listed_pages(db, listing: PageListing, since: str, site_ids: list[str]
+                  ) -> dict[str, list[dict]]:
+    """The pages of ``listing`` fetched since ``since``, by site in the order of
+    ``site_ids`` (only those sites, each in the order fetched)."""
+    from parknews.crawler.spiders.park import ROBOTS_DISALLOWED
+
+    by_site: dict[str, list[dict]] = {}
+    for row in db.query(f"select site_id, url, status, error, run_id from pages where "
+                        f"fetched_at >= :since and {listing.condition} order by fetched_at, url",
+                        {"since": since, "robots": ROBOTS_DISALLOWED}):
+        by_site.setdefault(row["site_id"], []).append(row)
+    return {site_id: by_site[site_id] for site_id in site_ids if site_id in by_site}
+
+
+def _listing_line(listing: PageListing, site_id: str, row: dict) -> str:
+    reason = f": {row['error']}" if listing.with_reason else ""
+    return f"  {site_id}  {row['url']}{reason}"
+
+
+def _print_listing_per_site(listing: PageListing, pages: dict[str, list[dict]]) -> None:
+    """FAILURES_SHOWN URLs of each site, then how many more and the SQL that lists them."""
+    for site_id, rows in pages.items():
+        for row in rows[:FAILURES_SHOWN]:
+            click.echo(_listing_line(listing, site_id, row))
+        if len(rows) > FAILURES_SHOWN:
+            click.echo(f"  {site_id}  … and {len(rows) - FAILURES_SHOWN} more: select * from "
+                       f"pages where site_id = '{site_id}' and {_sql_literal(listing.condition)}")
+
+
+def _print_listing_capped(listing: PageListing, pages: dict[str, list[dict]], db_path: str,
+                          since: str) -> None:
+    """SHORT_LISTING_PER_SITE URLs of each site, SHORT_LISTING_IN_ALL in all, then how
+    many more and the command that lists them all."""
+    shown = 0
+    for site_id, rows in pages.items():
+        for row in rows[:min(SHORT_LISTING_PER_SITE, SHORT_LISTING_IN_ALL - shown)]:
+            click.echo(_listing_line(listing, site_id, row))
+            shown += 1
+    hidden = sum(len(rows) for rows in pages.values()) - shown
+    if hidden:
+        click.echo(f"  … and {hidden} more {listing.what[hidden > 1]}: "
+                   f"{_listing_command(listing, db_path, _this_run(pages, since))}")
+
+
+def _sql_literal(condition: str) -> str:
+    """A listing's condition as SQL to paste, its ``:robots`` written out."""
+    from parknews.crawler.spiders.park import ROBOTS_DISALLOWED
+
+    return condition.replace(":robots", f"'{ROBOTS_DISALLOWED}'")
+
+
+def _this_run(pages: dict[str, list[dict]], since: str) -> str:
+    """SQL on ``pages`` for the rows of this run: its run id, which its pages share (not
+    the pages another crawl fetched meanwhile); else those fetched since it started."""
+    run_ids = {row["run_id"] for rows in pages.values() for row in rows}
+    if len(run_ids) == 1 and None not in run_ids:
+        return f"run_id = '{run_ids.pop()}'"
+    return f"fetched_at >= '{since}'"
+
+
+def _listing_command(listing: PageListing, db_path: str, this_run: str) -> str:
+    """The sqlite-utils command (installed with parknews) that lists, as a table, every
+    URL of the listing among the pages ``this_run`` selects."""
+    import shlex
+
+    sql = (f"select site_id, url, status, error from pages where {this_run} "
+           f"and {_sql_literal(listing.condition)} order by site_id, fetched_at, url")
+    return f'sqlite-utils query {shlex.quote(db_path)} "{sql}" --table'
 
 
 @click.command()
