@@ -19,6 +19,7 @@ a fraction of a second of starting.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import os
@@ -27,6 +28,8 @@ import sys
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
+
+from parknews.crawler.oslimits import open_file_limit, raise_open_file_limit
 
 LOCKED_EXIT = 75  # EX_TEMPFAIL: a site's lock is held, the crawl did not start
 
@@ -55,8 +58,12 @@ class LockDirError(RuntimeError):
 
     def __init__(self, site_id: str, lock_dir: str | Path, error: OSError):
         self.site_id = site_id
+        advice = ""
+        if error.errno == errno.EMFILE:  # a lock file a site, held for the whole crawl
+            advice = (f" (the open-file limit is {open_file_limit()}; a crawl holds one "
+                      "lock file a site: raise it with ulimit -n)")
         super().__init__(f"cannot take the lock of site {site_id} in {lock_dir}: "
-                         f"{error.strerror or error}")
+                         f"{error.strerror or error}{advice}")
 
 
 _HELD: set[SiteLock] = set()  # the locks this process holds
@@ -193,6 +200,7 @@ def take_free_locks(lock_dir: str | Path,
     """Take the lock of each site that no other process holds: (the locks taken, the
     locks another process holds, to be read with ``read_info()``). Raises
     ``LockDirError`` for a lock that cannot be taken at all, having released the others."""
+    raise_open_file_limit()  # a lock file a site, held for the whole crawl
     taken: list[SiteLock] = []
     busy: list[SiteLock] = []
     try:
@@ -210,6 +218,7 @@ def hold_site_locks(lock_dir: str | Path, site_ids: Iterable[str]) -> Iterator[l
     """Hold the locks of these sites for the duration of the block, or raise ``SiteBusy``
     (naming the first busy site and its holder) or ``LockDirError``, having taken none
     of them."""
+    raise_open_file_limit()  # a lock file a site, held for the whole crawl
     locks: list[SiteLock] = []
     try:
         for site_id in sorted(set(site_ids)):  # one order everywhere: no lock-order cycles

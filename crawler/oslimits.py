@@ -12,6 +12,7 @@ says so when even the hard limit looks short for the crawl.
 from __future__ import annotations
 
 import logging
+import os
 
 try:
     import resource
@@ -20,10 +21,9 @@ except ImportError:  # not POSIX
 
 logger = logging.getLogger(__name__)
 
-# Open files a crawl process needs besides its connections: the archive and its WAL, the
-# WARC files, the extraction workers' pipes, the interpreter's own (measured: ~60 at rest).
-BASE_FILES = 128
-
+# Open files a crawl process needs besides its connections and what it holds already:
+# the archive and its WAL, the WARC files, the extraction workers' pipes, the event loop's.
+BASE_FILES = 64
 
 def raise_open_file_limit() -> tuple[int, int] | None:
     """Raise this process's soft limit on open files to its hard limit (children started
@@ -41,27 +41,42 @@ def raise_open_file_limit() -> tuple[int, int] | None:
     return soft, hard
 
 
-def files_needed(concurrent_requests: int, processes: int, idle_connections: int) -> int:
-    """Open files a crawl may hold at once: each crawl process its requests in flight
-    and a robots.txt fetch for each (a host's first request waits for it), the idle
-    connections it keeps alive (PARKNEWS_IDLE_CONNECTIONS_MAX), and its own files."""
-    return processes * (2 * concurrent_requests + idle_connections + BASE_FILES)
+def open_file_limit() -> int | None:
+    """This process's soft limit on open files (None: none here)."""
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0] if resource is not None else None
 
 
-def check_open_file_limit(concurrent_requests: int, processes: int,
-                          idle_connections: int) -> int | None:
+def open_files() -> int:
+    """Files this process has open now (0 where that cannot be seen)."""
+    try:
+        return len(os.listdir("/proc/self/fd"))
+    except OSError:
+        return 0
+
+
+def files_needed(concurrent_requests: int, idle_connections: int, open_now: int = 0) -> int:
+    """Open files a crawl process may hold at once (the limit is per process): what it
+    holds already (``open_now``: the sites' lock files, which its crawl processes
+    inherit), its requests in flight and a robots.txt fetch for each (a host's first
+    request waits for it), the idle connections it keeps alive
+    (``PARKNEWS_IDLE_CONNECTIONS_MAX``) and its own files."""
+    return open_now + 2 * concurrent_requests + idle_connections + BASE_FILES
+
+
+def check_open_file_limit(concurrent_requests: int, idle_connections: int) -> int | None:
     """Raise the limit (:func:`raise_open_file_limit`) and warn when it is still below
-    what the crawl may need; the soft limit now (None: no limits here)."""
+    what a crawl process may need; the soft limit now (None: no limits here)."""
     limits = raise_open_file_limit()
     if limits is None:
         return None
     soft, _ = limits
-    needed = files_needed(concurrent_requests, processes, idle_connections)
+    needed = files_needed(concurrent_requests, idle_connections, open_files())
     if soft < needed:
         logger.warning(
-            "the open-file limit is %d, and this crawl may need about %d (%d crawl "
-            "process(es), CONCURRENT_REQUESTS %d): connections may fail with 'Too many "
+            "the open-file limit is %d, and each crawl process may need about %d "
+            "(CONCURRENT_REQUESTS %d, PARKNEWS_IDLE_CONNECTIONS_MAX %d, %d files open "
+            "already, such as the sites' locks): connections may fail with 'Too many "
             "open files'. Raise it (ulimit -n %d, or LimitNOFILE= for a systemd "
-            "service) or lower CONCURRENT_REQUESTS.", soft, needed, processes,
-            concurrent_requests, needed)
+            "service) or lower CONCURRENT_REQUESTS.", soft, needed, concurrent_requests,
+            idle_connections, open_files(), needed)
     return soft

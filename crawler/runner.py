@@ -124,7 +124,7 @@ def run_crawl(
     overrides.setdefault("PARKNEWS_RUN_ID", new_run_id())  # one id for all sites of the run
     settings = crawl_settings(db_path, overrides)
     count = shards.process_count(settings, sites)
-    oslimits.check_open_file_limit(settings.getint("CONCURRENT_REQUESTS"), count,
+    oslimits.check_open_file_limit(settings.getint("CONCURRENT_REQUESTS"),
                                    settings.getint("PARKNEWS_IDLE_CONNECTIONS_MAX"))
     if count > 1:  # one crawl process per core (crawler/shards.py)
         groups = shards.split_sites([site for site in sites if not site.render], count)
