@@ -335,6 +335,10 @@ class ArchiveWriter:
                 changed.append(dict(row, version=version + 1))
             else:
                 unchanged.append(dict(row, version=old["version"] or 1))
+            if old is not None:  # the index's update trigger cuts old and new texts
+                for column in search.INDEXED_COLUMNS:
+                    if old[column] == row[column]:
+                        self.precut.twice(row[column])
         if versions:
             self.db["article_versions"].insert_all(versions, pk="id", replace=True)
         conn = self.db.conn
