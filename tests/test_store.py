@@ -321,6 +321,12 @@ def test_a_batch_beyond_the_variable_limit_is_written_in_several_statements(db):
     assert db.execute("select count(*) from articles_fts where articles_fts match '园区'"
                       ).fetchone()[0] == 7
     assert db.execute("select sum(n) from article_counts_by_month").fetchone()[0] == 7
+    db.conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 32766)
+    db.conn.setlimit(sqlite3.SQLITE_LIMIT_SQL_LENGTH, 1200)  # a row a statement
+    for n in range(7, 20):
+        writer.add_article(article(f"http://yx/{n}", "t1", body=f"园区正文{n}"))
+    writer.flush()
+    assert db["articles"].count == 20
 
 
 def test_an_article_stored_again_is_reindexed_with_the_tokens_handed_over(db, monkeypatch):
