@@ -748,11 +748,14 @@ class _Index:
         rows = self._proposed_rows(hashvalues, url)
         if not len(rows):
             return []
-        estimates = self.signatures.row_estimates(hashvalues, rows)
-        keep = estimates >= THRESHOLD - ESTIMATE_MARGIN
-        rows, estimates = rows[keep], estimates[keep]
+        estimates = self.signatures.row_estimates(hashvalues, rows).tolist()
+        # in Python (a few dozen rows: each numpy call costs 5-20 us amid the writer's
+        # SQLite work); sorted stably by falling estimate, as argsort(-estimates) did
+        kept = [(estimate, row) for estimate, row in zip(estimates, rows.tolist(), strict=True)
+                if estimate >= THRESHOLD - ESTIMATE_MARGIN]
+        kept.sort(key=lambda pair: -pair[0])
         urls = self.signatures.urls
-        return [urls[row] for row in rows[np.argsort(-estimates, kind="stable")].tolist()]
+        return [urls[row] for _, row in kept]
 
 
 def _hashvalues(minhash: MinHash | np.ndarray) -> np.ndarray:

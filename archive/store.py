@@ -136,15 +136,21 @@ def _insert_sql(table: str, columns: tuple[str, ...], rows: int, pk: str | None 
     return sql
 
 
-def _variable_limit(conn: sqlite3.Connection) -> int:
-    return conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+def _rows_per_statement(conn: sqlite3.Connection, columns: tuple[str, ...]) -> int:
+    """How many rows one statement may hold: the connection's limits on variables and on
+    the length of a statement (``(?, ?, …), `` is 3 characters a column and 4; 1,000 for
+    the rest)."""
+    by_variables = conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // len(columns)
+    by_length = ((conn.getlimit(sqlite3.SQLITE_LIMIT_SQL_LENGTH) - 1000 - 40 * len(columns))
+                 // (3 * len(columns) + 4))
+    return max(1, min(by_variables, by_length))
 
 
 def _insert_rows(conn: sqlite3.Connection, table: str, columns: tuple[str, ...],
                  rows: list[tuple], pk: str | None = None) -> None:
     """``rows`` (tuples of values in ``columns`` order) in as few statements as the
-    variable limit allows: one for a batch."""
-    per_statement = max(1, _variable_limit(conn) // len(columns))
+    connection's limits allow: one for a batch."""
+    per_statement = _rows_per_statement(conn, columns)
     for start in range(0, len(rows), per_statement):
         chunk = rows[start:start + per_statement]
         conn.execute(_insert_sql(table, columns, len(chunk), pk),
@@ -335,6 +341,10 @@ class ArchiveWriter:
                 changed.append(dict(row, version=version + 1))
             else:
                 unchanged.append(dict(row, version=old["version"] or 1))
+            if old is not None:  # the index's update trigger cuts old and new texts
+                for column in search.INDEXED_COLUMNS:
+                    if old[column] == row[column]:
+                        self.precut.twice(row[column])
         if versions:
             self.db["article_versions"].insert_all(versions, pk="id", replace=True)
         conn = self.db.conn

@@ -481,14 +481,27 @@ def test_the_bands_answer_as_before_with_buckets_full_merged_and_recent(monkeypa
         index.add(url, minhash, ())
         if number % 7 == 0:
             index.remove(family[number // 2][0])
-        for _, probe in family[max(0, number - 8):number + 1:3]:
+        for probe_url, probe in family[max(0, number - 8):number + 1:3]:
             got = index.bands.query(probe.hashvalues).tolist()
             assert got == _reference_query(index.bands, probe.hashvalues)
             checked += len(got)
+            # candidates: the live proposals above the estimate floor, by falling
+            # estimate, ties in row order (as numpy's stable argsort gave them)
+            rows = np.array([r for r in got if index.signatures.alive[r]
+                             and r != index.signatures.rows.get(probe_url)], dtype=np.int64)
+            if len(rows):
+                estimates = index.signatures.row_estimates(probe.hashvalues, rows)
+                keep = estimates >= dedup.THRESHOLD - dedup.ESTIMATE_MARGIN
+                order = rows[keep][np.argsort(-estimates[keep], kind="stable")]
+                expected_urls = [index.signatures.urls[r] for r in order.tolist()]
+            else:
+                expected_urls = []
+            assert index.candidates(probe_url, probe) == expected_urls
     assert len(index.bands.keys) and index.bands.recent_articles == 130 - 5 * 23
     assert any(isinstance(rows, list) and len(rows) > dedup.BUCKET_CAP
                for rows in index.bands.recent.values())  # a full bucket in the buffer
     assert checked > 1000
+    assert len(index.candidates(family[-1][0], family[-1][1])) > 1  # an order to keep
 
 
 def test_a_repost_handed_over_by_workers_is_compared_without_preparing_a_body(

@@ -151,3 +151,28 @@ def test_the_writer_recomputes_nothing_the_worker_prepared(tmp_path, monkeypatch
     db = Database(tmp_path / "a.db")
     assert db["dedup_signatures"].count == 1
     assert [h.url for h in search.search(db.conn, "集成电路")[0]] == [item.url]
+
+
+def test_the_article_row_is_what_asdict_gave_and_stored_alike(tmp_path):
+    """The storage pipeline's article row: ``asdict`` without its deep copy; the stored
+    row (JSON columns included) is the one ``asdict``'s row gives."""
+    from dataclasses import asdict
+
+    from parknews.archive.store import ArchiveWriter, open_archive
+    from parknews.pipelines.storage import article_row
+
+    article = Article(url="http://qw.cn/1", title="标题", body="正文", source="来源",
+                      attachments=[{"name": "附件1.pdf", "url": "http://qw.cn/1.pdf"}],
+                      images=[{"src": "http://qw.cn/a.png", "caption": "图"}],
+                      extras={"method": "rules", "column": "园区动态"})
+    assert article_row(article) == asdict(article)
+    stored = []
+    for number, row in enumerate((article_row(article), asdict(article))):
+        writer = ArchiveWriter(open_archive(tmp_path / f"{number}.db"))
+        writer.upsert_sites([{"id": "qw", "name": "青梧", "park": None, "region": None,
+                              "start_urls": ["http://qw.cn/"], "updated_at": "t"}])
+        writer.add_article(dict(row, site_id="qw", fetched_at="t"))
+        writer.close()
+        stored.append(writer.db["articles"].get("http://qw.cn/1"))
+    assert stored[0] == stored[1]
+    assert stored[0]["attachments"] == '[{"name": "附件1.pdf", "url": "http://qw.cn/1.pdf"}]'

@@ -321,3 +321,45 @@ def test_a_batch_beyond_the_variable_limit_is_written_in_several_statements(db):
     assert db.execute("select count(*) from articles_fts where articles_fts match '园区'"
                       ).fetchone()[0] == 7
     assert db.execute("select sum(n) from article_counts_by_month").fetchone()[0] == 7
+    db.conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 32766)
+    db.conn.setlimit(sqlite3.SQLITE_LIMIT_SQL_LENGTH, 1200)  # a row a statement
+    for n in range(7, 20):
+        writer.add_article(article(f"http://yx/{n}", "t1", body=f"园区正文{n}"))
+    writer.flush()
+    assert db["articles"].count == 20
+
+
+def test_an_article_stored_again_is_reindexed_with_the_tokens_handed_over(db, monkeypatch):
+    """An article fetched again (unchanged, or changed) is upserted: the search index's
+    update trigger cuts the old row's texts and the new row's. Where a text stayed the
+    same, both take the tokens the worker handed over; none is cut in the writer."""
+    from parknews.archive import search
+    from parknews.archive.store import prepare
+
+    writer = ArchiveWriter(db, batch_size=1)
+    writer.upsert_sites([site_row()])
+    body, title = "园区招商引资项目集中签约。" * 5, "园区签约"
+    row = dict(article("http://yx/1", "t1", title=title, body=body), content_hash="h1",
+               source="云溪日报")
+    changed = "园区招商引资项目集中签约仪式举行。" * 5
+    handed = [prepare(title, text, "云溪日报") for text in (body, body, changed)]
+    writer.add_article(row, handed[0])
+    cut = []
+    original = search.index_text
+    monkeypatch.setattr(search, "index_text", lambda text, fold=False: cut.append(text)
+                        or original(text, fold))
+    writer.add_article(dict(row, fetched_at="t2"), handed[1])
+    assert writer.counts["articles_unchanged"] == 1 and cut == []
+    writer.add_article(dict(row, fetched_at="t3", body=changed, content_hash="h2"),
+                       handed[2])
+    assert writer.counts["articles_changed"] == 1 and cut == [body]  # the old body only
+    monkeypatch.undo()
+    assert search.search(db.conn, "仪式")[1] == 1 and search.search(db.conn, "签约")[1] == 1
+    assert db.execute("select count(*) from articles_fts where articles_fts match '集中'"
+                      ).fetchone()[0] == 1
+    precut = search.Precut()
+    precut.remember("正文", "tokens")
+    precut.twice("正文")
+    precut.twice("never remembered")
+    assert [precut.take("正文") for _ in range(3)] == ["tokens", "tokens", None]
+    assert precut.take("never remembered") is None
