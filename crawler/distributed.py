@@ -48,6 +48,7 @@ from parknews.crawler.frontier import (
 from parknews.crawler.manysites import SiteCrawler
 from parknews.crawler.sites import Site
 from parknews.crawler.spiders.park import ParkSpider
+from parknews.pipelines.crawlstop import stop_crawl
 from parknews.pipelines.redisqueue import Keys, keys_from_settings
 
 logger = logging.getLogger(__name__)
@@ -324,13 +325,7 @@ class WorkerExtension:
         for loop in self.loops:
             if loop.running:
                 loop.stop()
-        engine = self.crawler.engine
-        if hasattr(engine, "close_spider_async"):
-            from scrapy.utils.defer import deferred_from_coro
-
-            deferred_from_coro(engine.close_spider_async(reason=REDIS_LOST))
-        else:  # Scrapy before 2.14
-            engine.close_spider(self.crawler.spider, REDIS_LOST)
+        stop_crawl(self.crawler, REDIS_LOST)
 
     def _wake(self) -> None:
         slot = getattr(self.crawler.engine, "_slot", None)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 from dataclasses import fields
 from datetime import UTC, datetime
 
@@ -19,6 +20,7 @@ from scrapy.exceptions import NotConfigured
 
 from parknews.archive.store import MAX_BODY_CHARS, ArchiveWriter, Prepared, open_archive
 from parknews.archive.warc import new_run_id
+from parknews.pipelines.crawlstop import stop_crawl
 from parknews.pipelines.fingerprint import content_hash
 from parknews.pipelines.items import FetchedPage
 from parknews.pipelines.sitestats import site_stats
@@ -28,6 +30,7 @@ logger = logging.getLogger(__name__)
 # Sent (Scrapy signal) before each commit of the archive's rows: whoever writes the
 # captures they point at (the WARC middleware) makes them durable first.
 captures_needed = object()
+WRITE_FAILED = "archive_write_failed"  # the finish reason of a crawl the archive refused
 
 
 class CommittingWriter(ArchiveWriter):
@@ -50,6 +53,7 @@ class StoragePipeline:
         self.db_path = db_path
         self.batch_size = batch_size
         self.writer: ArchiveWriter | None = None
+        self.write_error: str | None = None  # the archive refused a write: the crawl stops
         self.last_item_at: dict[str, str] = {}  # site -> when its last page was stored
 
     @classmethod
@@ -80,6 +84,34 @@ class StoragePipeline:
     def process_item(self, item):
         if not isinstance(item, FetchedPage) or self.writer is None:
             return item
+        if self.write_error is not None:  # the crawl is stopping: nothing more is written
+            return item
+        try:
+            self._store(item)
+        except sqlite3.Error as exc:
+            self._stop(exc)
+        return item
+
+    def _refused(self, exc: sqlite3.Error) -> None:
+        """Record and tell that the archive refused a write (once)."""
+        if self.write_error is not None:
+            return
+        self.write_error = f"{type(exc).__name__}: {exc}"
+        self.crawler.stats.set_value("archive/write_error", self.write_error)
+        logger.error("the archive %s could not be written (%s): the crawl stops; the pages "
+                     "fetched since its last write are not stored, the next run fetches "
+                     "them again", self.db_path, self.write_error)
+
+    def _stop(self, exc: sqlite3.Error) -> None:
+        """The archive refused a write (disk full, a lock held past the busy timeout, no
+        file left to open): the rows of that write are lost, so the crawl stops at once
+        rather than fetch pages it cannot keep; its runs record why
+        (``archive_write_failed``), the command exits with an error, and the next run
+        fetches again what was not stored."""
+        self._refused(exc)
+        stop_crawl(self.crawler, WRITE_FAILED)
+
+    def _store(self, item: FetchedPage) -> None:
         capture = _capture_columns(item.warc)
         self.last_item_at[item.site_id] = datetime.now(UTC).isoformat(timespec="seconds")
         if item.status == 304:  # not modified: the stored row and its capture stand
@@ -88,7 +120,7 @@ class StoragePipeline:
                                   "error": None, "run_id": self.run_id}, partial=True)
             if item.kind == "article":
                 self.writer.article_not_modified(item.url, item.fetched_at, item.site_id)
-            return item
+            return
         self.writer.add_page({
             "url": item.url,
             "site_id": item.site_id,
@@ -119,18 +151,36 @@ class StoragePipeline:
                 **capture,
             )
             self.writer.add_article(row, item.prepared)
-        return item
 
     def close_spider(self) -> None:
         """Write what is buffered; the run's row waits for spider_closed and its reason."""
-        if self.writer is not None:
-            self.writer.flush()
+        if self.writer is not None and self.write_error is None:
+            try:
+                self.writer.flush()
+            except sqlite3.Error as exc:
+                self._refused(exc)  # (the crawl is closing already)
 
     def spider_closed(self, spider, reason: str) -> None:
         """One ``crawl_runs`` row per site, from the site's own stats (``stats_of_site``
-        of a spider crawling many sites) or the crawler's (a spider of one site)."""
+        of a spider crawling many sites) or the crawler's (a spider of one site); when
+        the archive refused a write, every site's run finished ``archive_write_failed``."""
         if self.writer is None:
             return
+        if self.write_error is not None:
+            reason = WRITE_FAILED
+        try:
+            self._record_runs(reason)
+        except sqlite3.Error as exc:
+            self._refused(exc)
+            for site in _sites_of(self.crawler.spider):
+                own = site_stats(self.crawler, site.id)
+                (own if own is not None else self.crawler.stats).set_value(
+                    "finish_reason", WRITE_FAILED)
+            self.crawler.stats.set_value("finish_reason", WRITE_FAILED)
+        finally:
+            self.writer.db.close()
+
+    def _record_runs(self, reason: str) -> None:
         self.writer.flush()
         spider = self.crawler.spider
         now = datetime.now(UTC).isoformat(timespec="seconds")
@@ -163,7 +213,6 @@ class StoragePipeline:
         self.writer.close()
         for key, value in self.writer.counts.items():
             self.crawler.stats.set_value(f"archive/{key}", value)
-        self.writer.db.close()
 
 
 def article_row(article) -> dict:

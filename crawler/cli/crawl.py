@@ -113,7 +113,8 @@ def crawl(**options):
     the sites that need a look instead (--summary).
 
     \b
-    Exit status: 0 done; 1 bad input, or every site crawled failed;
+    Exit status: 0 done; 1 bad input, every site crawled failed, or the archive could
+    not be written (the crawl stops at once);
     75 (EX_TEMPFAIL) some site was skipped because another crawl holds it.
 
     \b
@@ -167,10 +168,22 @@ def _crawl(args: CrawlArgs, overrides: dict, sites_file: SitesFile, sites: list,
     release_locks(locks)
     if skipped:
         click.echo(f"skipped, being crawled by another process: {', '.join(skipped)}")
+    _fail_if_archive_refused(results)
     if results and all(r.pages == r.failures + r.disallowed for r in results):
         fail("every site failed: nothing was fetched")
     if skipped:
         sys.exit(LOCKED_EXIT)
+
+
+def _fail_if_archive_refused(results) -> None:
+    """Exit with an error when the archive refused a write and the crawl stopped
+    (pipelines/storage.py): a scheduled run must not look done."""
+    from parknews.pipelines.storage import WRITE_FAILED
+
+    if any(r.finish_reason == WRITE_FAILED for r in results):
+        fail("the archive could not be written, so the crawl stopped early (the log says "
+             "why); what it fetched since the archive's last write is not stored, and the "
+             "next run fetches it again")
 
 
 def _log_options(args: CrawlArgs, overrides: dict, sites_file: SitesFile):
