@@ -46,6 +46,7 @@ from parknews.crawler.frontier import (
     worker_name,
 )
 from parknews.crawler.manysites import SiteCrawler
+from parknews.crawler.oslimits import check_open_file_limit
 from parknews.crawler.sites import Site
 from parknews.crawler.spiders.park import ParkSpider
 from parknews.pipelines.crawlstop import stop_crawl
@@ -406,7 +407,10 @@ def run_worker(redis_url: str, prefix: str, warc_dir: str,
     """Crawl from the frontier until it is empty; the worker's stats."""
     from scrapy.crawler import CrawlerProcess
 
-    process = CrawlerProcess(worker_settings(redis_url, prefix, warc_dir, overrides))
+    settings = worker_settings(redis_url, prefix, warc_dir, overrides)
+    check_open_file_limit(settings.getint("CONCURRENT_REQUESTS"),
+                          settings.getint("PARKNEWS_IDLE_CONNECTIONS_MAX"))
+    process = CrawlerProcess(settings)
     crawler = process.create_crawler(DistributedParkSpider)
     process.crawl(crawler)
     process.start()
