@@ -107,8 +107,8 @@ def open_archive(path: str | Path, check_search_index: bool = True) -> Database:
 # every value in Python and wrap each chunk of 999 variables in a savepoint (and each
 # savepoint or statement makes the FTS5 index write out the tokens it holds: a batch's new
 # articles go in one statement here). Measured with benchmarks/store_write.py (3,000
-# articles, as many other pages): pages rows 0.12 -> 0.05 ms an article, the article
-# insert 0.76 -> 0.66 (of which ~0.55 is the FTS5 index itself); docs/benchmarks.md,
+# articles, as many other pages): pages rows 0.095 -> 0.036 ms an article, the article
+# insert 0.57 -> 0.53 (nearly all of it the FTS5 index itself); docs/benchmarks.md,
 # "Writing the archive". The statements are sqlite-utils 4's own (its upsert is INSERT
 # ... ON CONFLICT DO UPDATE of the given columns), the values bound as it binds them
 # (``_sql_value``); sqlite-utils still makes the schema and writes everything else.

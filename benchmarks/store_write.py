@@ -26,16 +26,25 @@ The CPU is split, per article, into:
 - commit: the ``COMMIT`` of each batch's transaction (``store.write_transaction``);
 - buffering: ``add_page`` / ``add_article`` themselves (everything outside ``flush``).
 
+``--recheck``: the timed pass is a second one, of the same pages and articles, into the
+archive an untimed first pass wrote: every article is stored again, unchanged (an upsert
+whose search-index trigger deletes the old row's tokens and inserts the new's), as when
+a re-check fetches it and the server sends no validators.
+
 Each of ``--repeat`` runs writes a fresh archive; the report gives the median run's
 figures per piece (and the spread). The articles are generated and prepared once,
 untimed. Checks after each run: rows, clusters and members are counted and, with
-``--digest``, a hash of every table's rows (rowids included for ``articles``) printed,
-so that two commits can be shown to write the same archive.
+``--digest``, a hash of every written table's rows (rowids included for ``articles``)
+and of the search index's content (``fts5vocab``: every term, document, column and
+position; not the layout of its segments) printed, so that two commits can be shown to
+write the same archive.
 
 Examples:
 
     python benchmarks/store_write.py                      # 3,000 articles, 3 runs
     python benchmarks/store_write.py --articles 1000 --repeat 1 --digest
+    python benchmarks/store_write.py --other-pages 1.5    # 10 pages a 4 articles
+    python benchmarks/store_write.py --recheck            # every article stored again
     python benchmarks/store_write.py --profile /tmp/store.prof   # cProfile one run
 
 The Markdown report goes to stdout, progress to stderr.
