@@ -189,22 +189,33 @@ class Timers:
         setattr(owner, name, timed)
 
     @contextlib.contextmanager
-    def transaction(self, db):
-        """``store.write_transaction`` with its COMMIT timed."""
-        if db.conn.in_transaction:
-            with db.atomic():
-                yield db
-            return
-        db.conn.execute("BEGIN IMMEDIATE")
+    def transaction(self, db, write_transaction=store.write_transaction):
+        """``store.write_transaction`` itself, the time of its end (the COMMIT) counted."""
+        outermost = not db.conn.in_transaction
+        manager = write_transaction(db)
+        manager.__enter__()
         try:
             yield db
         except BaseException:
-            db.conn.rollback()
-            raise
+            if not manager.__exit__(*sys.exc_info()):
+                raise
+            return
         start = time.process_time()
-        db.conn.execute("COMMIT")
-        self.spent["commit"] += time.process_time() - start
-        self.batches += 1
+        manager.__exit__(None, None, None)
+        if outermost:
+            self.spent["commit"] += time.process_time() - start
+            self.batches += 1
+
+
+def _feed(writer: ArchiveWriter, items: list) -> None:
+    """The pages and articles to the writer as the storage pipeline hands them, then the
+    last batch written."""
+    for kind, value in items:
+        if kind == "page":
+            writer.add_page(value)
+        else:
+            writer.add_article(*value)
+    writer.flush()
 
 
 def digest(conn) -> dict[str, str]:
@@ -252,12 +263,7 @@ def one_run(calls: list[tuple], workdir: Path, number: int, want_digest: bool,
     items = [(kind, value) if kind == "page" else (kind, pickle.loads(value))
              for kind, value in calls]
     if recheck:  # the archive holds them all already: the timed pass stores them again
-        for kind, value in items:
-            if kind == "page":
-                writer.add_page(value)
-            else:
-                writer.add_article(*value)
-        writer.flush()
+        _feed(writer, items)
         timers.reset()
         writer.counts = dict.fromkeys(writer.counts, 0)
         items = [(kind, value) if kind == "page" else (kind, pickle.loads(value))
@@ -268,12 +274,7 @@ def one_run(calls: list[tuple], workdir: Path, number: int, want_digest: bool,
         if profiler:
             profiler.enable()
         start = time.process_time()
-        for kind, value in items:
-            if kind == "page":
-                writer.add_page(value)
-            else:
-                writer.add_article(*value)
-        writer.flush()
+        _feed(writer, items)
         total = time.process_time() - start
         if profiler:
             profiler.disable()
