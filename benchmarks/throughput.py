@@ -260,8 +260,8 @@ def breakdown(base_url: str, articles: int, per_page: int, page_kb: int, out: Pa
         return item
 
     fetched = timed("item_plumbing", store)
-    pipeline = StoragePipeline.__new__(StoragePipeline)
-    pipeline.writer, pipeline.run_id, pipeline.last_item_at = archive, "bench", {}
+    pipeline = StoragePipeline(None, str(work / "b.db"), 50, "bench")  # (no crawler needed)
+    pipeline.writer = archive
     started = time.process_time()
     for item in fetched:
         pipeline.process_item(item)
