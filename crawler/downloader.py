@@ -19,8 +19,8 @@ instead of Twisted's 240, and at most ``PARKNEWS_IDLE_CONNECTIONS_MAX`` idle at 
 crawl of thousands of small sites finishes a host within seconds and touches a hundred
 new hosts a second, and each host it had touched in the last four minutes held an open
 socket (2,606 open files at 2,500 sites, past the 1,024 that cron jobs often get: their
-connections then failed with "Too many open files" and SQLite could not open its
-temporary files).
+connections then failed with "Too many open files", and the archive's writes with
+SQLite's "unable to open database file").
 """
 
 from __future__ import annotations
