@@ -4,9 +4,9 @@ Every connection, WARC file and archive file is an open file. Cron jobs and many
 services start with a soft limit of 1,024 whatever the hard limit allows, and a crawl of
 thousands of sites that runs into it fails silently at the edges: connections refused by
 the kernel (``Too many open files``, hosts skipped as if their robots.txt were down) and
-the archive's writes failing (SQLite: ``unable to open database file``). So a crawl raises its soft limit to the hard
-limit first (what the user may do with ``ulimit -n`` anyway; no privilege needed), and
-says so when even the hard limit looks short for the crawl.
+the archive's writes failing (SQLite: ``unable to open database file``). So a crawl
+raises its soft limit to the hard limit first (what the user may do with ``ulimit -n``
+anyway; no privilege needed), and says so when even the hard limit looks short.
 """
 
 from __future__ import annotations
