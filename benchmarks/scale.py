@@ -138,15 +138,26 @@ class Served:
 
 # --------------------------------------------------------------------- measuring
 
-def run_measured(command: list[str], label: str) -> dict:
-    """Run a command; its wall time, start time, peak PSS and open files of its tree."""
+def _open_file_limit(limit: tuple[int, int] | None):
+    """What sets a started command's (soft, hard) open-file limit, or None."""
+    if limit is None:
+        return None
+    import resource
+
+    return lambda: resource.setrlimit(resource.RLIMIT_NOFILE, limit)
+
+
+def run_measured(command: list[str], label: str,
+                 nofile: tuple[int, int] | None = None) -> dict:
+    """Run a command (under the open-file limit ``nofile``: soft, hard); its wall time,
+    start time, peak PSS and open files of its tree."""
     import psutil
 
     log(f"{label}: {' '.join(command[3:])[:200]}")
     started_at = time.time()
     started = time.perf_counter()
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, cwd=ROOT)
+                            text=True, cwd=ROOT, preexec_fn=_open_file_limit(nofile))
     peak = {"pss": 0, "fds": 0, "procs": 0}
     cpu: dict[int, float] = {}  # pid -> its CPU seconds when last seen
     parents: set[int] = {proc.pid}  # the crawl processes: those with children (workers)
@@ -208,7 +219,7 @@ def min_gap(hits: list[list]) -> tuple[float | None, dict[str, float]]:
 
 
 def crawl(served: Served, workdir: Path, name: str, sites: list[list], settings: list[str],
-          max_pages: int | None = None) -> dict:
+          max_pages: int | None = None, nofile: tuple[int, int] | None = None) -> dict:
     sites_file = workdir / f"{name}.toml"
     lines = []
     for site_id, base_url, _ in sites:
@@ -226,7 +237,7 @@ def crawl(served: Served, workdir: Path, name: str, sites: list[list], settings:
                str(sites_file), "--db", str(db_path), "--no-lock", "--no-progress"]
     for setting in settings:
         command += ["--set", setting]
-    run = run_measured(command, name)
+    run = run_measured(command, name, nofile)
     log_ = served.hits(workdir / f"{name}-hits.json")
     hits = log_["hits"]
     served_urls: set[str] = set()
@@ -318,6 +329,15 @@ def report(rows: list[dict], args, started: datetime, load, commit: str) -> str:
 
 # --------------------------------------------------------------------- main
 
+def _limits(text: str) -> tuple[int, int]:
+    """``--nofile`` 512 or 1024:4096 as (soft, hard)."""
+    soft, _, hard = text.partition(":")
+    try:
+        return int(soft), int(hard or soft)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not SOFT[:HARD]: {text!r}") from None
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  epilog=__doc__.split("\n\n", 1)[1],
@@ -332,6 +352,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--set", dest="extra", action="append", default=[], metavar="NAME=VALUE",
                     help="a setting for the polite and no-delay crawls (repeatable), to try "
                          "one; the report names it")
+    ap.add_argument("--nofile", type=_limits, metavar="SOFT[:HARD]",
+                    help="run the polite and no-delay crawls under this open-file limit "
+                         "(cron jobs often get 1024), as `ulimit -n` would")
     ap.add_argument("--stage", nargs="+", help=argparse.SUPPRESS)  # internal
     args = ap.parse_args(argv)
     if args.stage:
@@ -354,10 +377,11 @@ def main(argv: list[str] | None = None) -> int:
                 rows.append(crawl(served, workdir, f"one-site-{size}", [big], ONE_SITE,
                                   max_pages=pages))
             if "polite" not in args.skip:
-                rows.append(crawl(served, workdir, f"polite-{size}", sites, args.extra))
+                rows.append(crawl(served, workdir, f"polite-{size}", sites, args.extra,
+                                  nofile=args.nofile))
             if "nodelay" not in args.skip:
                 rows.append(crawl(served, workdir, f"nodelay-{size}", sites,
-                                  NO_DELAY + args.extra))
+                                  NO_DELAY + args.extra, nofile=args.nofile))
     print(report(rows, args, started, load, commit))
     return 0
 
