@@ -23,7 +23,7 @@ from parknews.crawler.cli.common import (
     print_summary,
     summary_mode,
 )
-from parknews.crawler.cli.crawl import print_failures
+from parknews.crawler.cli.crawl import print_failures, print_unhealthy
 from parknews.crawler.runner import SiteResult
 from parknews.crawler.spiders.park import ROBOTS_DISALLOWED
 
@@ -230,3 +230,23 @@ def test_a_short_crawl_summary_through_the_cli(tmp_path):
         broken.id, "dead"]
     assert "2 other sites were fine; `--summary full` shows every site." in lines
     assert f"  {broken.id}  {broken.base_url}/gone.html: HTTP 404" in lines
+
+
+def _unhealthy(n: int) -> SimpleNamespace:
+    return SimpleNamespace(site_id=f"park{n:04d}", status="unhealthy",
+                           problems=[{"rule": "host_down", "message": f"host down ({n})"}])
+
+
+def test_short_caps_the_unhealthy_sites_and_names_the_command_listing_them(capsys):
+    """A big crawl's mail lists at most SHORT_LISTING_IN_ALL unhealthy sites (a network
+    outage can make hundreds so), then how many more and how to see them all."""
+    sick = [_unhealthy(n) for n in range(SHORT_LISTING_IN_ALL + 12)]
+    print_unhealthy(sick, "/srv/park news.db", short=True)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[:SHORT_LISTING_IN_ALL] == [
+        f"unhealthy: park{n:04d}: host down ({n})" for n in range(SHORT_LISTING_IN_ALL)]
+    assert lines[SHORT_LISTING_IN_ALL:] == [
+        "… and 12 more unhealthy sites: parknews health --db '/srv/park news.db' --no-alert"]
+    print_unhealthy(sick, "/srv/park news.db", short=False)  # full: every one
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == len(sick) and lines[-1].endswith(f"({len(sick) - 1})")

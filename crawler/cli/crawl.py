@@ -7,6 +7,7 @@ from __future__ import annotations
 import atexit
 import json
 import logging
+import shlex
 import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -164,7 +165,8 @@ def _crawl(args: CrawlArgs, overrides: dict, sites_file: SitesFile, sites: list,
     _summary_events(results)
     print_failures(args.db_path, started, [site.id for site in sites],
                    short=summary == "short")
-    _report_health(args, sites_file, [site.id for site in sites], say)
+    _report_health(args, sites_file, [site.id for site in sites], say,
+                   short=summary == "short")
     release_locks(locks)
     if skipped:
         click.echo(f"skipped, being crawled by another process: {', '.join(skipped)}")
@@ -253,17 +255,32 @@ def _crawl_settings(args: CrawlArgs, overrides: dict) -> dict:
 
 
 def _report_health(args: CrawlArgs, sites_file: SitesFile, site_ids: list[str],
-                   say) -> None:
+                   say, short: bool = False) -> None:
+    """Check the crawled sites' health (alerting as the sites file says); each unhealthy
+    one is a log event, and a line of the output (``short``: at most
+    SHORT_LISTING_IN_ALL lines, then how many more and the command listing them)."""
     from parknews.crawler.logs import event
 
     healths = check_health(args.db_path, sites_file.alerts, site_ids, alert=True,
                            zone=sites_file.zone, say=say)
-    for item in healths:
-        if item.status == "unhealthy":
-            problems = "; ".join(p["message"] for p in item.problems)
-            click.echo(f"unhealthy: {item.site_id}: {problems}")
-            event(logging.WARNING, f"site {item.site_id} is unhealthy: {problems}",
-                  "unhealthy", site=item.site_id, since=item.since, problems=item.problems)
+    unhealthy = [item for item in healths if item.status == "unhealthy"]
+    for item in unhealthy:
+        problems = "; ".join(p["message"] for p in item.problems)
+        event(logging.WARNING, f"site {item.site_id} is unhealthy: {problems}",
+              "unhealthy", site=item.site_id, since=item.since, problems=item.problems)
+    print_unhealthy(unhealthy, args.db_path, short)
+
+
+def print_unhealthy(unhealthy: list, db_path: str, short: bool) -> None:
+    """A line for each unhealthy site with its problems; ``short`` (the summary of a big
+    crawl): at most SHORT_LISTING_IN_ALL, then how many more and how to see them."""
+    shown = unhealthy[:SHORT_LISTING_IN_ALL] if short else unhealthy
+    for item in shown:
+        problems = "; ".join(p["message"] for p in item.problems)
+        click.echo(f"unhealthy: {item.site_id}: {problems}")
+    if len(unhealthy) > len(shown):
+        click.echo(f"… and {len(unhealthy) - len(shown)} more unhealthy sites: "
+                   f"parknews health --db {shlex.quote(str(db_path))} --no-alert")
 
 
 def _take_site_locks(lock_dir: str | Path, site_ids: list[str], say
@@ -392,8 +409,6 @@ def _this_run(pages: dict[str, list[dict]], since: str) -> str:
 def _listing_command(listing: PageListing, db_path: str, this_run: str) -> str:
     """The sqlite-utils command (installed with parknews) that lists, as a table, every
     URL of the listing among the pages ``this_run`` selects."""
-    import shlex
-
     sql = (f"select site_id, url, status, error from pages where {this_run} "
            f"and {_sql_literal(listing.condition)} order by site_id, fetched_at, url")
     return f'sqlite-utils query {shlex.quote(db_path)} "{sql}" --table'
