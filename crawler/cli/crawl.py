@@ -280,7 +280,8 @@ def print_unhealthy(unhealthy: list, db_path: str, short: bool) -> None:
         click.echo(f"unhealthy: {item.site_id}: {problems}")
     if len(unhealthy) > len(shown):
         click.echo(f"… and {len(unhealthy) - len(shown)} more unhealthy sites: "
-                   f"parknews health --db {shlex.quote(str(db_path))} --no-alert")
+                   f"parknews health --db {shlex.quote(str(db_path))} --no-alert | "
+                   f"grep unhealthy")
 
 
 def _take_site_locks(lock_dir: str | Path, site_ids: list[str], say
