@@ -166,13 +166,14 @@ def build(path: Path, count: int) -> dict:
                                            if k != "cluster_members"},
             "cluster_members": steps["cluster_members"],
             "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "commit": _commit(), "bytes": path.stat().st_size}
+            "commit": head_commit(), "bytes": path.stat().st_size}
     (path.parent / "build.json").write_text(json.dumps(info, indent=2) + "\n")
     log(f"{count}: built in {steps['total']:.0f} s ({info['seconds']})")
     return info
 
 
-def _commit() -> str:
+def head_commit() -> str:
+    """The short hash of the checkout's HEAD (the code measured), or "unknown"."""
     try:
         return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
                               capture_output=True, text=True, check=True).stdout.strip()
@@ -273,7 +274,7 @@ def measure(path: Path, count: int, args, which: str) -> dict:
 def report(results: list[tuple[int, dict, dict]], args, started: datetime) -> str:
     lines = [f"# Serving benchmark ({started:%Y-%m-%d %H:%M} UTC)", "",
              f"- **Command:** `{' '.join(['python benchmarks/serve.py', *args.argv])}`",
-             f"- **Commit:** `{_commit()}`; Python {sys.version.split()[0]}, "
+             f"- **Commit:** `{head_commit()}`; Python {sys.version.split()[0]}, "
              f"{os.cpu_count()} cores",
              "- timed requests per page (the requests column) after one untimed, "
              "through Datasette's in-process client (ds.client); \"not 200\": answers "

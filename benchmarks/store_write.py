@@ -59,7 +59,6 @@ import gc
 import hashlib
 import os
 import pickle
-import subprocess
 import sys
 import tempfile
 import time
@@ -70,6 +69,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import dedup_pairs  # noqa: E402
+from serve import head_commit  # noqa: E402
 
 from parknews.archive import dedup, store  # noqa: E402
 from parknews.archive.store import ArchiveWriter, open_archive, prepare  # noqa: E402
@@ -81,14 +81,6 @@ RUN_ID = "20261207T180000-bench"
 
 def log(message: str) -> None:
     print(f"[{datetime.now():%H:%M:%S}] {message}", file=sys.stderr, flush=True)
-
-
-def commit_of_head() -> str:
-    try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
-                              capture_output=True, text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
 
 
 def capture(number: int) -> dict:
@@ -329,7 +321,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="cProfile the first run into FILE (pstats format)")
     args = parser.parse_args(argv)
 
-    commit = commit_of_head()
+    commit = head_commit()
     log(f"generating and preparing {args.articles} articles (untimed)")
     calls = build_stream(args.articles, args.other_pages, args.seed)
     pages = sum(1 for kind, _ in calls if kind == "page")

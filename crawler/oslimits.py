@@ -70,7 +70,8 @@ def check_open_file_limit(concurrent_requests: int, idle_connections: int) -> in
     if limits is None:
         return None
     soft, _ = limits
-    needed = files_needed(concurrent_requests, idle_connections, open_files())
+    held = open_files()
+    needed = files_needed(concurrent_requests, idle_connections, held)
     if soft < needed:
         logger.warning(
             "the open-file limit is %d, and each crawl process may need about %d "
@@ -78,5 +79,5 @@ def check_open_file_limit(concurrent_requests: int, idle_connections: int) -> in
             "already, such as the sites' locks): connections may fail with 'Too many "
             "open files'. Raise it (ulimit -n %d, or LimitNOFILE= for a systemd "
             "service) or lower CONCURRENT_REQUESTS.", soft, needed, concurrent_requests,
-            idle_connections, open_files(), needed)
+            idle_connections, held, needed)
     return soft
