@@ -21,6 +21,13 @@ new hosts a second, and each host it had touched in the last four minutes held a
 socket (2,606 open files at 2,500 sites, past the 1,024 that cron jobs often get: their
 connections then failed with "Too many open files", and the archive's writes with
 SQLite's "unable to open database file").
+
+The same pool opens each new connection to an address it already knows (an IP address in
+the URL, or a host name Scrapy's DNS cache has resolved) straight to that address
+(:func:`direct_endpoint`): Twisted's ``HostnameEndpoint`` resolves the name and races its
+addresses for every connection, building a class and its interface declarations each
+time, which was a tenth of a crawl process's CPU in a crawl of 1,000 small sites, where
+almost every request opens a connection (py-spy; ``benchmarks/scale.py``).
 """
 
 from __future__ import annotations
@@ -29,6 +36,9 @@ from scrapy.core import downloader as scrapy_downloader
 from scrapy.core.downloader import Downloader, Slot
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.utils.defer import _schedule_coro
+from scrapy.resolver import dnscache
+from twisted.internet.abstract import isIPAddress
+from twisted.internet.endpoints import HostnameEndpoint, TCP4ClientEndpoint, _WrapperEndpoint
 from twisted.web.client import HTTPConnectionPool
 
 
@@ -53,12 +63,41 @@ IDLE_CONNECTION_TIMEOUT = 15.0  # seconds; PARKNEWS_IDLE_CONNECTION_TIMEOUT
 IDLE_CONNECTIONS_MAX = 128  # PARKNEWS_IDLE_CONNECTIONS_MAX
 
 
+def known_address(host: str) -> str | None:
+    """The IPv4 address ``host`` is, or Scrapy's DNS cache resolved it to; else None."""
+    if isIPAddress(host):
+        return host
+    cached = dnscache.get(host)  # a str from Scrapy's default (IPv4) resolver
+    return cached if isinstance(cached, str) and isIPAddress(cached) else None
+
+
+def direct_endpoint(reactor, endpoint):
+    """``endpoint``, or a plain TCP endpoint to the same place when Twisted's
+    ``HostnameEndpoint`` would only find an address already known (:func:`known_address`);
+    an HTTPS endpoint keeps its TLS layer (and the host name it checks) around it."""
+    if type(endpoint) is _WrapperEndpoint:
+        inner = direct_endpoint(reactor, endpoint._wrappedEndpoint)
+        if inner is endpoint._wrappedEndpoint:
+            return endpoint
+        return _WrapperEndpoint(inner, endpoint._wrapperFactory)
+    if type(endpoint) is not HostnameEndpoint or endpoint._badHostname:
+        return endpoint
+    address = known_address(endpoint._hostText)
+    if address is None:  # resolved by HostnameEndpoint, which fills the cache
+        return endpoint
+    return TCP4ClientEndpoint(reactor, address, endpoint._port, timeout=endpoint._timeout,
+                              bindAddress=endpoint._bindAddress)
+
+
 class CappedConnectionPool(HTTPConnectionPool):
     """Twisted's pool of kept-alive connections, holding at most ``max_idle`` idle ones
     in all: past that the one idle longest is closed (a host finished a while ago, in a
     crawl of many sites). Twisted bounds them only per host."""
 
     max_idle = IDLE_CONNECTIONS_MAX
+
+    def _newConnection(self, key, endpoint):
+        return super()._newConnection(key, direct_endpoint(self._reactor, endpoint))
 
     def _putConnection(self, key, connection):
         connection._parknews_pool_key = key

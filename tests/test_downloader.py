@@ -120,3 +120,59 @@ def test_idle_connections_are_capped_across_hosts(tmp_path):
     assert capped <= 2 * IN_FLIGHT + 2, capped
     assert loose > 2 * IN_FLIGHT + 2, loose  # the bound is the cap's doing
 
+
+
+# -- new connections straight to a known address (direct_endpoint) ------------------------
+
+def test_a_connection_to_a_known_address_skips_the_name_resolution():
+    """Twisted's HostnameEndpoint resolves and races addresses for every new connection;
+    an address in the URL or in Scrapy's DNS cache is connected to directly, with the
+    endpoint's port, timeout and local address, and HTTPS keeps its TLS layer."""
+    from scrapy.resolver import dnscache
+    from twisted.internet import reactor
+    from twisted.internet.endpoints import HostnameEndpoint, TCP4ClientEndpoint, wrapClientTLS
+    from twisted.internet.ssl import optionsForClientTLS
+
+    from parknews.crawler.downloader import direct_endpoint
+
+    literal = direct_endpoint(reactor, HostnameEndpoint(reactor, b"127.0.0.93", 8080, timeout=7,
+                                                        bindAddress=("127.0.0.1", 0)))
+    assert isinstance(literal, TCP4ClientEndpoint)
+    assert (literal._host, literal._port, literal._timeout, literal._bindAddress) == (
+        "127.0.0.93", 8080, 7, ("127.0.0.1", 0))
+
+    unknown = HostnameEndpoint(reactor, b"park-never-resolved.invalid", 80)
+    assert direct_endpoint(reactor, unknown) is unknown  # resolved the usual way
+
+    dnscache["park-resolved.invalid"] = "127.0.0.94"
+    try:
+        cached = direct_endpoint(reactor, HostnameEndpoint(reactor, b"park-resolved.invalid", 80))
+        assert isinstance(cached, TCP4ClientEndpoint) and cached._host == "127.0.0.94"
+        tls = wrapClientTLS(optionsForClientTLS("park-resolved.invalid"),
+                            HostnameEndpoint(reactor, b"park-resolved.invalid", 443))
+        direct = direct_endpoint(reactor, tls)
+        assert direct._wrapperFactory is tls._wrapperFactory  # same TLS, same name checked
+        assert isinstance(direct._wrappedEndpoint, TCP4ClientEndpoint)
+    finally:
+        del dnscache["park-resolved.invalid"]
+
+
+def test_a_site_named_by_host_name_is_crawled(tmp_path):
+    """The first connection to a named host resolves it (filling Scrapy's DNS cache), the
+    later ones go straight to the address: every article arrives either way."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    server.lock, server.in_flight, server.most = threading.Lock(), 0, 0
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        sites = tmp_path / "sites.toml"
+        sites.write_text(f'[[sites]]\nid = "named"\nname = "named"\nstart_urls = '
+                         f'["http://localhost:{server.server_address[1]}/news/index.html"]\n',
+                         encoding="utf-8")
+        result = run_cli("crawl", "--sites", str(sites), "--db", str(tmp_path / "n.db"),
+                         "--no-lock", "--set", "DOWNLOAD_DELAY=0", "--set",
+                         "AUTOTHROTTLE_ENABLED=False", "--set", "PARKNEWS_IDLE_CONNECTIONS_MAX=0")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert Database(tmp_path / "n.db")["articles"].count == ARTICLES
