@@ -158,7 +158,10 @@ def install(options: LogOptions) -> logging.Handler:
         root.removeHandler(old)
         old.close()
     root.addHandler(handler)
-    root.setLevel(logging.NOTSET)  # the handler's filter chooses (as Scrapy's root handler)
+    # Loggers below the level make no record at all: Scrapy logs every page it crawls and
+    # every item at DEBUG, and each record made and dropped cost a crawl of 500 small sites
+    # 1 % of its CPU (cProfile). The handler's filter still chooses what is written.
+    root.setLevel(logging.getLevelName(options.level.upper()))
     run_logger().setLevel(logging.INFO)
     return handler
 
