@@ -368,12 +368,20 @@ class ArchiveWriter:
 
     def add_run(self, run: dict) -> None:
         """One ``crawl_runs`` row (written at once, with whatever is still buffered)."""
+        self.add_runs([run])
+
+    def add_runs(self, runs: list[dict]) -> None:
+        """``crawl_runs`` rows, written at once in one transaction (with whatever is still
+        buffered): a crawl of thousands of sites ends with one write, not one a site."""
         self.flush()
-        row = dict(run)
-        if isinstance(row.get("responses"), dict):
-            row["responses"] = json.dumps(row["responses"], sort_keys=True)
+        rows = [dict(run) for run in runs]
+        for row in rows:
+            if isinstance(row.get("responses"), dict):
+                row["responses"] = json.dumps(row["responses"], sort_keys=True)
+        if not rows:
+            return
         with write_transaction(self.db):
-            self.db["crawl_runs"].upsert(row, pk=("run_id", "site_id"))
+            self.db["crawl_runs"].upsert_all(rows, pk=("run_id", "site_id"))
 
     def close(self) -> None:
         self.flush()

@@ -184,6 +184,7 @@ class StoragePipeline:
         self.writer.flush()
         spider = self.crawler.spider
         now = datetime.now(UTC).isoformat(timespec="seconds")
+        runs, finished = [], []
         for site in _sites_of(spider):
             own = site_stats(self.crawler, site.id)
             stats_collector = own if own is not None else self.crawler.stats
@@ -191,7 +192,7 @@ class StoragePipeline:
             counts = (dict(self.writer.site_counts.get(site.id) or {}) if own is not None
                       else self.writer.counts)
             counts = {key: counts.get(key, 0) for key in self.writer.counts}
-            self.writer.add_run({
+            runs.append({
                 "run_id": self.run_id,
                 "site_id": site.id,
                 "started_at": _iso(stats.get("start_time")),
@@ -207,6 +208,9 @@ class StoragePipeline:
                 **run_counts(counts, stats, stats.get("extraction/empty", 0)),
                 "notes": run_notes(stats),
             })
+            finished.append((stats_collector, counts))
+        self.writer.add_runs(runs)  # one transaction for all the sites' rows
+        for stats_collector, counts in finished:
             for key, value in counts.items():
                 stats_collector.set_value(f"archive/{key}", value)
             stats_collector.set_value("finish_reason", reason)
