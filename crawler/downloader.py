@@ -35,8 +35,8 @@ from __future__ import annotations
 from scrapy.core import downloader as scrapy_downloader
 from scrapy.core.downloader import Downloader, Slot
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
-from scrapy.utils.defer import _schedule_coro
 from scrapy.resolver import dnscache
+from scrapy.utils.defer import _schedule_coro
 from twisted.internet.abstract import isIPAddress
 from twisted.internet.endpoints import HostnameEndpoint, TCP4ClientEndpoint, _WrapperEndpoint
 from twisted.web.client import HTTPConnectionPool

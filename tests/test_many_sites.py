@@ -195,3 +195,50 @@ def test_site_stats_count_like_scrapys():
     stats.set_value("s", "x")
     assert stats.get_stats() == {"a": 3, "m": 3, "n": 1, "s": "x"}
     assert stats.get_value("missing", 7) == 7
+
+
+def test_downloader_stats_count_the_crawl_and_each_site_as_scrapys_would():
+    """One middleware counts each request and response once, into the crawl's stats and
+    into its site's: the same figures Scrapy's DownloaderStats gives for each."""
+    from scrapy.downloadermiddlewares.stats import DownloaderStats
+    from scrapy.http import HtmlResponse, Request
+    from scrapy.statscollectors import MemoryStatsCollector
+    from scrapy.utils.test import get_crawler
+
+    from parknews.crawler.manysites import SiteStats
+    from parknews.crawler.middlewares import SiteDownloaderStatsMiddleware
+
+    crawler = get_crawler()
+    sites = {"a": SiteStats(), "b": SiteStats()}
+
+    class Spider:
+        def stats_of_site(self, site_id):
+            return sites.get(site_id or "")
+
+        def site_of_request(self, request):
+            return request.meta.get("site_id")
+
+    crawler.spider = Spider()
+    ours = SiteDownloaderStatsMiddleware.from_crawler(crawler)
+    expected = {site: MemoryStatsCollector(crawler) for site in (*sites, "all")}
+    theirs = {site: DownloaderStats(stats) for site, stats in expected.items()}
+    exchanges = [("a", 200, b"<p>a</p>"), ("a", 404, b""), ("b", 200, b"<p>bb</p>"),
+                 (None, 200, b"User-agent: *")]
+    for site, status, body in exchanges:
+        request = Request(f"http://{site or 'robots'}.test/x", meta={"site_id": site})
+        response = HtmlResponse(request.url, status=status, body=body, request=request)
+        ours.process_request(request)
+        ours.process_response(request, response)
+        for key in {"all", site} - {None}:
+            theirs[key].process_request(request)
+            theirs[key].process_response(request, response)
+    failed = Request("http://b.test/y", meta={"site_id": "b"})
+    ours.process_request(failed)
+    ours.process_exception(failed, TimeoutError())
+    for key in ("all", "b"):
+        theirs[key].process_request(failed)
+        theirs[key].process_exception(failed, TimeoutError())
+    assert crawler.stats.get_stats() == expected["all"].get_stats()
+    assert crawler.stats.get_value("downloader/request_count") == 5
+    for site, stats in sites.items():
+        assert stats.get_stats() == expected[site].get_stats(), site
