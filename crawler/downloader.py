@@ -75,18 +75,22 @@ def direct_endpoint(reactor, endpoint):
     """``endpoint``, or a plain TCP endpoint to the same place when Twisted's
     ``HostnameEndpoint`` would only find an address already known (:func:`known_address`);
     an HTTPS endpoint keeps its TLS layer (and the host name it checks) around it."""
-    if type(endpoint) is _WrapperEndpoint:
-        inner = direct_endpoint(reactor, endpoint._wrappedEndpoint)
-        if inner is endpoint._wrappedEndpoint:
+    try:
+        if type(endpoint) is _WrapperEndpoint:
+            inner = direct_endpoint(reactor, endpoint._wrappedEndpoint)
+            if inner is endpoint._wrappedEndpoint:
+                return endpoint
+            return _WrapperEndpoint(inner, endpoint._wrapperFactory)
+        if type(endpoint) is not HostnameEndpoint or endpoint._badHostname:
             return endpoint
-        return _WrapperEndpoint(inner, endpoint._wrapperFactory)
-    if type(endpoint) is not HostnameEndpoint or endpoint._badHostname:
+        address = known_address(endpoint._hostText)
+        if address is None:  # resolved by HostnameEndpoint, which fills the cache
+            return endpoint
+        return TCP4ClientEndpoint(reactor, address, endpoint._port,
+                                  timeout=endpoint._timeout,
+                                  bindAddress=endpoint._bindAddress)
+    except AttributeError:  # a Twisted whose endpoints keep these otherwise: as it is
         return endpoint
-    address = known_address(endpoint._hostText)
-    if address is None:  # resolved by HostnameEndpoint, which fills the cache
-        return endpoint
-    return TCP4ClientEndpoint(reactor, address, endpoint._port, timeout=endpoint._timeout,
-                              bindAddress=endpoint._bindAddress)
 
 
 class CappedConnectionPool(HTTPConnectionPool):

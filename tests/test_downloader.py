@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import threading
 import time
@@ -57,9 +58,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture()
-def counting_server():
-    server = http.server.ThreadingHTTPServer(("127.0.0.93", 0), _Handler)
+@contextlib.contextmanager
+def _counting_server(address: str):
+    """The mock site on ``address`` (an ephemeral port), counting requests in flight."""
+    server = http.server.ThreadingHTTPServer((address, 0), _Handler)
     server.lock, server.in_flight, server.most = threading.Lock(), 0, 0
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -68,6 +70,12 @@ def counting_server():
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture()
+def counting_server():
+    with _counting_server("127.0.0.93") as server:
+        yield server
 
 
 def test_a_host_without_delay_gets_at_most_its_concurrency(counting_server, tmp_path):
@@ -143,6 +151,9 @@ def test_a_connection_to_a_known_address_skips_the_name_resolution():
 
     unknown = HostnameEndpoint(reactor, b"park-never-resolved.invalid", 80)
     assert direct_endpoint(reactor, unknown) is unknown  # resolved the usual way
+    other_twisted = HostnameEndpoint(reactor, b"127.0.0.93", 80)
+    del other_twisted._hostText  # a Twisted that keeps the host otherwise
+    assert direct_endpoint(reactor, other_twisted) is other_twisted
 
     dnscache["park-resolved.invalid"] = "127.0.0.94"
     try:
@@ -160,10 +171,7 @@ def test_a_connection_to_a_known_address_skips_the_name_resolution():
 def test_a_site_named_by_host_name_is_crawled(tmp_path):
     """The first connection to a named host resolves it (filling Scrapy's DNS cache), the
     later ones go straight to the address: every article arrives either way."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    server.lock, server.in_flight, server.most = threading.Lock(), 0, 0
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    with _counting_server("127.0.0.1") as server:  # localhost's address
         sites = tmp_path / "sites.toml"
         sites.write_text(f'[[sites]]\nid = "named"\nname = "named"\nstart_urls = '
                          f'["http://localhost:{server.server_address[1]}/news/index.html"]\n',
@@ -171,8 +179,5 @@ def test_a_site_named_by_host_name_is_crawled(tmp_path):
         result = run_cli("crawl", "--sites", str(sites), "--db", str(tmp_path / "n.db"),
                          "--no-lock", "--set", "DOWNLOAD_DELAY=0", "--set",
                          "AUTOTHROTTLE_ENABLED=False", "--set", "PARKNEWS_IDLE_CONNECTIONS_MAX=0")
-    finally:
-        server.shutdown()
-        server.server_close()
     assert result.returncode == 0, result.stderr[-2000:]
     assert Database(tmp_path / "n.db")["articles"].count == ARTICLES
