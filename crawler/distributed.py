@@ -39,6 +39,7 @@ from scrapy.utils.request import request_from_dict
 from twisted.internet import task
 from twisted.python.failure import Failure
 
+from parknews.crawler import logs
 from parknews.crawler.frontier import (
     LEASE,
     frontier_from_settings,
@@ -411,6 +412,7 @@ def run_worker(redis_url: str, prefix: str, warc_dir: str,
     check_open_file_limit(settings.getint("CONCURRENT_REQUESTS"),
                           settings.getint("PARKNEWS_IDLE_CONNECTIONS_MAX"))
     process = CrawlerProcess(settings)
+    logs.keep_levels()  # Scrapy's logging set up: no record below the worker's level
     crawler = process.create_crawler(DistributedParkSpider)
     process.crawl(crawler)
     process.start()

@@ -158,12 +158,28 @@ def install(options: LogOptions) -> logging.Handler:
         root.removeHandler(old)
         old.close()
     root.addHandler(handler)
-    # Loggers below the level make no record at all: Scrapy logs every page it crawls and
-    # every item at DEBUG, and each record made and dropped cost a crawl of 500 small sites
-    # 1 % of its CPU (cProfile). The handler's filter still chooses what is written.
-    root.setLevel(logging.getLevelName(options.level.upper()))
+    # Loggers below the level make no record at all (and keep_levels holds Scrapy's own
+    # to it); the handler's filter still chooses what is written.
+    level = logging.getLevelName(options.level.upper())
+    handler.parknews_level = level  # type: ignore[attr-defined]  # for keep_levels
+    root.setLevel(level)
     run_logger().setLevel(logging.INFO)
     return handler
+
+
+def keep_levels() -> None:
+    """After Scrapy configured logging (each ``CrawlerProcess`` does: its
+    ``configure_logging`` sets the ``scrapy`` logger to DEBUG), hold Scrapy's loggers to
+    the level of the handler :func:`install` put on the root logger, so that no record
+    below it is made: Scrapy logs every page and item at DEBUG, and each record made
+    and then dropped by the handler's filter cost a many-site crawl 1 % of its CPU
+    (``python benchmarks/scale.py --profile``). Nothing to do without that handler."""
+    installed = [h for h in logging.getLogger().handlers if h.get_name() == "parknews"]
+    level = getattr(installed[0], "parknews_level", None) if installed else None
+    if level is None:
+        return
+    logging.getLogger("scrapy").setLevel(level)
+    logging.getLogger().setLevel(level)
 
 
 def uninstall(handler: logging.Handler) -> None:
@@ -175,4 +191,6 @@ def uninstall(handler: logging.Handler) -> None:
 def crawl_log_settings() -> dict[str, Any]:
     """The Scrapy settings of a crawl logging through ``install``'s handler: Scrapy's own
     root handler off (it installs a NullHandler instead)."""
-    return {"LOG_ENABLED": False}
+    return {"LOG_ENABLED": False,
+            # nor its NullHandler, which would set the root logger back to NOTSET
+            "LOG_INSTALL_ROOT_HANDLER": False}

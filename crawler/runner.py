@@ -18,7 +18,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from parknews.archive.warc import new_run_id
-from parknews.crawler import oslimits, shards
+from parknews.crawler import logs, oslimits, shards
 from parknews.crawler.manysites import ManySitesSpider
 from parknews.crawler.sites import Site
 
@@ -150,6 +150,7 @@ def _run_here(sites: list[Site], db_path: str | Path, overrides: dict[str, Any]
 
 def _crawl_here(sites: list[Site], settings: Settings) -> list[SiteResult]:
     process = CrawlerProcess(settings)
+    logs.keep_levels()  # Scrapy's logging set up: no record below the crawl's level
     plain = [site for site in sites if not site.render]
     groups = ([plain] if plain else []) + [[site] for site in sites if site.render]
     crawlers = []

@@ -132,9 +132,15 @@ def test_records_below_the_level_are_not_even_made(tmp_path, level, debug_writte
 
     from parknews.crawler import logs
 
-    root_level = logging.getLogger().level
+    from scrapy.settings import Settings
+    from scrapy.utils.log import configure_logging
+
+    root_level, scrapy_level = logging.getLogger().level, logging.getLogger("scrapy").level
     handler = logs.install(logs.LogOptions(level=level, file=str(tmp_path / "crawl.log")))
     try:
+        # what each CrawlerProcess does (the scrapy logger to DEBUG), then the crawl's fix
+        configure_logging(Settings(logs.crawl_log_settings()))
+        logs.keep_levels()
         engine = logging.getLogger("scrapy.core.engine")
         assert engine.isEnabledFor(logging.DEBUG) is debug_written
         engine.debug("Crawled (200) <GET http://127.0.0.1/a.html>")
@@ -143,6 +149,7 @@ def test_records_below_the_level_are_not_even_made(tmp_path, level, debug_writte
     finally:
         logs.uninstall(handler)
         logging.getLogger().setLevel(root_level)
+        logging.getLogger("scrapy").setLevel(scrapy_level)
     written = (tmp_path / "crawl.log").read_text(encoding="utf-8")
     assert ("Crawled (200)" in written) is debug_written
     assert "a line at INFO" in written
