@@ -35,6 +35,7 @@ Examples:
     python benchmarks/scale.py --sites 300 1000 2500
     python benchmarks/scale.py --sites 10000 --skip nodelay
     python benchmarks/scale.py --sites 2500 --skip nodelay --repeat 3   # the median ratio
+    python benchmarks/scale.py --sites 500 --skip nodelay one --profile /tmp/crawl.prof
 
 Progress goes to stderr, the Markdown report to stdout.
 """
@@ -224,7 +225,8 @@ def min_gap(hits: list[list]) -> tuple[float | None, dict[str, float]]:
 
 
 def crawl(served: Served, workdir: Path, name: str, sites: list[list], settings: list[str],
-          max_pages: int | None = None, nofile: tuple[int, int] | None = None) -> dict:
+          max_pages: int | None = None, nofile: tuple[int, int] | None = None,
+          profile: Path | None = None) -> dict:
     sites_file = workdir / f"{name}.toml"
     lines = []
     for site_id, base_url, _ in sites:
@@ -238,7 +240,8 @@ def crawl(served: Served, workdir: Path, name: str, sites: list[list], settings:
     for old in workdir.glob(f"{name}.db*"):  # a fresh archive each time
         old.unlink()
     shutil.rmtree(workdir / f"{name}-warc", ignore_errors=True)
-    command = [sys.executable, "-m", "parknews.crawler.cli", "crawl", "--sites",
+    profiling = ["-m", "cProfile", "-o", str(profile)] if profile else []
+    command = [sys.executable, *profiling, "-m", "parknews.crawler.cli", "crawl", "--sites",
                str(sites_file), "--db", str(db_path), "--no-lock", "--no-progress"]
     for setting in settings:
         command += ["--set", setting]
@@ -340,6 +343,71 @@ def report(rows: list[dict], args, started: datetime, load, commit: str) -> str:
     return "\n".join(out)
 
 
+# --------------------------------------------------------------------- profile
+
+# The pieces the profile report names: (label, file ending, function); a piece's share is
+# that of its largest matching entry, with what it calls, of the process's busy time.
+PROFILE_PIECES = [
+    ("a request through Scrapy's downloader (middlewares, handler, response)",
+     "scrapy/core/downloader/middleware.py", "download_async"),
+    ("opening a connection (Twisted's pool)", "twisted/web/client.py", "_newConnection"),
+    ("… resolving and racing addresses (Twisted's HostnameEndpoint)",
+     "twisted/internet/endpoints.py", "startConnectionAttempts"),
+    ("the WARC capture", "crawler/warcmiddleware.py", "process_response"),
+    ("the archive's writes (StoragePipeline)", "pipelines/storage.py", "process_item"),
+    ("… repost detection", "archive/dedup.py", "assign"),
+    ("the sites' runs at the end", "pipelines/storage.py", "spider_closed"),
+    ("reading list and hub pages (the spider's side)", "crawler/spiders/park.py",
+     "parse_list"),
+    ("Scrapy's signals", "scrapy/utils/signal.py", "send_catch_log"),
+    ("log records made", "logging/__init__.py", "_log"),
+    ("request sizes for the download stats", "scrapy/utils/request.py", "request_httprepr"),
+    ("the scheduler's duplicate filter", "scrapy/dupefilters.py", "request_seen"),
+]
+IDLE = ("~", "<method 'poll' of 'select.epoll' objects>")  # the loop waiting, not working
+
+
+def profile_lines(path: Path, sites: int) -> list[str]:
+    """Where the profiled crawl process's busy time went: the pieces of
+    :data:`PROFILE_PIECES`, each with what it calls, and each package's own code."""
+    import pstats
+
+    stats = pstats.Stats(str(path)).stats
+    idle = sum(entry[2] for (filename, _, function), entry in stats.items()
+               if (filename, function) == IDLE)
+    busy = (sum(entry[2] for entry in stats.values()) - idle) or 1.0
+    out = ["", f"Where the polite crawl's process spent its busy time (`--profile`: cProfile, "
+           f"{sites:,} sites in one crawl process, {busy:.1f} s busy and {idle:.1f} s "
+           f"waiting; the extraction workers are not in it; profiling slows calls, so "
+           f"shares, not times):", "", "| piece | calls | share of the busy time |",
+           "|---|---:|---:|"]
+    for label, ending, wanted in PROFILE_PIECES:
+        found = [(entry[3], entry[1]) for (filename, _, function), entry in stats.items()
+                 if function == wanted and filename.endswith(ending)]
+        if found:
+            cumulative, calls = max(found)
+            out.append(f"| {label} | {calls:,} | {100 * cumulative / busy:.1f} % |")
+        else:
+            out.append(f"| {label} | 0 | – |")
+    packages: dict[str, float] = {}
+    for (filename, _, function), entry in stats.items():
+        if (filename, function) == IDLE:
+            continue
+        if "site-packages/" in filename:
+            package = filename.split("site-packages/")[1].split("/")[0]
+        elif filename.startswith(str(ROOT)) or "/parknews/" in filename:
+            package = "parknews"
+        elif filename.startswith("~"):
+            package = "built-in (C) calls"
+        else:
+            package = "standard library"
+        packages[package] = packages.get(package, 0.0) + entry[2]
+    out += ["", "| package (its own code only) | share of the busy time |", "|---|---:|"]
+    out += [f"| {package} | {100 * own / busy:.1f} % |"
+            for package, own in sorted(packages.items(), key=lambda item: -item[1])[:10]]
+    return out
+
+
 # --------------------------------------------------------------------- main
 
 def _limits(text: str) -> tuple[int, int]:
@@ -372,6 +440,10 @@ def main(argv: list[str] | None = None) -> int:
                     help="run the crawls N times in turn (one site, polite, no delay, then "
                          "again) and report each round's ratio and their median: a shared "
                          "machine's speed drifts between runs (default 1)")
+    ap.add_argument("--profile", type=Path, metavar="FILE",
+                    help="also run the polite crawl once more, in one crawl process under "
+                         "cProfile (its stats to FILE), and report where its time went "
+                         "(its speed is not reported: profiling slows it)")
     ap.add_argument("--stage", nargs="+", help=argparse.SUPPRESS)  # internal
     args = ap.parse_args(argv)
     if args.repeat < 1:
@@ -386,6 +458,7 @@ def main(argv: list[str] | None = None) -> int:
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="parknews-scale-"))
     workdir.mkdir(parents=True, exist_ok=True)
     rows = []
+    profiles: list[list[str]] = []
     for size in args.sites:
         log(f"serving {size} sites and one of {size * args.articles} articles")
         with Served(workdir, size, args.articles, args.per_page,
@@ -404,7 +477,13 @@ def main(argv: list[str] | None = None) -> int:
                     done.append(crawl(served, workdir, f"nodelay-{size}", sites,
                                       NO_DELAY + args.extra, nofile=args.nofile))
                 rows += [dict(row, round=round_) for row in done]
+            if args.profile:
+                crawl(served, workdir, f"profiled-{size}", sites,
+                      [*args.extra, "PARKNEWS_CRAWL_PROCESSES=1"], profile=args.profile)
+                profiles.append(profile_lines(args.profile, size))
     print(report(rows, args, started, load, commit))
+    for lines in profiles:
+        print("\n".join(lines))
     return 0
 
 
