@@ -26,8 +26,9 @@ The same pool opens each new connection to an address it already knows (an IP ad
 the URL, or a host name Scrapy's DNS cache has resolved) straight to that address
 (:func:`direct_endpoint`): Twisted's ``HostnameEndpoint`` resolves the name and races its
 addresses for every connection, building a class and its interface declarations each
-time, which was a tenth of a crawl process's CPU in a crawl of 1,000 small sites, where
-almost every request opens a connection (py-spy; ``benchmarks/scale.py``).
+time: opening connections took 7.7 % of a 500-site crawl process's busy time, 1.8 %
+after (``python benchmarks/scale.py --profile``); in such a crawl almost every request
+opens one.
 """
 
 from __future__ import annotations

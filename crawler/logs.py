@@ -172,7 +172,7 @@ def keep_levels() -> None:
     ``configure_logging`` sets the ``scrapy`` logger to DEBUG), hold Scrapy's loggers to
     the level of the handler :func:`install` put on the root logger, so that no record
     below it is made: Scrapy logs every page and item at DEBUG, and each record made
-    and then dropped by the handler's filter cost a many-site crawl 1 % of its CPU
+    and then dropped by the handler's filter was 1.2 % of a many-site crawl's busy time
     (``python benchmarks/scale.py --profile``). Nothing to do without that handler."""
     installed = [h for h in logging.getLogger().handlers if h.get_name() == "parknews"]
     level = getattr(installed[0], "parknews_level", None) if installed else None

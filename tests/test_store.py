@@ -146,9 +146,8 @@ def test_runs_and_known_urls(db):
 
 
 def test_the_runs_of_many_sites_are_written_together_with_what_is_buffered(db):
-    """A crawl of thousands of sites ends with one write of their runs (2,500 runs:
-    2.1 s one transaction each, 0.05 s together), the pages still buffered with them;
-    a site's run written again replaces its row."""
+    """A crawl of thousands of sites ends with one write of their runs, after the pages
+    still buffered; a site's run written again replaces its row."""
     writer = ArchiveWriter(db, batch_size=10)
     writer.upsert_sites([site_row(f"s{i}") for i in range(3)])
     writer.add_page({"url": "http://s0/list", "site_id": "s0", "kind": "list", "status": 200,
