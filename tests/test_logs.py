@@ -130,10 +130,10 @@ def test_records_below_the_level_are_not_even_made(tmp_path, level, debug_writte
     made, also after Scrapy's own logging set-up; at DEBUG they are written."""
     import logging
 
-    from parknews.crawler import logs
-
     from scrapy.settings import Settings
     from scrapy.utils.log import configure_logging
+
+    from parknews.crawler import logs
 
     root_level, scrapy_level = logging.getLogger().level, logging.getLogger("scrapy").level
     handler = logs.install(logs.LogOptions(level=level, file=str(tmp_path / "crawl.log")))
