@@ -20,8 +20,10 @@ open files of the tree, articles stored against articles served (and the served 
 not stored), failed pages (timeouts apart), the smallest interval between two
 requests to one host (with the number of hosts asked twice within the delay), and the
 CPU seconds of the crawl processes (the command's process, and those it split the crawl
-into: ``crawler/shards.py``) and of their extraction workers (psutil, last sample: which
-of them limits the crawl).
+into: ``crawler/shards.py``), of their extraction workers (psutil, last sample: which
+of them limits the crawl) and of the sites' server (which shares the cores here, as a
+real site's server does not), and how busy all of it kept the cores (their CPU over wall
+time × cores: near 100 %, only less CPU makes a crawl faster).
 
 The machine's cores are shared: absolute speeds are noisy, the ratios of one run mean
 more (wall polite / wall one site is the target's: ≤ 1.25 at 2,500 sites × 4). Even
@@ -136,6 +138,14 @@ class Served:
         self.proc.stdout.readline()
         return json.loads(path.read_text())
 
+    def cpu_seconds(self) -> float:
+        """The CPU the sites' server has used so far (it shares the cores with the
+        crawl: a real site's server does not)."""
+        import psutil
+
+        times = psutil.Process(self.proc.pid).cpu_times()
+        return times.user + times.system
+
     def __exit__(self, *exc) -> None:
         self.proc.stdin.close()
         self.proc.terminate()
@@ -245,7 +255,9 @@ def crawl(served: Served, workdir: Path, name: str, sites: list[list], settings:
                str(sites_file), "--db", str(db_path), "--no-lock", "--no-progress"]
     for setting in settings:
         command += ["--set", setting]
+    server_before = served.cpu_seconds()
     run = run_measured(command, name, nofile)
+    server_cpu = served.cpu_seconds() - server_before
     log_ = served.hits(workdir / f"{name}-hits.json")
     hits = log_["hits"]
     served_urls: set[str] = set()
@@ -276,6 +288,7 @@ def crawl(served: Served, workdir: Path, name: str, sites: list[list], settings:
         "failed": failed, "timeouts": timeouts, "runs": runs,
         "min_gap": smallest, "gaps": gaps, "status": run["status"],
         "cpu_crawl": run["cpu_crawl"], "cpu_workers": run["cpu_workers"],
+        "cpu_server": server_cpu,
     }
     log(f"  {len(hits)} requests, {result['stored']} articles stored of {result['served']} "
         f"served, {failed} failed pages ({timeouts} timeouts), first request after "
@@ -296,6 +309,12 @@ def head_commit() -> str:
                           capture_output=True, text=True).stdout.strip()
 
 
+def busy_share(row: dict) -> float:
+    """How busy the crawl (and the sites' server) kept the machine's cores."""
+    cpu = row["cpu_crawl"] + row["cpu_workers"] + row.get("cpu_server", 0.0)
+    return cpu / (row["wall"] * (os.cpu_count() or 1)) if row["wall"] else 0.0
+
+
 def report(rows: list[dict], args, started: datetime, load, commit: str) -> str:
     delay = shipped_delay()
     out = [
@@ -310,8 +329,9 @@ def report(rows: list[dict], args, started: datetime, load, commit: str) -> str:
         f"{delay:g} s.", "",
         "| crawl | sites | wall s | first request s | requests | pages/s | peak PSS MB "
         "| open files | articles stored / served | lost | failed (timeouts) "
-        "| min interval to a host s | hosts under the delay | CPU s: crawl / workers |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| min interval to a host s | hosts under the delay "
+        "| CPU s: crawl / workers / sites' server | cores busy |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
         under = sum(1 for gap in row["gaps"].values() if gap < delay - 0.001)
@@ -324,8 +344,12 @@ def report(rows: list[dict], args, started: datetime, load, commit: str) -> str:
             f"| {row['stored']:,} / {row['served']:,} | {row['missing']} | {row['failed']} "
             f"({row['timeouts']}) | {gap} | "
             f"{under if row['name'].startswith('polite') else '–'} | "
-            f"{row['cpu_crawl']:.0f} / {row['cpu_workers']:.0f} |")
-    out.append("")
+            f"{row['cpu_crawl']:.0f} / {row['cpu_workers']:.0f} / {row['cpu_server']:.0f} | "
+            f"{100 * busy_share(row):.0f} % |")
+    out += ["", f"- Cores busy: the CPU of the crawl's processes and of the sites' server "
+            f"over the wall time and the machine's {os.cpu_count()} cores. Near 100 %, a "
+            f"crawl goes faster only by using less CPU; the sites' server's share is the "
+            f"benchmark's own (a real site's server runs elsewhere)."]
     for size in sorted({row["sites"] for row in rows if row["name"].startswith("polite")}):
         ratios = []
         for round_ in range(1, args.repeat + 1):

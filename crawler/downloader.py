@@ -15,12 +15,15 @@ the download timeout (measured: 2-6 of 150 articles lost to 10 s timeouts under 
 
 :class:`IdleClosingHTTPDownloadHandler` is Scrapy's HTTP/1.1 download handler with its
 kept-alive connections closed after ``PARKNEWS_IDLE_CONNECTION_TIMEOUT`` seconds idle
-instead of Twisted's 240, and at most ``PARKNEWS_IDLE_CONNECTIONS_MAX`` idle at once: a
-crawl of thousands of small sites finishes a host within seconds and touches a hundred
-new hosts a second, and each host it had touched in the last four minutes held an open
-socket (2,606 open files at 2,500 sites, past the 1,024 that cron jobs often get: their
-connections then failed with "Too many open files", and the archive's writes with
-SQLite's "unable to open database file").
+instead of Twisted's 240, and at most ``PARKNEWS_IDLE_CONNECTIONS_MAX`` idle at once, never
+more than half of what the open-file limit leaves
+(:func:`~parknews.crawler.oslimits.idle_connections_allowed`): a crawl of thousands of
+small sites touches a hundred new hosts a second, and each host it had touched in the
+last four minutes held an open socket (2,606 open files at 2,500 sites, past the 1,024
+that cron jobs often get: their connections then failed with "Too many open files", and
+the archive's writes with SQLite's "unable to open database file"). A fixed cap of 128
+went too far the other way: a host's next request comes seconds later, after hundreds of
+other hosts', so nearly every request opened a new connection.
 
 The same pool opens each new connection to an address it already knows (an IP address in
 the URL, or a host name Scrapy's DNS cache has resolved) straight to that address
@@ -42,6 +45,8 @@ from twisted.internet.abstract import isIPAddress
 from twisted.internet.endpoints import HostnameEndpoint, TCP4ClientEndpoint, _WrapperEndpoint
 from twisted.web.client import HTTPConnectionPool
 
+from parknews.crawler.oslimits import idle_connections_allowed
+
 
 class BoundedDownloader(Downloader):
     """Scrapy's Downloader; a host with no delay gets at most its concurrency at once."""
@@ -61,7 +66,7 @@ class BoundedDownloader(Downloader):
 
 
 IDLE_CONNECTION_TIMEOUT = 15.0  # seconds; PARKNEWS_IDLE_CONNECTION_TIMEOUT
-IDLE_CONNECTIONS_MAX = 128  # PARKNEWS_IDLE_CONNECTIONS_MAX
+IDLE_CONNECTIONS_MAX = 4096  # PARKNEWS_IDLE_CONNECTIONS_MAX
 
 
 def known_address(host: str) -> str | None:
@@ -131,6 +136,7 @@ class IdleClosingHTTPDownloadHandler(HTTP11DownloadHandler):
         pool._factory = self._pool._factory
         pool.cachedConnectionTimeout = crawler.settings.getfloat(
             "PARKNEWS_IDLE_CONNECTION_TIMEOUT", IDLE_CONNECTION_TIMEOUT)
-        pool.max_idle = crawler.settings.getint("PARKNEWS_IDLE_CONNECTIONS_MAX",
-                                                IDLE_CONNECTIONS_MAX)
+        pool.max_idle = idle_connections_allowed(
+            crawler.settings.getint("PARKNEWS_IDLE_CONNECTIONS_MAX", IDLE_CONNECTIONS_MAX),
+            crawler.settings.getint("CONCURRENT_REQUESTS"))
         self._pool = pool

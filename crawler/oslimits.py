@@ -24,6 +24,9 @@ logger = logging.getLogger(__name__)
 # Open files a crawl process needs besides its connections and what it holds already:
 # the archive and its WAL, the WARC files, the extraction workers' pipes, the event loop's.
 BASE_FILES = 64
+# Idle kept-alive connections a limit must leave room for, or the crawl warns: fewer
+# cost a new connection for most requests of a crawl of many sites.
+IDLE_CONNECTIONS_WARNED = 128
 
 def raise_open_file_limit() -> tuple[int, int] | None:
     """Raise this process's soft limit on open files to its hard limit (children started
@@ -63,19 +66,38 @@ def files_needed(concurrent_requests: int, idle_connections: int, open_now: int 
     return open_now + 2 * concurrent_requests + idle_connections + BASE_FILES
 
 
+def idle_connections_allowed(wanted: int, concurrent_requests: int,
+                             soft: int | None = None, open_now: int | None = None) -> int:
+    """How many idle kept-alive connections a crawl process may keep: ``wanted``
+    (``PARKNEWS_IDLE_CONNECTIONS_MAX``), but at most half of what its open-file limit
+    (``soft``, by default this process's) leaves after what it holds (``open_now``, by
+    default what it has open now) and needs anyway (:func:`files_needed` with none idle);
+    0 when that leaves nothing. The other half stays a margin."""
+    soft = open_file_limit() if soft is None else soft
+    if soft is None or (resource is not None and soft == resource.RLIM_INFINITY):
+        return max(0, wanted)
+    held = open_files() if open_now is None else open_now
+    room = soft - files_needed(concurrent_requests, 0, held)
+    return max(0, min(wanted, room // 2))
+
+
 def check_open_file_limit(concurrent_requests: int, idle_connections: int) -> int | None:
     """Raise the limit (:func:`raise_open_file_limit`) and warn when it is still below
-    what a crawl process may need; the soft limit now (None: no limits here)."""
+    what a crawl process may need with ``idle_connections`` kept alive (at most
+    :data:`IDLE_CONNECTIONS_WARNED` counted: the pool keeps fewer when the limit leaves
+    less room, :func:`idle_connections_allowed`); the soft limit now (None: no limits
+    here)."""
     limits = raise_open_file_limit()
     if limits is None:
         return None
     soft, _ = limits
     held = open_files()
+    idle_connections = min(idle_connections, IDLE_CONNECTIONS_WARNED)
     needed = files_needed(concurrent_requests, idle_connections, held)
     if soft < needed:
         logger.warning(
             "the open-file limit is %d, and each crawl process may need about %d "
-            "(CONCURRENT_REQUESTS %d, PARKNEWS_IDLE_CONNECTIONS_MAX %d, %d files open "
+            "(CONCURRENT_REQUESTS %d, %d idle kept-alive connections, %d files open "
             "already, such as the sites' locks): connections may fail with 'Too many "
             "open files'. Raise it (ulimit -n %d, or LimitNOFILE= for a systemd "
             "service) or lower CONCURRENT_REQUESTS.", soft, needed, concurrent_requests,

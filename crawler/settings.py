@@ -32,13 +32,15 @@ CONCURRENT_REQUESTS = 64
 DOWNLOADER = "parknews.crawler.downloader.BoundedDownloader"
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 # A host's kept-alive connections close after this many idle seconds, and at most
-# PARKNEWS_IDLE_CONNECTIONS_MAX stay open idle (Twisted keeps them 240 s, per host: a
-# crawl of thousands of small sites then holds a socket for every host it touched in the
-# last four minutes; crawler/downloader.py).
+# PARKNEWS_IDLE_CONNECTIONS_MAX stay open idle, never more than half of what the
+# open-file limit leaves (Twisted keeps them 240 s, per host: a crawl of thousands of
+# small sites then holds a socket for every host it touched in the last four minutes;
+# crawler/downloader.py). 128 cost a new connection for nearly every request of such a
+# crawl (a host's next request comes seconds later, after hundreds of other hosts').
 DOWNLOAD_HANDLERS = {"http": "parknews.crawler.downloader.IdleClosingHTTPDownloadHandler",
                      "https": "parknews.crawler.downloader.IdleClosingHTTPDownloadHandler"}
 PARKNEWS_IDLE_CONNECTION_TIMEOUT = 15
-PARKNEWS_IDLE_CONNECTIONS_MAX = 128
+PARKNEWS_IDLE_CONNECTIONS_MAX = 4096
 # Scrapy starts this many asyncio tasks for every response's output, whatever it holds;
 # an article page yields one item, a list page one item and a few dozen requests: 100
 # (the default) cost ~6 ms of the crawl loop per response (benchmarks/throughput.py),

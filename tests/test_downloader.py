@@ -130,6 +130,44 @@ def test_idle_connections_are_capped_across_hosts(tmp_path):
 
 
 
+IDLE_CAP = """
+import sys
+from scrapy.utils.reactor import install_reactor
+install_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")
+from scrapy.utils.test import get_crawler
+from parknews.crawler.downloader import IdleClosingHTTPDownloadHandler
+crawler = get_crawler(settings_dict={"CONCURRENT_REQUESTS": 16, "TWISTED_REACTOR_ENABLED": True,
+                                     "PARKNEWS_IDLE_CONNECTIONS_MAX": int(sys.argv[1])})
+print(IdleClosingHTTPDownloadHandler(crawler)._pool.max_idle)
+"""
+
+
+def test_the_idle_cap_shrinks_to_fit_the_open_file_limit():
+    """The pool keeps PARKNEWS_IDLE_CONNECTIONS_MAX idle connections at most, and no more
+    than half of what the process's open-file limit leaves besides its requests in
+    flight, their robots.txt fetches and its own files (here a process limited to 400)."""
+    import resource
+    import subprocess
+    import sys
+
+    from parknews.crawler.oslimits import BASE_FILES
+
+    def cap(limit: int, wanted: int) -> int:
+        def lower() -> None:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
+
+        result = subprocess.run([sys.executable, "-c", IDLE_CAP, str(wanted)],
+                                preexec_fn=lower, capture_output=True,
+                                text=True, timeout=120)
+        assert result.returncode == 0, result.stderr[-2000:]
+        return int(result.stdout.split()[-1])
+
+    shrunk = cap(400, 4096)
+    assert 0 < shrunk <= (400 - 2 * 16 - BASE_FILES) // 2  # less what the process holds
+    assert cap(400, 20) == 20  # room for all it asks
+    assert cap(100, 4096) == 0  # no room: every connection closed once idle
+
+
 # -- new connections straight to a known address (direct_endpoint) ------------------------
 
 def test_a_connection_to_a_known_address_skips_the_name_resolution():

@@ -57,3 +57,35 @@ def test_too_many_lock_files_are_told_as_such(tmp_path):
     assert "Too many open files" in result.stdout, result.stderr
     assert "the open-file limit is 100" in result.stdout
     assert "ulimit -n" in result.stdout
+
+
+def test_idle_connections_kept_fit_in_what_the_limit_leaves():
+    """A crawl process keeps as many idle connections as asked while its open-file limit
+    has room for them, half of the room when it has less (the other half a margin), and
+    none when it has none; with no limit, as many as asked."""
+    from parknews.crawler.oslimits import files_needed, idle_connections_allowed
+
+    anyway = files_needed(64, 0, open_now=30)  # in flight, robots.txt fetches, own files
+    assert idle_connections_allowed(4096, 64, soft=1 << 20, open_now=30) == 4096
+    assert idle_connections_allowed(4096, 64, soft=anyway + 1000, open_now=30) == 500
+    assert idle_connections_allowed(100, 64, soft=anyway + 1000, open_now=30) == 100
+    assert idle_connections_allowed(4096, 64, soft=anyway - 10, open_now=30) == 0
+    assert idle_connections_allowed(4096, 64, soft=resource.RLIM_INFINITY, open_now=30) == 4096
+    # what this process holds counts against the limit
+    assert idle_connections_allowed(4096, 64, soft=anyway + 1000, open_now=530) == 250
+
+
+def test_a_large_idle_cap_is_not_warned_about_when_the_pool_can_shrink():
+    """PARKNEWS_IDLE_CONNECTIONS_MAX is a ceiling the pool lowers to fit the limit, so the
+    warning counts at most IDLE_CONNECTIONS_WARNED of it: 4,096 asked under a limit of
+    1,024 is not a limit too low."""
+    from parknews.crawler.oslimits import IDLE_CONNECTIONS_WARNED
+
+    code = CHECK.replace("check_open_file_limit(64, 128)", "check_open_file_limit(64, 4096)")
+    result = _run_limited(code, 1024, 1024)
+    assert result.stdout.split() == ["1024", "1024"], result.stderr
+    assert "open-file limit" not in result.stderr
+    result = _run_limited(code, 200, 200)
+    needed = int(result.stderr.split("may need about ")[1].split()[0])
+    assert needed < 2 * 64 + 4096  # counted with at most IDLE_CONNECTIONS_WARNED idle
+    assert needed >= 2 * 64 + IDLE_CONNECTIONS_WARNED + BASE_FILES
