@@ -387,6 +387,9 @@ PROFILE_PIECES = [
     ("log records made", "logging/__init__.py", "_log"),
     ("request sizes for the download stats", "scrapy/utils/request.py", "request_httprepr"),
     ("the scheduler's duplicate filter", "scrapy/dupefilters.py", "request_seen"),
+    ("the offsite filter (when scheduled, and before download)",
+     "scrapy/downloadermiddlewares/offsite.py", "process_request"),
+    ("Scrapy's meta refresh parsing", "scrapy/utils/response.py", "get_meta_refresh"),
 ]
 IDLE = ("~", "<method 'poll' of 'select.epoll' objects>")  # the loop waiting, not working
 

@@ -39,17 +39,19 @@ section 2.3.1.4) instead of Scrapy's "allow all": each request to it fails with 
 from __future__ import annotations
 
 import logging
+import re
 import time
 from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
 
 from scrapy import exceptions, signals
 from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
+from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
 from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.downloadermiddlewares.stats import DownloaderStats, get_header_size, get_status_size
 from scrapy.exceptions import IgnoreRequest, NotConfigured, StopDownload
-from scrapy.http import Request, Response
+from scrapy.http import HtmlResponse, Request, Response
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.python import global_object_name
 from scrapy.utils.request import request_httprepr
@@ -142,14 +144,53 @@ def _site_domains(spider, request: Request):
 
 class SiteOffsiteMiddleware(OffsiteMiddleware):
     """Scrapy's offsite filter, judged by each request's own site (``meta["site_id"]``):
-    with many sites in one crawler, a link from one site to another's host stays out."""
+    with many sites in one crawler, a link from one site to another's host stays out.
+
+    Scrapy judges each request twice (when it is scheduled and before it is downloaded),
+    and a crawl of many small sites asks about the same few hosts of a site again and
+    again, so each (site, host) verdict is kept (at most :attr:`VERDICTS_MAX`, then
+    forgotten all at once): a site's hosts do not change during a crawl."""
+
+    VERDICTS_MAX = 100_000
+
+    def __init__(self, stats) -> None:
+        super().__init__(stats)
+        self._verdicts: dict[tuple[str, str], bool] = {}
 
     def should_follow(self, request: Request, spider) -> bool:
-        if not request.meta.get("site_id"):  # Scrapy's own robots.txt requests
+        site_id = request.meta.get("site_id")
+        if not site_id:  # Scrapy's own robots.txt requests
             return super().should_follow(request, spider)
-        hosts = _site_domains(spider, request) or ()
-        host = (urlsplit(request.url).hostname or "").lower()
-        return any(host == h or host.endswith("." + h) for h in hosts)
+        host = (urlparse_cached(request).hostname or "").lower()
+        key = (site_id, host)
+        verdict = self._verdicts.get(key)
+        if verdict is None:
+            hosts = _site_domains(spider, request) or ()
+            verdict = any(host == h or host.endswith("." + h) for h in hosts)
+            if len(self._verdicts) >= self.VERDICTS_MAX:
+                self._verdicts.clear()
+            self._verdicts[key] = verdict
+        return verdict
+
+
+class QuickMetaRefreshMiddleware(MetaRefreshMiddleware):
+    """Scrapy's MetaRefreshMiddleware (``<meta http-equiv="refresh" content="0;url=…">``,
+    as many a park portal's root page is), without reading the pages that cannot hold
+    one. Scrapy decodes every HTML page and runs w3lib's regular expressions over its
+    first 4,096 characters; the tag must spell ``refresh`` there (in any case), so a page
+    whose first :attr:`WINDOW` bytes do not (4,096 characters of UTF-8 or GB18030 are at
+    most that many) is passed on unread. A page in UTF-16 or UTF-32 (a NUL byte among
+    its first bytes) goes through Scrapy's check as before."""
+
+    WINDOW = 4 * 4096
+    REFRESH = re.compile(rb"refresh", re.IGNORECASE)
+
+    def process_response(self, request: Request, response: Response, spider=None):
+        if isinstance(response, HtmlResponse):
+            body = response.body
+            if body.find(b"\0", 0, 64) < 0 and not self.REFRESH.search(body, 0, self.WINDOW):
+                return response
+        return super().process_response(request, response)
 
 
 class SiteDownloaderStatsMiddleware(DownloaderStats):

@@ -158,6 +158,9 @@ DOWNLOADER_MIDDLEWARES = {
     "parknews.crawler.middlewares.RobotsTxtBoundsMiddleware": 360,  # after DownloadTimeout (350)
     "parknews.crawler.middlewares.DownloadSizeMiddleware": 370,  # names an over-size cancel
     "parknews.crawler.middlewares.RetryAfterMiddleware": 560,  # outside RetryMiddleware (550)
+    # meta refresh followed as Scrapy does, pages that cannot hold one not decoded for it
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "parknews.crawler.middlewares.QuickMetaRefreshMiddleware": 580,
     "parknews.crawler.middlewares.RedirectLoopMiddleware": 650,  # outside RedirectMiddleware (600)
     "parknews.crawler.middlewares.OffsiteRedirectMiddleware": 655,  # likewise, hops to other hosts
     # every response as downloaded (3xx and retries too), decompressed once, into WARC

@@ -242,3 +242,39 @@ def test_downloader_stats_count_the_crawl_and_each_site_as_scrapys_would():
     assert crawler.stats.get_value("downloader/request_count") == 5
     for site, stats in sites.items():
         assert stats.get_stats() == expected[site].get_stats(), site
+
+
+def test_the_offsite_filter_judges_each_request_by_its_own_site():
+    """A link from one site to another's host stays out, a site's own hosts and their
+    subdomains are in, whatever the case; each (site, host) is judged once, though Scrapy
+    asks when a request is scheduled and again before it is downloaded."""
+    from scrapy import Request
+    from scrapy.utils.test import get_crawler
+
+    from parknews.crawler.middlewares import SiteOffsiteMiddleware
+
+    asked = []
+
+    class Sites:
+        def site_hosts(self, site_id):
+            asked.append(site_id)
+            return {"a": ("park-a.gov.cn",), "b": ("park-b.gov.cn", "b.example.cn")}[site_id]
+
+    middleware, spider = SiteOffsiteMiddleware.from_crawler(get_crawler()), Sites()
+
+    def follows(site_id: str, url: str) -> bool:
+        return middleware.should_follow(Request(url, meta={"site_id": site_id}), spider)
+
+    assert follows("a", "http://park-a.gov.cn/news/index.html")
+    assert follows("a", "http://www.park-a.gov.cn/news/1.html")
+    assert not follows("a", "http://park-b.gov.cn/news/index.html")
+    assert not follows("a", "http://evilpark-a.gov.cn/")  # a suffix, not a subdomain
+    assert follows("b", "http://PARK-B.gov.cn/news/2.html")
+    assert follows("b", "http://b.example.cn:8080/")
+    assert not follows("b", "http://park-a.gov.cn/news/index.html")
+    judged = len(asked)
+    for _ in range(3):
+        assert follows("a", "http://park-a.gov.cn/news/3.html")
+        assert not follows("a", "http://park-b.gov.cn/news/4.html")
+        assert follows("b", "http://park-b.gov.cn/news/5.html")
+    assert len(asked) == judged  # the verdicts were kept
