@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import http.server
 import os
 import re
 import socket
 import subprocess
 import sys
+import threading
 import time
 import unicodedata
 import urllib.error
@@ -32,6 +34,22 @@ def run_cli(*args: str, cwd: Path | None = None, timeout: int = 180):
         [sys.executable, "-m", "parknews.crawler.cli", *args],
         cwd=cwd or REPO, env=env, capture_output=True, text=True, timeout=timeout,
     )
+
+
+@contextlib.contextmanager
+def serve_handler(address: str, handler: type[http.server.BaseHTTPRequestHandler], **attributes):
+    """A ThreadingHTTPServer of ``handler`` on ``address`` and an ephemeral port, with
+    ``attributes`` set on it before it serves (state the handler reads), until the block
+    ends: a small mock site for one test module."""
+    server = http.server.ThreadingHTTPServer((address, 0), handler)
+    for name, value in attributes.items():
+        setattr(server, name, value)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def free_port() -> int:

@@ -21,7 +21,7 @@ import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from conftest import run_cli
+from conftest import run_cli, serve_handler
 
 from parknews.archive import health
 from parknews.crawler.alerts import send
@@ -98,12 +98,8 @@ class Robots(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture
 def robots():
-    server = http.server.ThreadingHTTPServer((HOST, 0), Robots)
-    server.posts = []
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with serve_handler(HOST, Robots, posts=[]) as server:
+        yield server
 
 
 def base(server) -> str:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import http.server
 import json
-import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import FAST, char_f1, closed_port, run_cli
+from conftest import FAST, char_f1, closed_port, run_cli, serve_handler
 from sqlite_utils import Database
 
 from parknews.crawler import discovery
@@ -151,12 +150,8 @@ class BadHandler(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def bad_site():
-    server = http.server.ThreadingHTTPServer(("127.0.0.21", 0), BadHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.21:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serve_handler("127.0.0.21", BadHandler) as server:
+        yield f"http://127.0.0.21:{server.server_address[1]}"
 
 
 @pytest.fixture(scope="module")

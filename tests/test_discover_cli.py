@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import http.server
 import json
-import threading
 
 import pytest
-from conftest import FAST, run_cli
+from conftest import FAST, run_cli, serve_handler
 from sqlite_utils import Database
 
 from parknews.crawler.sites import load_sites
@@ -36,11 +35,8 @@ class JsListHandler(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def js_site():
-    server = http.server.ThreadingHTTPServer(("127.0.0.22", 0), JsListHandler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.22:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serve_handler("127.0.0.22", JsListHandler) as server:
+        yield f"http://127.0.0.22:{server.server_address[1]}"
 
 
 def discover(*args: str):

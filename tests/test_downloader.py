@@ -9,7 +9,7 @@ import threading
 import time
 
 import pytest
-from conftest import run_cli
+from conftest import run_cli, serve_handler
 from sqlite_utils import Database
 
 ARTICLES = 24
@@ -61,15 +61,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 @contextlib.contextmanager
 def _counting_server(address: str):
     """The mock site on ``address`` (an ephemeral port), counting requests in flight."""
-    server = http.server.ThreadingHTTPServer((address, 0), _Handler)
-    server.lock, server.in_flight, server.most = threading.Lock(), 0, 0
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serve_handler(address, _Handler, lock=threading.Lock(), in_flight=0,
+                       most=0) as server:
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture()

@@ -4,12 +4,10 @@ decoded and searched for it (QuickMetaRefreshMiddleware, crawler/middlewares.py)
 
 from __future__ import annotations
 
-import contextlib
 import http.server
-import threading
 
 import pytest
-from conftest import run_cli
+from conftest import run_cli, serve_handler
 from scrapy.downloadermiddlewares import redirect
 from scrapy.http import HtmlResponse, Request
 from scrapy.utils.test import get_crawler
@@ -107,19 +105,9 @@ class _Portal(http.server.BaseHTTPRequestHandler):
         pass
 
 
-@contextlib.contextmanager
-def _portal():
-    server = http.server.ThreadingHTTPServer(("127.0.0.95", 0), _Portal)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.95:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 def test_a_crawl_from_a_root_that_redirects_by_meta_refresh(tmp_path):
-    with _portal() as base:
+    with serve_handler("127.0.0.95", _Portal) as server:
+        base = f"http://127.0.0.95:{server.server_address[1]}"
         sites = tmp_path / "sites.toml"
         sites.write_text(f'[[sites]]\nid = "refresh"\nname = "refresh"\n'
                          f'start_urls = ["{base}/"]\n', encoding="utf-8")
