@@ -43,7 +43,7 @@ import re
 import sqlite3
 import sys
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache, lru_cache
@@ -690,6 +690,79 @@ class _Bands:
         return np.array(sorted(set(recent_rows)), dtype=np.int64)
 
 
+PAIRS_AT_ONCE = 2_000_000  # candidate pairs a step of cross_group_pairs holds (16 MB)
+
+
+def _distinct(values: np.ndarray, counted: bool = False
+              ) -> tuple[np.ndarray, np.ndarray | None]:
+    """The distinct values, sorted, and (``counted``) how many times each came (np.unique
+    hashes integers first: 4.5 s for the 4 M pairs of a 10,000-article crawl, where
+    sorting takes 0.3)."""
+    values = np.sort(values)
+    if not len(values):
+        return values, (np.zeros(0, dtype=np.int64) if counted else None)
+    firsts = np.flatnonzero(np.concatenate([[True], values[1:] != values[:-1]]))
+    counts = np.diff(np.concatenate([firsts, [len(values)]])) if counted else None
+    return values[firsts], counts
+
+
+@cache
+def _sure_bands() -> int:
+    """How many bands two signatures must share for their estimate to reach
+    ``THRESHOLD - ESTIMATE_MARGIN`` whatever their other values (bands are disjoint: a
+    shared band is ``ROWS`` equal values)."""
+    floor = THRESHOLD - ESTIMATE_MARGIN
+    return next(shared for shared in range(BANDS + 2)
+                if shared > BANDS or shared * ROWS / NUM_PERM >= floor)
+
+
+def _bucket_pairs(keys: np.ndarray, rows: np.ndarray, group: np.ndarray
+                  ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """The pairs (q, c) of signature rows that :meth:`_Bands.query` of q's signature
+    would propose, over every bucket of the sorted arrays (``keys``, ``rows``: each
+    bucket's rows in indexing order) at once: c is among the ``BUCKET_CAP`` most recent
+    of a bucket q is in, both rows are grouped (``group[row]`` ≥ 0) and their groups
+    differ. Only the grouped rows' entries are looked at, and only in buckets holding
+    two groups; in steps of at most about ``PAIRS_AT_ONCE`` pairs (a pair comes once
+    from each band the two rows share)."""
+    entry_group = group[rows]
+    at = np.flatnonzero(entry_group >= 0)  # the grouped entries, in bucket order
+    if len(at) < 2:
+        return
+    at_keys, at_group = keys[at], entry_group[at]
+    starts = np.concatenate([[0], np.flatnonzero(at_keys[1:] != at_keys[:-1]) + 1])
+    sizes = np.diff(np.concatenate([starts, [len(at)]]))
+    mixed = ((sizes >= 2) & (np.minimum.reduceat(at_group, starts)
+                             != np.maximum.reduceat(at_group, starts)))
+    if not mixed.any():
+        return
+    keep = np.repeat(mixed, sizes)
+    at, at_keys, at_group = at[keep], at_keys[keep], at_group[keep]
+    starts, sizes = starts[mixed], sizes[mixed]
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    bucket = np.repeat(np.arange(len(starts)), sizes)
+    # a bucket's newest BUCKET_CAP entries, of all its rows, grouped or not, are proposed
+    ends = np.searchsorted(keys, at_keys[starts], side="right")
+    c_entries = np.flatnonzero(at >= ends[bucket] - BUCKET_CAP)  # (indexes into at)
+    c_count = np.bincount(bucket[c_entries], minlength=len(starts))
+    c_first = np.concatenate([[0], np.cumsum(c_count)[:-1]])
+    per_q = c_count[bucket]  # the pairs each grouped entry makes (its own among them)
+    done = 0
+    while done < len(at):
+        # as many q entries as make at most PAIRS_AT_ONCE pairs (at least one)
+        total = np.cumsum(per_q[done:])
+        step = max(1, int(np.searchsorted(total, PAIRS_AT_ONCE, side="right")))
+        q_side = np.repeat(np.arange(done, min(done + step, len(at))),
+                           per_q[done:done + step])
+        counts = per_q[done:done + step]
+        done += step
+        offsets = np.arange(len(q_side)) - np.repeat(np.cumsum(counts) - counts, counts)
+        c_side = c_entries[c_first[bucket[q_side]] + offsets]
+        differ = at_group[q_side] != at_group[c_side]
+        yield (rows[at[q_side[differ]]].astype(np.int64),
+               rows[at[c_side[differ]]].astype(np.int64))
+
+
 class _Index:
     """The LSH index of one archive and the signatures behind it."""
 
@@ -756,6 +829,38 @@ class _Index:
         kept.sort(key=lambda pair: -pair[0])
         urls = self.signatures.urls
         return [urls[row] for _, row in kept]
+
+    def cross_group_candidates(self, group: np.ndarray) -> dict[int, np.ndarray]:
+        """For each signature row q with a group (``group[row]`` ≥ 0, by row) that has
+        any, the rows of other groups among its :meth:`candidates` (proposed and not far
+        below ``THRESHOLD``; in no particular order), found for every row at once: what a
+        call of ``candidates`` for each would give, filtered by group. The pairs of every
+        bucket come in a few numpy steps (a call of ``candidates`` costs about a
+        millisecond on a templated corpus), and a pair sharing ``_sure_bands()`` bands
+        needs no estimate: its signatures agree in three values a band. The index's
+        recent pairs are merged first, as every ``MERGE_AT`` articles."""
+        self.bands.flush(self.signatures.alive)
+        matrix, alive = self.signatures.matrix, self.signatures.alive
+        floor, width, sure = THRESHOLD - ESTIMATE_MARGIN, matrix.shape[1], _sure_bands()
+        found: list[np.ndarray] = []
+        for q_rows, c_rows in _bucket_pairs(self.bands.keys, self.bands.rows, group):
+            live = alive[q_rows] & alive[c_rows]
+            codes, shared = _distinct(q_rows[live] * len(matrix) + c_rows[live], True)
+            found.append(codes[shared >= sure])
+            codes = codes[shared < sure]
+            for start in range(0, len(codes), PAIRS_AT_ONCE // 8):
+                chunk = codes[start:start + PAIRS_AT_ONCE // 8]
+                q, c = np.divmod(chunk, len(matrix))
+                same = np.count_nonzero(matrix[q] == matrix[c], axis=1)
+                found.append(chunk[same / width >= floor])
+        if not found:
+            return {}
+        q, c = np.divmod(_distinct(np.concatenate(found))[0], len(matrix))
+        if not len(q):
+            return {}
+        cuts = np.flatnonzero(q[1:] != q[:-1]) + 1
+        firsts = np.concatenate([[0], cuts])
+        return dict(zip(q[firsts].tolist(), np.split(c, cuts), strict=True))
 
 
 def _hashvalues(minhash: MinHash | np.ndarray) -> np.ndarray:
@@ -853,18 +958,21 @@ class Deduplicator:
         if len(set(run_urls.values())) < 2:
             return 0
         signatures, known = self.index.signatures, self.index.numbers
-        again = []
-        for url, group in run_urls.items():
+        codes = {value: code for code, value in enumerate(dict.fromkeys(run_urls.values()))}
+        group = np.full(len(signatures.urls), -1, dtype=np.int16)  # by row; -1: not in the run
+        for url, value in run_urls.items():
             row = signatures.rows.get(url)
-            if row is None:  # not indexed: too short to cluster
-                continue
-            others = [other for other in self.index.candidates(url, signatures.matrix[row])
-                      if run_urls.get(other, group) != group]
+            if row is not None:  # (not indexed: too short to cluster)
+                group[row] = codes[value]
+        flagged = set()
+        for row, other_rows in self.index.cross_group_candidates(group).items():
+            url = signatures.urls[row]
             facts = known.get(url)
-            if others and facts is not None:  # the facts rule first, as assign applies it
-                others = self._facts_agree(frozenset(facts.numbers), others)
-            if others:
-                again.append(url)
+            if facts is None or self._any_facts_agree(
+                    frozenset(facts.numbers), [signatures.urls[other]
+                                               for other in other_rows.tolist()]):
+                flagged.add(url)  # (the facts rule first, as assign applies it)
+        again = [url for url in run_urls if url in flagged]
         return self.assign(again)
 
     def _forget(self, url: str) -> None:
@@ -943,6 +1051,16 @@ class Deduplicator:
         digits, digit_years = frozenset(digits), years(digits)
         return [url for url in candidates
                 if url in known and known[url].agree_with(digits, digit_years)]
+
+    def _any_facts_agree(self, digits: frozenset[str], candidates: list[str]) -> bool:
+        """Whether any of the candidates agrees with ``digits`` (:meth:`_facts_agree`,
+        stopping at the first that does)."""
+        known, digit_years = self.index.numbers, years(digits)
+        if any(known[url].agree_with(digits, digit_years)
+               for url in candidates if url in known):
+            return True
+        missing = [url for url in candidates if url not in known]
+        return bool(missing) and bool(self._facts_agree(digits, missing))
 
     def _extend(self, cluster_id: int, newcomers: list[str]) -> None:
         """A cluster gained members: when none of them is earlier than its original, only

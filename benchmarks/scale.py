@@ -14,7 +14,8 @@ archive, each a ``parknews crawl`` in its own process:
   articles, one host, at full speed as in benchmarks/throughput.py).
 
 For each: wall time of the command, time from its start to the first request the server
-saw, pages/s (requests served / wall time), peak memory of the crawl's process tree
+saw, the connections the server accepted (a kept-alive one serves several requests),
+pages/s (requests served / wall time), peak memory of the crawl's process tree
 (the sum of its processes' PSS, psutil's memory_full_info, sampled every 0.25 s), peak
 open files of the tree, articles stored against articles served (and the served ones
 not stored), failed pages (timeouts apart), the smallest interval between two
@@ -108,8 +109,10 @@ def serve(sites: int, articles: int, per_page: int, info_file: Path, big_site: b
                 return
             hits, server.hits = server.hits, []
             first, server.first_hit = server.first_hit, None
+            connections, server.connections = server.connections, 0
             Path(line.strip()).write_text(json.dumps({
-                "first": first, "hits": [[h.host, h.time, h.path, h.status] for h in hits]}))
+                "first": first, "connections": connections,
+                "hits": [[h.host, h.time, h.path, h.status] for h in hits]}))
             print("ok", flush=True)
 
     asyncio.run(main())
@@ -259,6 +262,7 @@ def crawl(served: Served, workdir: Path, name: str, sites: list[list], settings:
         command += ["--set", setting]
     server_before = served.cpu_seconds()
     run = run_measured(command, name, nofile)
+    (workdir / f"{name}.log").write_text(run["stdout"] + run["stderr"], encoding="utf-8")
     server_cpu = served.cpu_seconds() - server_before
     log_ = served.hits(workdir / f"{name}-hits.json")
     hits = log_["hits"]
@@ -283,7 +287,8 @@ def crawl(served: Served, workdir: Path, name: str, sites: list[list], settings:
     result = {
         "name": name, "sites": len(sites), "wall": run["wall"],
         "first_request": (first - run["started_at"]) if first else None,
-        "requests": len(hits), "rate": len(hits) / run["wall"] if run["wall"] else 0,
+        "requests": len(hits), "connections": log_.get("connections", 0),
+        "rate": len(hits) / run["wall"] if run["wall"] else 0,
         "pss_mb": run["pss_mb"], "fds": run["fds"], "procs": run["procs"],
         "served": len(served_urls), "article_fetches": article_fetches,
         "stored": len(stored), "missing": len(served_urls - stored),
@@ -332,11 +337,12 @@ def report(rows: list[dict], args, started: datetime, load, commit: str) -> str:
         f"- **Sites:** {args.articles} articles each, {args.per_page} a list page; the one "
         f"site holds the same articles, {BIG_PER_PAGE} a list page. Shipped delay "
         f"{delay:g} s.", "",
-        "| crawl | sites | wall s | first request s | requests | pages/s | peak PSS MB "
+        "| crawl | sites | wall s | first request s | requests | connections | pages/s "
+        "| peak PSS MB "
         "| open files | articles stored / served | lost | failed (timeouts) "
         "| min interval to a host s | hosts under the delay "
         "| CPU s: crawl / workers / sites' server | cores busy |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
         under = sum(1 for gap in row["gaps"].values() if gap < delay - 0.001)
@@ -345,7 +351,8 @@ def report(rows: list[dict], args, started: datetime, load, commit: str) -> str:
         name = row["name"] + (f" #{row['round']}" if args.repeat > 1 else "")
         out.append(
             f"| {name} | {row['sites']:,} | {row['wall']:.1f} | {first} | "
-            f"{row['requests']:,} | {row['rate']:.1f} | {row['pss_mb']:.0f} | {row['fds']:,} "
+            f"{row['requests']:,} | {row['connections']:,} | {row['rate']:.1f} | "
+            f"{row['pss_mb']:.0f} | {row['fds']:,} "
             f"| {row['stored']:,} / {row['served']:,} | {row['missing']} | {row['failed']} "
             f"({row['timeouts']}) | {gap} | "
             f"{under if row['name'].startswith('polite') else '–'} | "
@@ -471,7 +478,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--per-page", type=int, default=3, help="articles a list page (3)")
     ap.add_argument("--skip", nargs="*", default=[], choices=["polite", "nodelay", "one"],
                     help="crawls to leave out")
-    ap.add_argument("--workdir", type=Path, help="where the archives go (default: temporary)")
+    ap.add_argument("--workdir", type=Path,
+                    help="where the archives and the crawls' logs go (default: temporary)")
     ap.add_argument("--set", dest="extra", action="append", default=[], metavar="NAME=VALUE",
                     help="a setting for the polite and no-delay crawls (repeatable), to try "
                          "one; the report names it")

@@ -504,6 +504,73 @@ def test_the_bands_answer_as_before_with_buckets_full_merged_and_recent(monkeypa
     assert len(index.candidates(family[-1][0], family[-1][1])) > 1  # an order to keep
 
 
+def test_cross_group_candidates_are_each_rows_candidates_of_another_group(monkeypatch):
+    """After a crawl split across processes, each article's candidates stored by another
+    process are found for all articles at once (``reconcile``): the same rows as a call
+    of ``candidates`` for each, through full buckets, dead rows, rows outside the run
+    (group -1), pairs sure without an estimate and the work cut into steps."""
+    import numpy as np
+
+    monkeypatch.setattr(dedup, "BUCKET_CAP", 3)
+    monkeypatch.setattr(dedup, "MERGE_AT", 40)
+    monkeypatch.setattr(dedup, "PAIRS_AT_ONCE", 64)
+    family = _signature_family(150)
+    index = dedup._Index()
+    for number, (url, minhash) in enumerate(family):
+        index.add(url, minhash, ())
+        if number % 11 == 5:
+            index.remove(family[number - 3][0])
+    rows = index.signatures.rows
+    group = np.full(len(index.signatures.urls), -1, dtype=np.int16)
+    for number, (url, _) in enumerate(family):
+        if url in rows and number % 5:  # every fifth article was not stored by this run
+            group[rows[url]] = number % 3
+    found = index.cross_group_candidates(group)
+    assert index.bands.recent_articles == 0  # merged first
+    pairs = sure = 0
+    for url, minhash in family:
+        if url not in rows or group[rows[url]] < 0:
+            assert url not in rows or rows[url] not in found
+            continue
+        own = group[rows[url]]
+        expected = sorted(rows[other] for other in index.candidates(url, minhash)
+                          if group[rows[other]] >= 0 and group[rows[other]] != own)
+        assert sorted(found.get(rows[url], np.zeros(0)).tolist()) == expected
+        pairs += len(expected)
+        keys = set(dedup.band_keys(minhash.hashvalues).tolist())
+        sure += sum(len(keys & set(dedup.band_keys(index.signatures.matrix[other]).tolist()))
+                    >= dedup._sure_bands() for other in expected)
+    assert pairs > 100 and sure > 10  # copies share enough bands to need no estimate
+    assert dedup._sure_bands() * dedup.ROWS / dedup.NUM_PERM >= (
+        dedup.THRESHOLD - dedup.ESTIMATE_MARGIN)
+
+
+def test_cross_group_pairs_sharing_bands_pass_only_at_the_estimate_floor():
+    """Two signatures that share k whole bands and nothing else have the estimate
+    3k/128: a pair is a candidate from 13 bands (0.305), not at 12 (0.281), whether its
+    estimate is computed or its shared bands make it sure."""
+    import numpy as np
+
+    rng = np.random.default_rng(5)
+    index = dedup._Index()
+    width = dedup.BANDS * dedup.ROWS
+    for shared in range(1, 16):
+        base = rng.integers(1, 2**32, dedup.NUM_PERM, dtype=np.uint64)
+        other = rng.integers(1, 2**32, dedup.NUM_PERM, dtype=np.uint64)
+        other[:shared * dedup.ROWS] = base[:shared * dedup.ROWS]
+        assert not (other[shared * dedup.ROWS:width] == base[shared * dedup.ROWS:width]).any()
+        index.add(f"a{shared}", base, ())
+        index.add(f"b{shared}", other, ())
+    group = np.zeros(len(index.signatures.urls), dtype=np.int16)
+    group[1::2] = 1  # the b's stored by the other process
+    found = index.cross_group_candidates(group)
+    rows, urls = index.signatures.rows, index.signatures.urls
+    paired = sorted(int(name[1:]) for name in (urls[row] for row in found) if name[0] == "a")
+    assert paired == list(range(13, 16))
+    assert all(urls[found[rows[f"a{k}"]][0]] == f"b{k}" for k in paired)
+    assert dedup._sure_bands() == 13
+
+
 def test_a_repost_handed_over_by_workers_is_compared_without_preparing_a_body(
         writer, monkeypatch):
     """The writer compares a new article with its candidates through the prepared forms

@@ -174,11 +174,13 @@ class ScaleServer:
         self.first_hit: float | None = None  # time.time() of the first request
         self.open_connections = 0  # connections open now, and the most at once
         self.most_open_connections = 0
+        self.connections = 0  # connections accepted in all
 
     async def answer(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         host = writer.get_extra_info("sockname")[0]
         site = self.sites.get(host)
         self.open_connections += 1
+        self.connections += 1
         self.most_open_connections = max(self.most_open_connections, self.open_connections)
         try:
             while True:
