@@ -24,9 +24,12 @@ CPU seconds of the crawl processes (the command's process, and those it split th
 into: ``crawler/shards.py``), of their extraction workers (psutil, last sample: which
 of them limits the crawl) and of the sites' server (which shares the cores here, as a
 real site's server does not), and how busy all of it kept the cores (their CPU over wall
-time × cores: near 100 %, only less CPU makes a crawl faster). Last, the CPU of the
-polite crawl against the one site's, round by round, and the most that CPU ratio may be
-for a wall ratio of 1.25 with the cores as busy as they were.
+time × cores: near 100 %, only less CPU makes a crawl faster). Below the table: how
+long a crawl split across processes spent reconciling repost clusters once its crawl
+processes were done (its log's line; the crawls run with ``--log-level info``, and with
+``--workdir`` each crawl's output is kept as ``NAME.log``); last, the CPU of the polite
+crawl against the one site's, round by round, and the most that CPU ratio may be for a
+wall ratio of 1.25 with the cores as busy as they were.
 
 The machine's cores are shared: absolute speeds are noisy, the ratios of one run mean
 more (wall polite / wall one site is the target's: ≤ 1.25 at 2,500 sites × 4). Even
@@ -50,6 +53,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import sqlite3
 import statistics
@@ -257,7 +261,8 @@ def crawl(served: Served, workdir: Path, name: str, sites: list[list], settings:
     shutil.rmtree(workdir / f"{name}-warc", ignore_errors=True)
     profiling = ["-m", "cProfile", "-o", str(profile)] if profile else []
     command = [sys.executable, *profiling, "-m", "parknews.crawler.cli", "crawl", "--sites",
-               str(sites_file), "--db", str(db_path), "--no-lock", "--no-progress"]
+               str(sites_file), "--db", str(db_path), "--no-lock", "--no-progress",
+               "--log-level", "info"]  # (a few thousand lines: what the report reads)
     for setting in settings:
         command += ["--set", setting]
     server_before = served.cpu_seconds()
@@ -295,12 +300,22 @@ def crawl(served: Served, workdir: Path, name: str, sites: list[list], settings:
         "failed": failed, "timeouts": timeouts, "runs": runs,
         "min_gap": smallest, "gaps": gaps, "status": run["status"],
         "cpu_crawl": run["cpu_crawl"], "cpu_workers": run["cpu_workers"],
-        "cpu_server": server_cpu,
+        "cpu_server": server_cpu, "reconcile": reconcile_seconds(run["stderr"]),
     }
     log(f"  {len(hits)} requests, {result['stored']} articles stored of {result['served']} "
         f"served, {failed} failed pages ({timeouts} timeouts), first request after "
         f"{result['first_request'] or 0:.1f} s")
     return result
+
+
+RECONCILE_LINE = re.compile(r"reposts across the crawl processes: .*\(([\d.]+) s\)")
+
+
+def reconcile_seconds(log_text: str) -> float | None:
+    """How long a split crawl's repost reconciliation took, after its crawl processes
+    were done (crawler/shards.py logs it), or None (a crawl in one process)."""
+    found = RECONCILE_LINE.search(log_text)
+    return float(found.group(1)) if found else None
 
 
 def shipped_delay() -> float:
@@ -358,6 +373,14 @@ def report(rows: list[dict], args, started: datetime, load, commit: str) -> str:
             f"{under if row['name'].startswith('polite') else '–'} | "
             f"{row['cpu_crawl']:.0f} / {row['cpu_workers']:.0f} / {row['cpu_server']:.0f} | "
             f"{100 * busy_share(row):.0f} % |")
+    reconciled = []
+    for row in rows:
+        if row.get("reconcile") is not None:
+            name = row["name"] + (f" #{row['round']}" if args.repeat > 1 else "")
+            reconciled.append(f"{name} {row['reconcile']:.1f} s")
+    if reconciled:
+        out += ["", "- Repost clusters reconciled across the crawl processes, once they were "
+                "all done (in the wall time, on one core): " + ", ".join(reconciled) + "."]
     out += ["", f"- Cores busy: the CPU of the crawl's processes and of the sites' server "
             f"over the wall time and the machine's {os.cpu_count()} cores. Near 100 %, a "
             f"crawl goes faster only by using less CPU; the sites' server's share is the "
