@@ -16,6 +16,7 @@ import re
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from html import escape as html_escape
 from urllib.parse import urldefrag, urljoin, urlsplit
 
@@ -106,6 +107,7 @@ def weight(text: str) -> int:
     return len(rules.CJK.findall(text)) + 2 * len(rules.LATIN_WORD.findall(text))
 
 
+@lru_cache(maxsize=8192)  # a page asks for each link's shape several times
 def url_template(url: str) -> str:
     """The shape of a URL: host and path with digit runs as ``0``, query keys kept.
 

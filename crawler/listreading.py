@@ -76,10 +76,14 @@ class ListReading:
 def site_scope(site: Site) -> Callable[[str], bool]:
     """A URL on one of the site's hosts (or their sub-domains)."""
     hosts = site.hosts
+    verdicts: dict[str, bool] = {}  # by host: a page's links share a few
 
     def in_scope(url: str) -> bool:
         host = (urlsplit(url).hostname or "").lower()
-        return any(host == h or host.endswith("." + h) for h in hosts)
+        verdict = verdicts.get(host)
+        if verdict is None:
+            verdict = verdicts[host] = any(host == h or host.endswith("." + h) for h in hosts)
+        return verdict
 
     return in_scope
 
