@@ -690,7 +690,7 @@ class _Bands:
         return np.array(sorted(set(recent_rows)), dtype=np.int64)
 
 
-PAIRS_AT_ONCE = 2_000_000  # candidate pairs a step of cross_group_pairs holds (16 MB)
+PAIRS_AT_ONCE = 2_000_000  # candidate pairs a step of _bucket_pairs holds (16 MB)
 
 
 def _distinct(values: np.ndarray, counted: bool = False
@@ -706,11 +706,11 @@ def _distinct(values: np.ndarray, counted: bool = False
     return values[firsts], counts
 
 
-@cache
 def _sure_bands() -> int:
     """How many bands two signatures must share for their estimate to reach
     ``THRESHOLD - ESTIMATE_MARGIN`` whatever their other values (bands are disjoint: a
-    shared band is ``ROWS`` equal values)."""
+    shared band is ``ROWS`` equal values). Not cached: benchmarks/dedup.py tries other
+    thresholds by setting the module's."""
     floor = THRESHOLD - ESTIMATE_MARGIN
     return next(shared for shared in range(BANDS + 2)
                 if shared > BANDS or shared * ROWS / NUM_PERM >= floor)
